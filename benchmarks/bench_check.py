@@ -1,0 +1,115 @@
+"""Parse and check a generated ruleset of about 5,000 lines mixing every kind of declaration.
+
+Run: .venv/bin/python benchmarks/bench_check.py [--lines N] [--repeat R]
+Prints the line count and the best and median wall time of parse + check over R runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from planrules.build import lark_parser
+from planrules.check import check_source
+from planrules.source import Source
+
+HEADER = """ruleset "Generated benchmark plan"
+currency VND
+period 2026-01-01 to 2026-12-31 monthly
+"""
+
+
+def block(i: int) -> str:
+    """One group of declarations (about 50 lines) with names made unique by `i`."""
+    return f"""
+# group {i}
+metric reach_{i}: count "People reached, group {i}"
+metric leads_{i}: count
+metric orders_{i}: count
+metric revenue_{i}: money
+metric spend_{i}: money by channel_{i}
+metric orders_by_rep_{i}: count by rep
+metric customers_{i}: count stock
+metric satisfaction_{i}: ratio
+table quota_{i}: count by rep {{ Lan 120  Minh 90  "Hồng" 80  else 60 }}
+let conversion_{i} = orders_{i} / leads_{i}
+let cpa_{i} = sum(spend_{i}) / orders_{i}
+let share_{i} = spend_{i} / sum(spend_{i})
+let trend_{i} = growth(rolling_avg(revenue_{i}, 3))
+
+goal "Revenue {i}": total(revenue_{i}) >= 2 tỷ by 2026-12-31 tolerance 15% owner "Sales"
+goal "Leads {i}": total(leads_{i}) >= 1000 by 2026-03-31 phased 30% 30% 40%
+goal "Quota {i}" per rep: total(orders_by_rep_{i}) >= quota_{i} by 2026-12-31
+goal "Customers {i}": customers_{i} >= 5000 by 2026-12-31 from 3000
+
+threshold "Cost per order {i}": cpa_{i}
+    warn above 150 thousand
+    fail above 200 thousand
+    owner "Marketing"
+
+threshold "Orders per rep {i}" per rep: orders_by_rep_{i}
+    warn below 30
+    fail below 20
+
+threshold "Satisfaction {i}": satisfaction_{i} warn below 80% fail below 60%
+
+budget "Mix {i}" total 1549 million VND for spend_{i} tolerance 10% {{
+    advertising       340 million  share 20% .. 25%
+    direct_marketing  100 million  share <= 10%
+    personal_selling  435 million
+    sales_promotion   324 million  share >= 15%
+    public_relations  350 million
+}} owner "CMO"
+
+trigger "Slump {i}" when conversion_{i} < 2% and change(leads_{i}) < 0 for 2 periods
+        cooldown 1 period severity warn {{
+    shift 10% from advertising to sales_promotion in "Mix {i}"
+    recommend "Conversion is {{conversion_{i}}}: review the scripts ({{{{group {i}}}}})"
+}} owner "Sales lead"
+
+trigger "Costly channel {i}" per channel_{i} when share_{i} > 40% for 2 of 3 periods {{
+    shift 5% from key to personal_selling in "Mix {i}"
+    scale public_relations by -5% in "Mix {i}"
+    recommend "{{key}} takes {{share_{i}}} of spend"
+}}
+"""
+
+
+def generate(lines: int) -> str:
+    parts = [HEADER]
+    count = HEADER.count("\n")
+    i = 0
+    while count < lines:
+        text = block(i)
+        parts.append(text)
+        count += text.count("\n")
+        i += 1
+    return "".join(parts)
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--lines", type=int, default=5000)
+    options.add_argument("--repeat", type=int, default=7)
+    args = options.parse_args()
+    text = generate(args.lines)
+    source = Source.from_text("generated.plan", text)
+    started = time.perf_counter()
+    lark_parser()
+    built = time.perf_counter() - started
+    times = []
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        checked = check_source(source)
+        times.append(time.perf_counter() - started)
+    errors = [d for d in checked.diagnostics if d.is_error]
+    if errors:
+        raise SystemExit(f"the generated ruleset has errors: {errors[:3]}")
+    print(f"parse + check of a {text.count(chr(10))}-line ruleset, {len(checked.rules)} rules")
+    print(f"  grammar built once per process: {built * 1000:.0f} ms")
+    print(f"  best {min(times) * 1000:.0f} ms, median {statistics.median(times) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from planrules.cli import main
+
+main()

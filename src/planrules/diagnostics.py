@@ -1,0 +1,159 @@
+"""Diagnostics: a stable code, a span and a message, and the errors that carry them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+import attrs
+
+from planrules.source import Source, Span
+
+Severity = Literal["error", "warning"]
+
+# Every stable code, with the kind of problem it names. Codes never change meaning; tests check
+# that each one used in the code is listed here and has a golden file in tests/golden/check/.
+CODES: dict[str, str] = {
+    "syntax-error": "the text does not follow the grammar; the message says what was expected",
+    "bad-date": "a date that is not on the calendar, such as 2026-02-30",
+    "bad-period": "a period that is malformed or not of the ruleset's cadence",
+    "bad-window": "a `period` header whose end comes before its start",
+    "duplicate-header": "a header (`currency`, `period`) given twice",
+    "duplicate-clause": "a rule clause (`by`, `owner`, `cooldown`, ...) given twice",
+    "bad-interpolation": "a lone `{` or `}` in a recommendation's text",
+    "goal-needs-comparison": "a goal whose expression is not `VALUE >= TARGET` (or >, <=, <)",
+    "missing-ruleset": 'a ruleset file that does not start with `ruleset "Name"`',
+    "test-without-use": "a test file with no `use` naming the ruleset under test",
+    "test-outside-test-file": "a `test` block in a file not named *_test.plan",
+    "bad-currency": "a `currency` header that is not a three-letter code",
+    "currency-without-header": "a currency after a number in a ruleset with no `currency` header",
+    "currency-mismatch": "a currency other than the ruleset's",
+    "use-missing": "`use` of a file that does not exist or cannot be read",
+    "use-cycle": "files that `use` each other in a cycle",
+    "use-conflict": "a name declared in two files joined by `use`",
+    "use-currency": "a used file in another currency",
+    "duplicate-name": "a metric, table or let declared twice",
+    "duplicate-rule": "two rules with one name",
+    "duplicate-key": "a table key given twice",
+    "duplicate-line": "a budget line given twice",
+    "unknown-name": "a name that is not a metric, table or let (with a suggestion)",
+    "unknown-function": "a call of a function the language does not have",
+    "bad-arguments": "a function called with the wrong number or kind of arguments",
+    "let-cycle": "a let defined through itself",
+    "not-keyed": "a key read from a value that has no keys",
+    "type-mismatch": "a condition where a number is needed, or the other way round",
+    "unit-mismatch": "money added to or compared with a non-money value",
+    "money-product": "money multiplied by money",
+    "keyed-value": "a keyed value where a single value is needed (no `per`, no aggregate)",
+    "mixed-dimensions": "values keyed by two different dimensions combined",
+    "unknown-dimension": "`per DIM` where no metric is keyed by DIM",
+    "stock-total": "`total` or `rolling_sum` of a stock",
+    "bad-percent": "a tolerance or share that is not a percent from 0% to 100%",
+    "phased-weights": "`phased` weights that do not sum to 100% or do not match the periods",
+    "budget-over-total": "budget lines that add up to more than the total",
+    "share-out-of-range": "a budget line planned outside its own share range",
+    "share-range-inverted": "a share range whose minimum is above its maximum",
+    "budget-metric": "a budget `for` a metric that is not keyed money",
+    "bad-count": "a number of periods that is not a whole number of at least 1 (0 for cooldown)",
+    "hold-exceeds-window": "`for N of M periods` with N greater than M",
+    "key-outside-per": "`key` in an action of a trigger without `per`",
+    "bad-amount": "`scale` by an amount that is not a percent",
+    "unknown-budget": "an action or expectation naming a budget that does not exist",
+    "unknown-line": "an action or expectation naming a line no budget has",
+    "ambiguous-line": "an action whose lines are in several budgets, without `in`",
+    "unknown-rule": "an expectation naming a rule that does not exist",
+    "snapshot-shape": "a snapshot value of the wrong shape (keys for a scalar, or none for keyed)",
+    "no-rules": "warning: a ruleset with no goal, threshold, budget or trigger",
+    "no-levels": "warning: a threshold with no warn or fail level",
+    "unreachable-level": "warning: a threshold level that can never be reached",
+    "deadline-outside-window": "warning: a goal's deadline outside the plan window",
+}
+
+
+@attrs.frozen
+class Diagnostic:
+    code: str
+    severity: Severity
+    span: Span
+    message: str
+    hint: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+
+def error(code: str, span: Span, message: str, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(code, "error", span, message, hint)
+
+
+def warning(code: str, span: Span, message: str, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(code, "warning", span, message, hint)
+
+
+def sort_key(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
+    span = diagnostic.span
+    return (span.file, span.line, span.column, diagnostic.code)
+
+
+def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(set(diagnostics), key=sort_key)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.is_error for d in diagnostics)
+
+
+def format_diagnostic(diagnostic: Diagnostic, source: Source | None = None) -> str:
+    """`FILE:LINE:COLUMN: CODE: message`, then the source line and a caret under the span."""
+    span = diagnostic.span
+    kind = "warning " if diagnostic.severity == "warning" else ""
+    lines = [
+        f"{span.file}:{span.line}:{span.column}: {kind}{diagnostic.code}: {diagnostic.message}"
+    ]
+    if source is not None:
+        text = source.line_text(span.line)
+        if text:
+            lines.append(f"    {text}")
+            lines.append("    " + _caret_line(text, span))
+    if diagnostic.hint:
+        lines.append(f"    hint: {diagnostic.hint}")
+    return "\n".join(lines)
+
+
+def _caret_line(text: str, span: Span) -> str:
+    start = min(span.column - 1, len(text))
+    end = span.end_column - 1 if span.end_line == span.line else len(text)
+    width = max(1, min(end, len(text)) - start)
+    # Tabs are kept so that the caret lines up under a tab-indented source line.
+    padding = "".join("\t" if ch == "\t" else " " for ch in text[:start])
+    return padding + "^" + "~" * (width - 1)
+
+
+class PlanError(Exception):
+    """Base of every error planrules raises on bad input."""
+
+
+class InputError(PlanError):
+    """A file or argument that cannot be read at all: missing, not UTF-8, empty, binary."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class RulesetError(PlanError):
+    """A ruleset with errors; carries every diagnostic and the sources they point into."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic], sources: dict[str, Source]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        self.sources = dict(sources)
+        errors = [d for d in self.diagnostics if d.is_error]
+        first = errors[0] if errors else self.diagnostics[0]
+        super().__init__(format_diagnostic(first))
+
+    def render(self) -> str:
+        return "\n".join(
+            format_diagnostic(d, self.sources.get(d.span.file)) for d in self.diagnostics
+        )

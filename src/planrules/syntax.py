@@ -1,0 +1,358 @@
+"""The syntax tree: frozen nodes holding data and a source span, and no behaviour.
+
+Spans are left out of equality, so two trees compare equal when they say the same thing
+wherever it was written (the formatter's round trip relies on it).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Literal
+
+import attrs
+
+from planrules.source import Span
+
+# ---- expressions ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Number:
+    """A literal; `text` is its spelling (white space folded), kept for the formatter."""
+
+    text: str
+    value: Decimal
+    percent: bool
+    currency: str | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Name:
+    name: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class KeyAccess:
+    """`spend.advertising` (quoted False) or `spend["quảng cáo"]` (quoted True)."""
+
+    target: Expr
+    key: str
+    quoted: bool
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Call:
+    function: str
+    args: tuple[Expr, ...]
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Unary:
+    op: Literal["-", "not"]
+    operand: Expr
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Binary:
+    op: str  # + - * / < <= > >= == != and or
+    left: Expr
+    right: Expr
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+Expr = Number | Name | KeyAccess | Call | Unary | Binary
+
+# ---- header --------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Currency:
+    code: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class PeriodDecl:
+    start: datetime.date
+    end: datetime.date
+    cadence: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Use:
+    path: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+# ---- declarations --------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Key:
+    """A key in a list or an action: `advertising` or `"quảng cáo"`."""
+
+    text: str
+    quoted: bool
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Metric:
+    name: str
+    type: str  # count money ratio number
+    dimension: str | None
+    stock: bool
+    description: str | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class TableEntry:
+    key: Key
+    value: Number
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Table:
+    name: str
+    type: str
+    dimension: str
+    entries: tuple[TableEntry, ...]
+    default: Number | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Let:
+    name: str
+    expr: Expr
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Goal:
+    name: str
+    per: str | None
+    subject: Expr
+    op: str  # >= > <= <
+    target: Expr
+    deadline: datetime.date | None
+    baseline: Expr | None
+    tolerance: Number | None
+    phased: tuple[Number, ...] | None
+    owner: str | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Level:
+    status: Literal["warn", "fail"]
+    direction: Literal["above", "below"]
+    bound: Expr
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Threshold:
+    name: str
+    per: str | None
+    subject: Expr
+    levels: tuple[Level, ...]
+    owner: str | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Share:
+    """A budget line's share range; `minimum`/`maximum` None where that side is open."""
+
+    minimum: Number | None
+    maximum: Number | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class BudgetLine:
+    key: Key
+    amount: Number
+    share: Share | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Budget:
+    name: str
+    total: Number
+    per_period: bool
+    metric: str | None
+    tolerance: Number | None
+    lines: tuple[BudgetLine, ...]
+    owner: str | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Shift:
+    amount: Number
+    source: Key
+    destination: Key
+    budget: str | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Scale:
+    line: Key
+    sign: Literal["+", "-", ""]
+    amount: Number
+    budget: str | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Interpolation:
+    """`{expr}` inside a recommendation's text."""
+
+    expr: Expr
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Recommend:
+    text: str
+    parts: tuple[str | Interpolation, ...]
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+Action = Shift | Scale | Recommend
+
+
+@attrs.frozen
+class Trigger:
+    name: str
+    per: str | None
+    condition: Expr
+    hold: Number | None  # N of `for N periods` / `for N of M periods`
+    window: Number | None  # M of `for N of M periods`
+    cooldown: Number | None
+    severity: str | None
+    actions: tuple[Action, ...]
+    owner: str | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+# ---- tests of rulesets ---------------------------------------------------------------------
+
+
+@attrs.frozen
+class SnapshotEntry:
+    """`reach 150k`, or with `values` a keyed block `spend { advertising 100 million }`."""
+
+    metric: Key
+    value: Number | None
+    values: tuple[TableEntry, ...] | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class SnapshotBlock:
+    period: str
+    entries: tuple[SnapshotEntry, ...]
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class SnapshotsFile:
+    path: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class At:
+    period: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class ExpectStatus:
+    rule: str
+    key: str | None
+    status: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class ExpectOverall:
+    status: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class ExpectValue:
+    rule: str
+    key: str | None
+    op: str
+    value: Number
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class ExpectProposed:
+    budget: str
+    line: Key
+    indexed: bool  # `"Budget"["line"]` rather than `"Budget".line`
+    op: str
+    value: Number
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class ExpectRecommendation:
+    text: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+Expectation = ExpectStatus | ExpectOverall | ExpectValue | ExpectProposed | ExpectRecommendation
+TestItem = SnapshotBlock | SnapshotsFile | At | Expectation
+
+
+@attrs.frozen
+class Test:
+    name: str
+    items: tuple[TestItem, ...]
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+Rule = Goal | Threshold | Budget | Trigger
+Declaration = Metric | Table | Let | Rule | Test
+
+
+@attrs.frozen
+class Comment:
+    """A `#` comment; `own_line` where nothing but white space precedes it on its line."""
+
+    text: str
+    own_line: bool
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Module:
+    """One `.plan` file as written."""
+
+    path: str
+    ruleset: str | None
+    currency: Currency | None
+    period: PeriodDecl | None
+    uses: tuple[Use, ...]
+    declarations: tuple[Declaration, ...]
+    comments: tuple[Comment, ...] = attrs.field(eq=False, repr=False)
+    span: Span = attrs.field(eq=False, repr=False)

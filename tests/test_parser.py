@@ -1,0 +1,229 @@
+"""The parser and tree builder: literals, keywords, Unicode names, positions, robustness."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planrules import syntax as s
+from planrules.build import Parsed, parse_source
+from planrules.source import Source
+from tests.conftest import RULESETS
+
+Parse = Callable[[str], Parsed]
+
+
+def only_let(parse: Parse, expression: str) -> s.Expr:
+    parsed = parse(f'ruleset "r"\nlet x = {expression}\n')
+    assert parsed.module is not None, parsed.diagnostics
+    let = parsed.module.declarations[0]
+    assert isinstance(let, s.Let)
+    return let.expr
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1549", Decimal(1549)),
+        ("2_000_000", Decimal(2_000_000)),
+        ("0.5", Decimal("0.5")),
+        ("12.5%", Decimal("0.125")),
+        ("150k", Decimal(150_000)),
+        ("150 thousand", Decimal(150_000)),
+        ("2 B", Decimal(2 * 10**9)),
+        ("2 tỷ", Decimal(2 * 10**9)),
+        ("2tỉ", Decimal(2 * 10**9)),
+        ("3 triệu", Decimal(3 * 10**6)),
+        ("5 nghìn", Decimal(5000)),
+        ("5 ngàn", Decimal(5000)),
+        ("20万", Decimal(200_000)),
+        ("1.5亿", Decimal(150_000_000)),
+        ("340 million", Decimal(340_000_000)),
+    ],
+)
+def test_number_literals_are_exact(parse: Parse, text: str, value: Decimal) -> None:
+    number = only_let(parse, text)
+    assert isinstance(number, s.Number)
+    assert number.value == value
+    assert number.text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "currency"),
+    [("340 million VND", "VND"), ("20万元", "CNY"), ("150000₫", "VND"), ("5 USD", "USD")],
+)
+def test_currency_belongs_to_its_number(parse: Parse, text: str, currency: str) -> None:
+    number = only_let(parse, text)
+    assert isinstance(number, s.Number)
+    assert number.currency == currency
+
+
+def test_a_code_followed_by_a_value_is_a_key(parse: Parse) -> None:
+    parsed = parse('ruleset "r"\ntable t: money by c { VND 5 USD 6 else 1 }\n')
+    assert parsed.module is not None
+    table = parsed.module.declarations[0]
+    assert isinstance(table, s.Table)
+    assert [entry.key.text for entry in table.entries] == ["VND", "USD"]
+
+
+def test_a_name_after_a_number_is_not_a_scale_word(parse: Parse) -> None:
+    parsed = parse('ruleset "r"\ntable quota: count by rep { Lan 120  Minh 90  Bảo 3 else 60 }\n')
+    assert parsed.module is not None
+    table = parsed.module.declarations[0]
+    assert isinstance(table, s.Table)
+    assert [(e.key.text, e.value.value) for e in table.entries] == [
+        ("Lan", 120),
+        ("Minh", 90),
+        ("Bảo", 3),
+    ]
+
+
+def test_keywords_are_whole_words(parse: Parse) -> None:
+    parsed = parse('ruleset "r"\nmetric orders: count by rep\ngoal "g" perrep: orders > 1\n')
+    assert parsed.module is None
+    assert parsed.diagnostics[0].code == "syntax-error"
+    assert "perrep" in parsed.diagnostics[0].message
+
+
+def test_function_names_and_clause_words_can_be_names(parse: Parse) -> None:
+    parsed = parse(
+        'ruleset "r"\nmetric total: count\nmetric share: ratio by by\n'
+        "let x = total(total) + sum(share) + share.by\n"
+    )
+    assert parsed.module is not None, parsed.diagnostics
+
+
+def test_unicode_names_are_nfc_normalised(parse: Parse) -> None:
+    decomposed = "doanh_thu\u0303"  # a combining tilde, composed by NFC
+    parsed = parse(f'ruleset "r"\nmetric {decomposed}: money\nmetric 销售额: money\n')
+    assert parsed.module is not None
+    names = [d.name for d in parsed.module.declarations if isinstance(d, s.Metric)]
+    assert names == ["doanh_thũ", "销售额"]
+
+
+def test_precedence_and_left_association(parse: Parse) -> None:
+    expr = only_let(parse, "a - b - c * d / e or not f < g and h")
+    assert isinstance(expr, s.Binary) and expr.op == "or"
+    left = expr.left
+    assert isinstance(left, s.Binary) and left.op == "-"
+    assert isinstance(left.left, s.Binary) and left.left.op == "-"
+    assert isinstance(left.right, s.Binary) and left.right.op == "/"
+    right = expr.right
+    assert isinstance(right, s.Binary) and right.op == "and"
+    assert isinstance(right.left, s.Unary) and right.left.op == "not"
+
+
+def test_goal_splits_into_subject_and_target(parse: Parse) -> None:
+    parsed = parse(
+        'ruleset "r"\nperiod 2026-07-01 to 2026-09-30 monthly\nmetric revenue: money\n'
+        'goal "Revenue": total(revenue) >= 2 billion owner "Lan" by 2026-09-30 from 5 '
+        "tolerance 5% phased 20% 30% 50%\n"
+    )
+    assert parsed.module is not None, parsed.diagnostics
+    goal = parsed.module.declarations[1]
+    assert isinstance(goal, s.Goal)
+    assert goal.op == ">="
+    assert isinstance(goal.subject, s.Call) and goal.subject.function == "total"
+    assert goal.deadline == datetime.date(2026, 9, 30)
+    assert goal.owner == "Lan"
+    assert goal.phased is not None and len(goal.phased) == 3
+
+
+def test_a_clause_given_twice_is_reported(parse: Parse) -> None:
+    parsed = parse('ruleset "r"\nmetric x: count\ngoal "g": x > 1 owner "a" owner "b"\n')
+    assert [d.code for d in parsed.diagnostics] == ["duplicate-clause"]
+
+
+def test_recommend_text_is_split_into_parts(parse: Parse) -> None:
+    parsed = parse(
+        'ruleset "r"\nmetric x: count\ntrigger "t" when x > 1 {\n'
+        '    recommend "x is {x * 2}, {{literally}} \\"quoted\\""\n}\n'
+    )
+    assert parsed.module is not None
+    trigger = parsed.module.declarations[1]
+    assert isinstance(trigger, s.Trigger)
+    action = trigger.actions[0]
+    assert isinstance(action, s.Recommend)
+    assert action.text == 'x is {x * 2}, {{literally}} "quoted"'
+    assert action.parts[0] == "x is "
+    interpolation = action.parts[1]
+    assert isinstance(interpolation, s.Interpolation)
+    assert interpolation.span.line == 4
+    assert interpolation.span.column == 21
+    assert action.parts[2] == ', {literally} "quoted"'
+
+
+def test_spans_point_at_the_source(parse: Parse) -> None:
+    parsed = parse('ruleset "r"\nmetric orders: count\nlet  x =  orders / 2\n')
+    assert parsed.module is not None
+    let = parsed.module.declarations[1]
+    assert isinstance(let, s.Let)
+    assert (let.span.line, let.span.column) == (3, 1)
+    assert (let.expr.span.line, let.expr.span.column) == (3, 11)
+    assert let.expr.span.end_column == 21
+
+
+def test_comments_are_collected(parse: Parse) -> None:
+    parsed = parse('# plan\nruleset "r" # trailing\nmetric x: count\n')
+    assert parsed.module is not None
+    comments = parsed.module.comments
+    assert [(c.text, c.own_line, c.span.line) for c in comments] == [
+        ("# plan", True, 1),
+        ("# trailing", False, 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('ruleset "r"\nmetric x count\n', "expected ':'"),
+        ('ruleset "r"\nmetric x: count\nlet y = x +\n', "the file ends too early"),
+        ('ruleset "r"\nlet y = 1 < 2 < 3\n', "comparisons do not chain"),
+        ('ruleset "r"\nlet y = "open\n', "not closed on its line"),
+        ('ruleset "r"\nmetric x: cnt\n', "'count', 'money', 'number' or 'ratio'"),
+    ],
+)
+def test_syntax_errors_speak_plainly(parse: Parse, text: str, fragment: str) -> None:
+    parsed = parse(text)
+    assert parsed.module is None
+    message = parsed.diagnostics[0].message
+    assert fragment in message
+    assert "__ANON" not in message and "$END" not in message
+
+
+EXAMPLES = sorted(RULESETS.glob("*.plan"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_examples_parse(path: object) -> None:
+    source = Source.from_text(str(path), RULESETS.joinpath(str(path)).read_text("utf-8"))
+    parsed = parse_source(source)
+    assert parsed.module is not None, parsed.diagnostics
+
+
+def _example_texts() -> list[str]:
+    return [p.read_text("utf-8") for p in EXAMPLES]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_arbitrary_text_never_crashes_the_parser(text: str) -> None:
+    parsed = parse_source(Source.from_text("fuzz.plan", text))
+    assert parsed.module is not None or parsed.diagnostics
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_truncated_and_shuffled_examples_never_crash(data: st.DataObject) -> None:
+    text = data.draw(st.sampled_from(_example_texts()))
+    lines = text.splitlines()
+    cut = data.draw(st.integers(0, len(text)))
+    shuffled = data.draw(st.permutations(lines))
+    for variant in (text[:cut], "\n".join(shuffled)):
+        parsed = parse_source(Source.from_text("fuzz.plan", variant))
+        assert parsed.module is not None or parsed.diagnostics
