@@ -100,8 +100,14 @@ class _Builder:
     def _build(self, tree: Any) -> Any:
         if not isinstance(tree, Tree):
             return tree
-        children = [self._build(child) for child in tree.children]
-        return self._rules[tree.data](tree.meta, children)
+        rule = tree.data
+        keep = rule in _TOKEN_RULES
+        children = [
+            self._build(child)
+            for child in tree.children
+            if keep or not isinstance(child, Token) or child.type in _VALUE_TERMINALS
+        ]
+        return self._rules[rule](tree, children)
 
     # ---- plumbing ------------------------------------------------------------------------
 
@@ -113,10 +119,18 @@ class _Builder:
     def _diagnostics(self) -> list[Diagnostic]:
         return _state.get().diagnostics
 
-    def _span(self, meta: Any) -> Span:
-        if getattr(meta, "empty", True):
+    def _span(self, tree: Tree[Token]) -> Span:
+        """From the first token of a subtree to the end of its last one."""
+        first, last = _edge_token(tree, 0), _edge_token(tree, -1)
+        if first is None or last is None:
             return Span(self._source.path, 1, 1, 1, 1)
-        return Span(self._source.path, meta.line, meta.column, meta.end_line, meta.end_column)
+        return Span(
+            self._source.path,
+            first.line or 1,
+            first.column or 1,
+            last.end_line or 1,
+            last.end_column or 1,
+        )
 
     def _token_span(self, token: Token) -> Span:
         return Span(
@@ -193,6 +207,9 @@ class _Builder:
         return clause.value if clause is not None else None
 
     # ---- header --------------------------------------------------------------------------
+
+    def atom(self, meta: Any, children: list[Any]) -> Any:
+        return children[0]  # `( expr )`: the parentheses only group
 
     def start(self, meta: Any, children: list[Any]) -> Tree[Any]:
         return Tree("start", children)
@@ -578,6 +595,37 @@ class _Builder:
     divide = _binary("/")
     and_op = _binary("and")
     or_op = _binary("or")
+
+
+# Lark keeps every token (keep_all_tokens), so that spans can start at a rule's keyword without
+# Lark's costly position propagation; the builder passes on only the tokens that carry values,
+# and all the tokens of the rules whose one token is their value (`!rule` in the grammar).
+_VALUE_TERMINALS = frozenset({"NAME", "STRING", "NUMBER", "DATE", "PERIOD_ID"})
+_TOKEN_RULES = frozenset(
+    {
+        "metric_type",
+        "cadence",
+        "sign",
+        "level_status",
+        "direction",
+        "severity",
+        "status",
+        "comparison_op",
+    }
+)
+
+
+def _edge_token(tree: Any, end: int) -> Token | None:
+    """The first (end 0) or last (end -1) token of a subtree."""
+    if isinstance(tree, Token):
+        return tree
+    children = tree.children if end == 0 else reversed(tree.children)
+    for child in children:
+        if child is not None:
+            found = _edge_token(child, end)
+            if found is not None:
+                return found
+    return None
 
 
 _BUILDER = _Builder()

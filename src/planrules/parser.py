@@ -63,7 +63,7 @@ def build_lark() -> Lark:
         parser="lalr",
         lexer="contextual",
         postlex=_KeepNames(),
-        propagate_positions=True,
+        keep_all_tokens=True,
         maybe_placeholders=True,
         start=["start", "expr"],
         lexer_callbacks={"COMMENT": _collect_comment},
