@@ -64,7 +64,7 @@ trigger "Conversion slump" when conversion < 2% for 2 periods cooldown 1 period 
         ("orders > 5 VND", "unit-mismatch"),
         ("sum(orders)", "bad-arguments"),
         ("totl(orders)", "unknown-function"),
-        ("previous(orders, 0)", "bad-arguments"),
+        ("previous(orders, 0)", "bad-count"),
         ("total(customers)", "stock-total"),
         ("rolling_sum(customers, 3)", "stock-total"),
         ("orders.Lan", "not-keyed"),

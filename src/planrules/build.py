@@ -161,6 +161,8 @@ class _Builder:
         uses: list[s.Use] = []
         declarations = []
         for item in items:
+            if item is None:
+                continue  # a declaration that could not be built; its problem is reported
             if isinstance(item, _Clause) and item.name == "ruleset":
                 ruleset = item.value
             elif isinstance(item, s.Use):

@@ -7,6 +7,7 @@ the module, every name in scope with its type, the rules in ruleset order and th
 from __future__ import annotations
 
 import datetime
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
@@ -77,6 +78,8 @@ class _Checker:
     tested: s.Module | None = None
     scope: Scope = attrs.field(factory=lambda: Scope({}, {}, {}))
     rules: list[s.Rule] = attrs.field(factory=list)
+    use_sites: dict[str, Span] = attrs.field(factory=dict)
+    unknown_dimensions: set[str] = attrs.field(factory=set)
     currency: str | None = None
     window: Window | None = None
     cadence: str | None = None
@@ -154,6 +157,7 @@ class _Checker:
                 continue
             if target in self.parsed:
                 continue
+            self.use_sites[target] = use.span
             used = self.load(use, target)
             if used is not None:
                 self.imported.append(used)
@@ -200,15 +204,14 @@ class _Checker:
         self.currency = currency.code if currency is not None else None
         for used in self.imported:
             if used.currency is not None and used.currency.code != self.currency:
-                span = next((u.span for u in module.uses), used.currency.span)
                 self.problem(
                     "use-currency",
-                    span,
+                    self.use_sites.get(used.path, used.currency.span),
                     f"{used.path} is in {used.currency.code}, this ruleset in "
                     f"{self.currency or 'no currency'}",
                 )
         period = base.period or module.period
-        if period is not None:
+        if period is not None and period.start <= period.end:
             self.window = Window(period.start, period.end, period.cadence)
             self.cadence = period.cadence
 
@@ -294,7 +297,8 @@ class _Checker:
                 seen[rule.name] = rule
             if getattr(rule, "per", None) is not None:
                 self.check_dimension(rule)
-        if self.module is not None and not is_test_file(self.module.path) and not self.rules:
+        dropped = any(d.is_error for d in self.parsed[self.source.path].diagnostics)
+        if not is_test_file(self.source.path) and not self.rules and not dropped:
             self.caution(
                 "no-rules",
                 Span(self.module.path, 1, 1, 1, 2),
@@ -310,6 +314,7 @@ class _Checker:
         assert per is not None
         metric_dims = {m.dimension for m in self.scope.metrics.values() if m.dimension}
         if per not in metric_dims:
+            self.unknown_dimensions.add(per)
             self.problem(
                 "unknown-dimension",
                 rule.span,
@@ -323,7 +328,8 @@ class _Checker:
         if found is None:
             return None
         if found.dimension is not None and found.dimension != per:
-            self.keyed_problem(expr, found.dimension, per, what)
+            if per not in self.unknown_dimensions:
+                self.keyed_problem(expr, found.dimension, per, what)
             return None
         return found.scalar()
 
@@ -492,6 +498,11 @@ class _Checker:
         share = line.share
         if share is None:
             return
+        bounds = [b for b in (share.minimum, share.maximum) if b is not None]
+        for bound in bounds:
+            self.check_fraction(bound, "a share")
+        if any(not 0 <= b.value <= 1 or b.currency for b in bounds):
+            return
         low = share.minimum.value if share.minimum is not None else None
         high = share.maximum.value if share.maximum is not None else None
         if low is not None and high is not None and low > high:
@@ -573,10 +584,17 @@ class _Checker:
 
     def check_text(self, action: s.Recommend, per: str | None) -> None:
         for part in action.parts:
-            if isinstance(part, s.Interpolation):
-                if per is not None and part.expr == s.Name("key", part.span):
-                    continue
-                self.value_type(part.expr, per, "a value in the text")
+            if not isinstance(part, s.Interpolation):
+                continue
+            if part.expr == s.Name("key", part.span):
+                if per is None:
+                    self.problem(
+                        "key-outside-per",
+                        part.span,
+                        "`{key}` names the current key of a `per` trigger; this one has none",
+                    )
+                continue
+            self.value_type(part.expr, per, "a value in the text")
 
     def check_budget_action(self, action: s.Shift | s.Scale, per: str | None) -> None:
         keys = [action.source, action.destination] if isinstance(action, s.Shift) else [action.line]
@@ -665,22 +683,36 @@ class _Checker:
         elif isinstance(item, s.ExpectProposed):
             self.check_named_budget(item.budget, [item.line], item.span)
         elif isinstance(item, s.SnapshotBlock):
+            self.check_cadence(item.period, item.span)
             self.check_snapshot_block(item)
+        elif isinstance(item, s.At):
+            self.check_cadence(item.period, item.span)
+
+    def check_cadence(self, label: str, span: Span) -> None:
+        cadence = self.cadence
+        if cadence is None:
+            return
+        try:
+            period = parse_period(label)
+        except ValueError:
+            return  # reported by the builder
+        if period.cadence != cadence:
+            self.problem(
+                "bad-period",
+                span,
+                f"{label} is not a {cadence} period, as the ruleset's cadence is",
+            )
 
     def check_snapshot_block(self, block: s.SnapshotBlock) -> None:
-        cadence = self.cadence
-        if cadence is not None:
-            try:
-                period = parse_period(block.period)
-            except ValueError:
-                return
-            if period.cadence != cadence:
-                self.problem(
-                    "bad-period",
-                    block.span,
-                    f"{block.period} is not a {cadence} period, as the ruleset's cadence is",
-                )
+        seen: set[str] = set()
         for entry in block.entries:
+            if entry.metric.text in seen:
+                self.problem(
+                    "duplicate-key",
+                    entry.metric.span,
+                    f"`{entry.metric.text}` is given twice in the snapshot of {block.period}",
+                )
+            seen.add(entry.metric.text)
             metric = self.scope.metrics.get(entry.metric.text)
             if metric is None:
                 self.problem(
@@ -697,29 +729,32 @@ class _Checker:
 
     def check_currencies(self) -> None:
         assert self.module is not None
-        for module in [self.module, *self.imported]:
-            for number in _numbers(module):
-                self.check_currency(number)
+        for number in _numbers(self.module):
+            self.check_currency(number, self.currency)
+        for used in self.imported:
+            code = used.currency.code if used.currency is not None else None
+            for number in _numbers(used):
+                self.check_currency(number, code if used is not self.tested else self.currency)
 
-    def check_currency(self, number: s.Number) -> None:
+    def check_currency(self, number: s.Number, currency: str | None) -> None:
         if number.currency is None:
             return
-        if self.currency is None:
+        if currency is None:
             self.problem(
                 "currency-without-header",
                 number.span,
                 f"`{number.text}` names a currency, but the ruleset has no `currency` header",
             )
-        elif number.currency != self.currency:
+        elif number.currency != currency:
             self.problem(
                 "currency-mismatch",
                 number.span,
-                f"`{number.text}` is in {number.currency}, the ruleset in {self.currency}",
+                f"`{number.text}` is in {number.currency}, the ruleset in {currency}",
             )
 
 
 def _resolve(from_path: str, target: str) -> str:
-    return str(Path(from_path).parent / target)
+    return os.path.normpath(Path(from_path).parent / target)
 
 
 def _is_current_key(key: s.Key) -> bool:
@@ -762,4 +797,5 @@ def _plain(value: Decimal) -> str:
 
 
 def _percent(value: Decimal) -> str:
-    return f"{(value * 100).normalize():f}%"
+    rounded = (value * 100).quantize(Decimal("0.01")).normalize()
+    return f"{rounded:f}%"

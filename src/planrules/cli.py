@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import click
 
 from planrules import __version__
-from planrules.check import Checked, check_file
-from planrules.diagnostics import InputError, PlanError, format_diagnostic
+from planrules.check import check_file
+from planrules.diagnostics import Diagnostic, InputError, PlanError, format_diagnostic
 from planrules.fmt import FormatResult, format_source
 from planrules.source import Source
 from planrules.workspace import decode_source, find_plan_files, read_source
@@ -53,6 +53,8 @@ def check(paths: tuple[str, ...]) -> None:
     errors = warnings = 0
     unreadable = False
     files = _files(paths)
+    # A test file checks its ruleset again; each problem is shown once.
+    shown: set[Diagnostic] = set()
     for path in files:
         try:
             checked = check_file(path)
@@ -60,9 +62,14 @@ def check(paths: tuple[str, ...]) -> None:
             click.echo(f"error: {problem}", err=True)
             unreadable = True
             continue
-        _print_diagnostics(checked)
-        errors += sum(1 for d in checked.diagnostics if d.is_error)
-        warnings += sum(1 for d in checked.diagnostics if not d.is_error)
+        for diagnostic in checked.diagnostics:
+            if diagnostic in shown:
+                continue
+            shown.add(diagnostic)
+            source = checked.sources.get(diagnostic.span.file)
+            click.echo(format_diagnostic(diagnostic, source))
+            errors += diagnostic.is_error
+            warnings += not diagnostic.is_error
     click.echo(
         f"checked {_plural(len(files), 'file')}: {_plural(errors, 'error')}, "
         f"{_plural(warnings, 'warning')}",
@@ -71,12 +78,6 @@ def check(paths: tuple[str, ...]) -> None:
     if unreadable:
         sys.exit(EXIT_UNUSABLE)
     sys.exit(EXIT_PROBLEMS if errors else EXIT_OK)
-
-
-def _print_diagnostics(checked: Checked) -> None:
-    for diagnostic in checked.diagnostics:
-        source = checked.sources.get(diagnostic.span.file)
-        click.echo(format_diagnostic(diagnostic, source))
 
 
 @main.command()

@@ -286,8 +286,11 @@ class ExprChecker:
         argument = expr.args[1]
         if isinstance(argument, s.Number) and is_whole_count(argument, 1 if positive else 0):
             return True
-        need = "a whole number of at least 1" if positive else "a whole number"
-        self.problem("bad-arguments", argument, f"`{expr.function}` needs {need} here")
+        if positive:
+            message = f"`{expr.function}` counts periods: a whole number of at least 1"
+            self.problem("bad-count", argument, message)
+        else:
+            self.problem("bad-arguments", argument, f"`{expr.function}` needs a whole number here")
         return False
 
 

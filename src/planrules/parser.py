@@ -112,9 +112,9 @@ def syntax_diagnostic(problem: UnexpectedInput, source: Source) -> Diagnostic:
                 "comparisons do not chain: write `a < b and b < c`",
             )
         found = _describe_token(token)
-        expected = describe_expected(problem.expected)
+        expected = describe_expected(_parser_expects(problem))
         return error("syntax-error", span, f"expected {expected}, found {found}")
-    expected_set = getattr(problem, "expected", None) or set()
+    expected_set = _parser_expects(problem)
     if isinstance(problem, UnexpectedEOF | UnexpectedToken):
         line, column = _end_position(source)
     return error(
@@ -136,8 +136,17 @@ def _unexpected_character(
             span,
             'this text is not closed on its line, or uses an escape other than \\" and \\\\',
         )
-    expected = describe_expected(problem.allowed or set())
+    expected = describe_expected(_parser_expects(problem))
     return error("syntax-error", span, f"unexpected character {char!r}; expected {expected}")
+
+
+def _parser_expects(problem: UnexpectedInput) -> set[str]:
+    """What the parser could take here; the lexer's own list always has NAME (see _KeepNames)."""
+    state = getattr(problem, "state", None)
+    try:
+        return set(state.parse_conf.parse_table.states[state.position])  # type: ignore[union-attr]
+    except (AttributeError, KeyError):
+        return set(getattr(problem, "expected", None) or getattr(problem, "allowed", None) or ())
 
 
 def describe_expected(terminals: set[str] | frozenset[str]) -> str:
