@@ -34,6 +34,8 @@ from planrules.workspace import is_test_file, read_source
 Reader = Callable[[str], Source]
 _T = TypeVar("_T")
 
+_RULE_STATES = ("pass", "warn", "fail", "unknown")
+_TRIGGER_STATES = ("fired", "quiet", "cooling", "unknown")
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 _ONE = Decimal(1)
 
@@ -661,6 +663,8 @@ class _Checker:
     def check_tests(self) -> None:
         assert self.module is not None
         testing = is_test_file(self.module.path)
+        rules = {rule.name: rule for rule in self.rules}
+        names: set[str] = set()
         for test in self.declarations(s.Test):
             if not testing:
                 self.problem(
@@ -668,18 +672,35 @@ class _Checker:
                     test.span,
                     "tests belong in a file named *_test.plan",
                 )
+            if test.name in names:
+                self.problem(
+                    "duplicate-test", test.span, f'a test named "{test.name}" exists already'
+                )
+            names.add(test.name)
+            periods: set[str] = set()
             for item in test.items:
-                self.check_test_item(item)
+                if isinstance(item, s.SnapshotBlock):
+                    if item.period in periods:
+                        self.problem(
+                            "duplicate-period",
+                            item.span,
+                            f"this test has two snapshots of {item.period}",
+                        )
+                    periods.add(item.period)
+                self.check_test_item(item, rules)
 
-    def check_test_item(self, item: s.TestItem) -> None:
-        rules = {rule.name: rule for rule in self.rules}
-        if isinstance(item, s.ExpectStatus | s.ExpectValue) and item.rule not in rules:
-            self.problem(
-                "unknown-rule",
-                item.span,
-                f'no rule is named "{item.rule}"',
-                did_you_mean(item.rule, rules),
-            )
+    def check_test_item(self, item: s.TestItem, rules: dict[str, s.Rule]) -> None:
+        if isinstance(item, s.ExpectStatus | s.ExpectValue):
+            rule = rules.get(item.rule)
+            if rule is None:
+                self.problem(
+                    "unknown-rule",
+                    item.span,
+                    f'no rule is named "{item.rule}"',
+                    did_you_mean(item.rule, rules),
+                )
+            else:
+                self.check_expectation(item, rule)
         elif isinstance(item, s.ExpectProposed):
             self.check_named_budget(item.budget, [item.line], item.span)
         elif isinstance(item, s.SnapshotBlock):
@@ -687,6 +708,25 @@ class _Checker:
             self.check_snapshot_block(item)
         elif isinstance(item, s.At):
             self.check_cadence(item.period, item.span)
+
+    def check_expectation(self, item: s.ExpectStatus | s.ExpectValue, rule: s.Rule) -> None:
+        """An expectation the rule can never meet is a mistake in the test, not a failure."""
+        kind = type(rule).__name__.lower()
+        if item.key is not None and isinstance(rule, s.Goal | s.Threshold | s.Trigger):
+            if rule.per is None:
+                self.problem(
+                    "bad-expectation",
+                    item.span,
+                    f'{kind} "{rule.name}" has no `per`, so it has no result for a key',
+                )
+        if isinstance(item, s.ExpectStatus):
+            possible = _TRIGGER_STATES if isinstance(rule, s.Trigger) else _RULE_STATES
+            if item.status not in possible:
+                self.problem(
+                    "bad-expectation",
+                    item.span,
+                    f"a {kind} is never {item.status}; it is {_alternatives(possible)}",
+                )
 
     def check_cadence(self, label: str, span: Span) -> None:
         cadence = self.cadence
@@ -703,6 +743,17 @@ class _Checker:
                 f"{label} is not a {cadence} period, as the ruleset's cadence is",
             )
 
+    def check_snapshot_keys(self, entry: s.SnapshotEntry) -> None:
+        seen: set[str] = set()
+        for keyed in entry.values or ():
+            if keyed.key.text in seen:
+                self.problem(
+                    "duplicate-key",
+                    keyed.key.span,
+                    f"`{keyed.key.text}` is given twice for `{entry.metric.text}`",
+                )
+            seen.add(keyed.key.text)
+
     def check_snapshot_block(self, block: s.SnapshotBlock) -> None:
         seen: set[str] = set()
         for entry in block.entries:
@@ -713,6 +764,7 @@ class _Checker:
                     f"`{entry.metric.text}` is given twice in the snapshot of {block.period}",
                 )
             seen.add(entry.metric.text)
+            self.check_snapshot_keys(entry)
             metric = self.scope.metrics.get(entry.metric.text)
             if metric is None:
                 self.problem(
@@ -780,6 +832,11 @@ def _numbers(node: object) -> Iterator[s.Number]:
         for field in attrs.fields(type(node)):  # type: ignore[arg-type]
             if field.eq:
                 yield from _numbers(getattr(node, field.name))
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    listed = list(words)
+    return ", ".join(listed[:-1]) + " or " + listed[-1]
 
 
 def _metric_shape(metric: s.Metric) -> str:
