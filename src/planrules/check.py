@@ -712,13 +712,13 @@ class _Checker:
     def check_expectation(self, item: s.ExpectStatus | s.ExpectValue, rule: s.Rule) -> None:
         """An expectation the rule can never meet is a mistake in the test, not a failure."""
         kind = type(rule).__name__.lower()
-        if item.key is not None and isinstance(rule, s.Goal | s.Threshold | s.Trigger):
-            if rule.per is None:
-                self.problem(
-                    "bad-expectation",
-                    item.span,
-                    f'{kind} "{rule.name}" has no `per`, so it has no result for a key',
-                )
+        keyed = not isinstance(rule, s.Goal | s.Threshold | s.Trigger) or rule.per is not None
+        if item.key is not None and not keyed:
+            self.problem(
+                "bad-expectation",
+                item.span,
+                f'{kind} "{rule.name}" has no `per`, so it has no result for a key',
+            )
         if isinstance(item, s.ExpectStatus):
             possible = _TRIGGER_STATES if isinstance(rule, s.Trigger) else _RULE_STATES
             if item.status not in possible:
