@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -112,8 +113,10 @@ def syntax_diagnostic(problem: UnexpectedInput, source: Source) -> Diagnostic:
                 "comparisons do not chain: write `a < b and b < c`",
             )
         found = _describe_token(token)
-        expected = describe_expected(_parser_expects(problem))
-        return error("syntax-error", span, f"expected {expected}, found {found}")
+        accepted = _parser_expects(problem)
+        expected = describe_expected(accepted)
+        hint = _keyword_hint(str(token), accepted) if token.type == "NAME" else None
+        return error("syntax-error", span, f"expected {expected}, found {found}", hint)
     expected_set = _parser_expects(problem)
     if isinstance(problem, UnexpectedEOF | UnexpectedToken):
         line, column = _end_position(source)
@@ -138,6 +141,19 @@ def _unexpected_character(
         )
     expected = describe_expected(_parser_expects(problem))
     return error("syntax-error", span, f"unexpected character {char!r}; expected {expected}")
+
+
+def _keyword_hint(word: str, accepted: set[str]) -> str | None:
+    """A misspelt keyword (`tresholds`, `perrep`) gets the keyword it is closest to."""
+    spellings = _keyword_spellings()
+    keywords = [spellings[name].strip("'") for name in accepted if name in spellings]
+    words = [k for k in keywords if k.isidentifier()]
+    for keyword in words:
+        rest = word[len(keyword) :]
+        if word.startswith(keyword) and rest.isidentifier() and len(keyword) > 2:
+            return f"did you mean `{keyword} {rest}`?"
+    close = difflib.get_close_matches(word, words, n=1, cutoff=0.7)
+    return f"did you mean `{close[0]}`?" if close else None
 
 
 def _parser_expects(problem: UnexpectedInput) -> set[str]:
