@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from importlib import resources
@@ -120,11 +121,29 @@ def syntax_diagnostic(problem: UnexpectedInput, source: Source) -> Diagnostic:
     expected_set = _parser_expects(problem)
     if isinstance(problem, UnexpectedEOF | UnexpectedToken):
         line, column = _end_position(source)
+    opened = _unclosed_brace(source.text)
+    hint = f"the `{{` on line {opened} is never closed" if opened else None
     return error(
         "syntax-error",
         point(source.path, line, column),
         f"the file ends too early: expected {describe_expected(expected_set)}",
+        hint,
     )
+
+
+_BRACES_STRINGS_COMMENTS = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*|[{}]')
+
+
+def _unclosed_brace(text: str) -> int | None:
+    """The line of the last `{` left open, braces inside texts and comments aside."""
+    open_lines: list[int] = []
+    for match in _BRACES_STRINGS_COMMENTS.finditer(text):
+        piece = match.group(0)
+        if piece == "{":
+            open_lines.append(text.count("\n", 0, match.start()) + 1)
+        elif piece == "}" and open_lines:
+            open_lines.pop()
+    return open_lines[-1] if open_lines else None
 
 
 def _unexpected_character(
