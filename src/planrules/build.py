@@ -338,6 +338,7 @@ class _Builder:
             phased=self._clause_value(clauses, "phased"),
             owner=self._clause_value(clauses, "owner"),
             span=self._span(meta),
+            clause_spans=_clause_spans(children[0], clauses),
         )
 
     def deadline_clause(self, meta: Any, children: list[Token]) -> _Clause:
@@ -364,6 +365,7 @@ class _Builder:
             levels=tuple(rest[1:]),
             owner=self._clause_value(clauses, "owner"),
             span=self._span(meta),
+            clause_spans=_clause_spans(children[0], clauses),
         )
 
     def level(self, meta: Any, children: list[Any]) -> s.Level:
@@ -390,6 +392,7 @@ class _Builder:
             lines=tuple(c for c in children[2:] if isinstance(c, s.BudgetLine)),
             owner=self._clause_value(clauses, "owner"),
             span=self._span(meta),
+            clause_spans=_clause_spans(children[0], clauses),
         )
 
     def per_period_clause(self, meta: Any, children: list[Any]) -> _Clause:
@@ -428,6 +431,7 @@ class _Builder:
             actions=tuple(rest[1:]),
             owner=self._clause_value(clauses, "owner"),
             span=self._span(meta),
+            clause_spans=_clause_spans(children[0], clauses),
         )
 
     def for_periods(self, meta: Any, children: list[Any]) -> _Clause:
@@ -615,6 +619,11 @@ _TOKEN_RULES = frozenset(
         "comparison_op",
     }
 )
+
+
+def _clause_spans(name: Token, clauses: dict[str, _Clause]) -> tuple[tuple[str, Span], ...]:
+    named = ("name", _BUILDER._token_span(name))
+    return (named, *((clause.name, clause.span) for clause in clauses.values()))
 
 
 def _edge_token(tree: Any, end: int) -> Token | None:

@@ -293,7 +293,9 @@ class _Checker:
         for rule in self.rules:
             if rule.name in seen:
                 self.problem(
-                    "duplicate-rule", rule.span, f'a rule named "{rule.name}" exists already'
+                    "duplicate-rule",
+                    _where(rule, "name"),
+                    f'a rule named "{rule.name}" exists already',
                 )
             else:
                 seen[rule.name] = rule
@@ -319,7 +321,7 @@ class _Checker:
             self.unknown_dimensions.add(per)
             self.problem(
                 "unknown-dimension",
-                rule.span,
+                _where(rule, "per"),
                 f"`per {per}`: no metric is keyed by {per}",
                 did_you_mean(per, self.dimensions()),
             )
@@ -402,7 +404,7 @@ class _Checker:
         if not (window.start <= goal.deadline <= (window.end or goal.deadline)):
             self.caution(
                 "deadline-outside-window",
-                goal.span,
+                _where(goal, "by"),
                 f"the deadline {goal.deadline} is outside the plan window "
                 f"{window.start} to {window.end}",
             )
@@ -533,14 +535,14 @@ class _Checker:
         if metric is None:
             self.problem(
                 "unknown-name",
-                budget.span,
+                _where(budget, "for"),
                 f"`{budget.metric}` is not a metric",
                 did_you_mean(budget.metric, self.scope.metrics),
             )
         elif metric.type != "money" or metric.dimension is None:
             self.problem(
                 "budget-metric",
-                budget.span,
+                _where(budget, "for"),
                 f"a budget tracks keyed money (`metric {metric.name}: money by channel`); "
                 f"`{metric.name}` is {_metric_shape(metric)}",
             )
@@ -807,6 +809,11 @@ class _Checker:
 
 def _resolve(from_path: str, target: str) -> str:
     return os.path.normpath(Path(from_path).parent / target)
+
+
+def _where(rule: s.Rule, clause: str) -> Span:
+    """Where a rule's name or clause was written; the whole rule where that is not known."""
+    return next((span for name, span in rule.clause_spans if name == clause), rule.span)
 
 
 def _is_current_key(key: s.Key) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
@@ -128,9 +129,15 @@ def _caret_line(text: str, span: Span) -> str:
     start = min(span.column - 1, len(text))
     end = span.end_column - 1 if span.end_line == span.line else len(text)
     width = max(1, min(end, len(text)) - start)
-    # Tabs are kept so that the caret lines up under a tab-indented source line.
-    padding = "".join("\t" if ch == "\t" else " " for ch in text[:start])
-    return padding + "^" + "~" * (width - 1)
+    # Tabs are kept, and wide (CJK) characters take two cells, so that the caret lines up
+    # under the source line in a terminal.
+    padding = "".join("\t" if ch == "\t" else " " * _cells(ch) for ch in text[:start])
+    underlined = sum(_cells(ch) for ch in text[start : start + width]) or 1
+    return padding + "^" + "~" * (underlined - 1)
+
+
+def _cells(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
 class PlanError(Exception):

@@ -150,6 +150,8 @@ class Goal:
     phased: tuple[Number, ...] | None
     owner: str | None
     span: Span = attrs.field(eq=False, repr=False)
+    # Where the name and each clause (`per`, `by`, `for`, ...) were written, for diagnostics.
+    clause_spans: tuple[tuple[str, Span], ...] = attrs.field(default=(), eq=False, repr=False)
 
 
 @attrs.frozen
@@ -168,6 +170,8 @@ class Threshold:
     levels: tuple[Level, ...]
     owner: str | None
     span: Span = attrs.field(eq=False, repr=False)
+    # Where the name and each clause (`per`, `by`, `for`, ...) were written, for diagnostics.
+    clause_spans: tuple[tuple[str, Span], ...] = attrs.field(default=(), eq=False, repr=False)
 
 
 @attrs.frozen
@@ -197,6 +201,8 @@ class Budget:
     lines: tuple[BudgetLine, ...]
     owner: str | None
     span: Span = attrs.field(eq=False, repr=False)
+    # Where the name and each clause (`per`, `by`, `for`, ...) were written, for diagnostics.
+    clause_spans: tuple[tuple[str, Span], ...] = attrs.field(default=(), eq=False, repr=False)
 
 
 @attrs.frozen
@@ -247,6 +253,8 @@ class Trigger:
     actions: tuple[Action, ...]
     owner: str | None
     span: Span = attrs.field(eq=False, repr=False)
+    # Where the name and each clause (`per`, `by`, `for`, ...) were written, for diagnostics.
+    clause_spans: tuple[tuple[str, Span], ...] = attrs.field(default=(), eq=False, repr=False)
 
 
 # ---- tests of rulesets ---------------------------------------------------------------------
