@@ -157,6 +157,7 @@ class _Builder:
     def _assemble(self, items: list[Any], comment_tokens: list[Token]) -> s.Module:
         comments = [self._comment(token) for token in comment_tokens]
         ruleset: str | None = None
+        ruleset_span: Span | None = None
         headers: dict[str, Any] = {}
         uses: list[s.Use] = []
         declarations = []
@@ -164,7 +165,7 @@ class _Builder:
             if item is None:
                 continue  # a declaration that could not be built; its problem is reported
             if isinstance(item, _Clause) and item.name == "ruleset":
-                ruleset = item.value
+                ruleset, ruleset_span = item.value, item.span
             elif isinstance(item, s.Use):
                 uses.append(item)
             elif isinstance(item, s.Currency | s.PeriodDecl):
@@ -181,6 +182,7 @@ class _Builder:
             declarations=tuple(declarations),
             comments=tuple(comments),
             span=Span(self._source.path, 1, 1, end, 1),
+            ruleset_span=ruleset_span,
         )
 
     def _single_header(self, headers: dict[str, Any], item: s.Currency | s.PeriodDecl) -> None:

@@ -289,6 +289,7 @@ class _Checker:
     # ---- pass: rules (after names and lets) ----------------------------------------------
 
     def check_rule_names(self) -> None:
+        assert self.module is not None
         seen: dict[str, s.Rule] = {}
         for rule in self.rules:
             if rule.name in seen:
@@ -305,7 +306,7 @@ class _Checker:
         if not is_test_file(self.source.path) and not self.rules and not dropped:
             self.caution(
                 "no-rules",
-                Span(self.module.path, 1, 1, 1, 2),
+                self.module.ruleset_span or Span(self.module.path, 1, 1, 1, 2),
                 "this ruleset has no goal, threshold, budget or trigger",
             )
 

@@ -364,3 +364,4 @@ class Module:
     declarations: tuple[Declaration, ...]
     comments: tuple[Comment, ...] = attrs.field(eq=False, repr=False)
     span: Span = attrs.field(eq=False, repr=False)
+    ruleset_span: Span | None = attrs.field(default=None, eq=False, repr=False)
