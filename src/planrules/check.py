@@ -777,8 +777,13 @@ class _Checker:
                     did_you_mean(entry.metric.text, self.scope.metrics),
                 )
             elif (entry.values is None) != (metric.dimension is None):
-                shape = "keyed, a block of keys" if metric.dimension else "a single value"
-                self.problem("snapshot-shape", entry.span, f"`{metric.name}` is {shape}")
+                wanted = (
+                    f"is keyed by {metric.dimension}: give its values in a block, "
+                    f"`{metric.name} {{ KEY VALUE ... }}`"
+                    if metric.dimension
+                    else f"has no keys: give it one value, `{metric.name} VALUE`"
+                )
+                self.problem("snapshot-shape", entry.span, f"`{metric.name}` {wanted}")
 
     # ---- pass: currencies (any time) -----------------------------------------------------
 
