@@ -71,6 +71,18 @@ def test_a_code_followed_by_a_value_is_a_key(parse: Parse) -> None:
     assert [entry.key.text for entry in table.entries] == ["VND", "USD"]
 
 
+def test_a_currency_before_a_brace_belongs_to_the_number(parse: Parse) -> None:
+    parsed = parse(
+        'ruleset "r"\ncurrency VND\nmetric spend: money by channel\n'
+        'budget "b" total 200 million VND for spend { ads 100 million VND }\n'
+        'trigger "t" when sum(spend) > 5 VND { recommend "x" }\n'
+    )
+    assert parsed.module is not None, parsed.diagnostics
+    budget = parsed.module.declarations[1]
+    assert isinstance(budget, s.Budget)
+    assert budget.total.currency == "VND"
+
+
 def test_a_name_after_a_number_is_not_a_scale_word(parse: Parse) -> None:
     parsed = parse('ruleset "r"\ntable quota: count by rep { Lan 120  Minh 90  Bảo 3 else 60 }\n')
     assert parsed.module is not None

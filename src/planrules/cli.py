@@ -104,7 +104,7 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
 
 def _format_stdin(check_only: bool, show_diff: bool) -> int:
     try:
-        source = decode_source("<stdin>", click.get_binary_stream("stdin").read())
+        source = decode_source("<stdin>", sys.stdin.buffer.read())
     except InputError as problem:
         click.echo(f"error: {problem}", err=True)
         return EXIT_UNUSABLE
@@ -151,7 +151,7 @@ def _report_change(source: Source, formatted: str, check_only: bool, show_diff: 
 def _print_format_problems(result: FormatResult, source: Source) -> None:
     for diagnostic in result.diagnostics:
         click.echo(format_diagnostic(diagnostic, source), err=True)
-    click.echo(f"{source.path}: not formatted, it does not parse", err=True)
+    click.echo(f"{source.path}: not formatted, it has errors", err=True)
 
 
 def _write_safely(path: str, text: str) -> None:

@@ -7,22 +7,27 @@ The layout:
   snapshot entries. A block's `}` closes on its own line, a budget's or trigger's `owner`
   after it.
 - A blank line between declarations, except between one-line declarations of the same kind
-  (metrics, tables, lets, goals, ...), which stay together as a group.
+  (metrics, tables, lets, goals), which stay together as a group. No other blank lines but
+  one below a comment that had one below it (a file's heading, a section's title).
 - Optional clauses in the order the language reference lists them; `period` after a count
-  of 1, `periods` otherwise.
+  of 1, `periods` otherwise. A goal, budget or trigger header longer than 100 columns breaks
+  between clauses, continuing four spaces in (a goal) or eight (a header, to stand apart
+  from its block's body).
 - Lists of keys are columns: a budget's keys padded to the longest key and its amounts to
-  the longest amount, so the `share` clauses line up. A table, or a keyed value in a
-  snapshot, stays on one line (`{ Lan 120  Minh 90  else 60 }`) when it fits in 100 columns
-  and holds no comment; otherwise it is a column like a budget's.
+  the longest amount, so the `share` clauses line up. A table, a snapshot block and a keyed
+  value in one stay on one line (`{ Lan 120  Minh 90  else 60 }`) when it fits in 100
+  columns and holds no comment; otherwise they take a line per entry, keyed values in
+  columns like a budget's. Widths count CJK characters as two columns.
 - What the user chose to write is kept: numbers as spelled (`2 tỷ`, `150k`), quoted or bare
   keys, `spend.x` or `spend["x"]`. Expressions get only the parentheses their precedence
-  needs.
+  needs; a recommendation's `{expr}` are printed the same way.
 
 Comments live beside the tree, in `Module.comments`, so the printer places them by position:
 each printed line holds the source positions (its anchors) of the nodes printed on it. A
 comment on its own line goes on its own line before the printed line holding the first anchor
-after it (or at the end of the file); a trailing comment goes at the end of the printed line
-holding the last anchor before it. Runs of trailing comments on consecutive lines are aligned.
+after it (or at the end of the file), at that line's indentation; a trailing comment goes at
+the end of the printed line holding the last anchor before it (where joined source lines bring
+a line several, all but the last go above it). Runs of trailing comments are aligned.
 """
 
 from __future__ import annotations
@@ -41,8 +46,10 @@ from planrules.diagnostics import Diagnostic, has_errors
 from planrules.source import Source, Span
 
 INDENT = 4
+# A block's header continues deeper than its body, so that the two stay apart.
+_HEADER_CONTINUATION = 2 * INDENT
 MAX_WIDTH = 100
-GAP = "  "  # between the columns of a list, and between the entries of a one-line list
+_GAP = "  "  # between the columns of a list, and between the entries of a one-line list
 
 Position = tuple[int, int]
 _END_OF_FILE: Position = (sys.maxsize, 1)
@@ -69,18 +76,20 @@ def format_source(source: Source) -> FormatResult:
 
 
 def format_module(module: s.Module, source: Source | None = None) -> str:
-    """The canonical text of a tree, ending with one newline ("" for an empty module).
+    """The canonical text of a tree that parsed without errors, ending with one newline.
 
-    `source`, the text the module was parsed from, tells where `ruleset "..."` was written
-    (the tree does not): without it, comments above the first header or declaration are
-    printed above the `ruleset` line.
+    `source` is the text the module was parsed from. It tells where `ruleset "..."` was
+    written, which the tree does not, and which comments had a blank line below them. Without
+    it, comments above the first header or declaration are printed above the `ruleset` line.
+    An empty module prints as "".
     """
     comments = _CommentIndex(module.comments)
     chunks = _chunks(module, comments)
     lines = [line for chunk in chunks for line in chunk.lines]
     _anchor_ruleset(module, lines, source)
     left_over = _attach_comments(lines, module.comments)
-    return _render(_rows(chunks, left_over))
+    blank_lines = _blank_lines(source.text) if source is not None else frozenset()
+    return _render(_rows(chunks, left_over, blank_lines))
 
 
 # ---- printed lines and where comments go ---------------------------------------------------
@@ -101,10 +110,12 @@ class _Line:
 
 @attrs.define
 class _Chunk:
-    """The lines of the header or of one declaration; `family` decides the blank lines."""
+    """The lines of the header or of one declaration, and what decides the blank lines."""
 
     family: str
     lines: list[_Line]
+    # Indented lines below a header (levels, a block's lines), not a goal's continuation.
+    has_body: bool
 
 
 @attrs.frozen
@@ -113,6 +124,9 @@ class _Row:
 
     code: str
     comment: str | None = None
+
+
+_BLANK = _Row("")
 
 
 class _CommentIndex:
@@ -144,6 +158,7 @@ def _span_anchors(span: Span) -> list[Position]:
 
 
 def _anchor_ruleset(module: s.Module, lines: list[_Line], source: Source | None) -> None:
+    """Give the `ruleset` line, which has no span in the tree, the position it was written at."""
     if module.ruleset is None:
         return
     ruleset_line = lines[0]
@@ -187,40 +202,57 @@ def _attach_comments(lines: list[_Line], comments: Sequence[s.Comment]) -> list[
     return left_over
 
 
-def _rows(chunks: list[_Chunk], left_over: list[s.Comment]) -> list[_Row]:
+def _blank_lines(text: str) -> frozenset[int]:
+    lines = enumerate(text.split("\n"), start=1)
+    return frozenset(number for number, line in lines if not line.strip(" \t\f\r"))
+
+
+def _rows(
+    chunks: list[_Chunk], left_over: list[s.Comment], blank_lines: frozenset[int]
+) -> list[_Row]:
     rows: list[_Row] = []
     for previous, chunk in zip([None, *chunks], chunks, strict=False):
         if previous is not None and _apart(previous, chunk):
-            rows.append(_Row(""))
+            rows.append(_BLANK)
         for line in chunk.lines:
-            rows.extend(_line_rows(line))
-    if left_over:
-        if rows:
-            rows.append(_Row(""))
-        rows.extend(_Row(comment.text) for comment in left_over)
+            rows.extend(_line_rows(line, blank_lines))
+    rows.append(_BLANK)
+    rows.extend(_comment_rows(left_over, 0, blank_lines))
     return rows
 
 
 def _apart(previous: _Chunk, chunk: _Chunk) -> bool:
     """Whether a blank line separates two chunks: all but one-liners of one kind are apart."""
-    together = previous.family == chunk.family and len(previous.lines) == len(chunk.lines) == 1
-    return not together
+    return previous.family != chunk.family or previous.has_body or chunk.has_body
 
 
-def _line_rows(line: _Line) -> list[_Row]:
+def _line_rows(line: _Line, blank_lines: frozenset[int]) -> list[_Row]:
     # A line holds one trailing comment; where joined source lines brought several, the
     # earlier ones go above it, on their own lines.
     trailing = sorted(line.trailing, key=_position)
     above = sorted(line.leading + trailing[:-1], key=_position)
     comment_indent = line.indent if line.inner_indent is None else line.inner_indent
-    rows = [_Row(" " * comment_indent + comment.text) for comment in above]
+    rows = _comment_rows(above, comment_indent, blank_lines)
     rows.append(_Row(" " * line.indent + line.text, trailing[-1].text if trailing else None))
+    return rows
+
+
+def _comment_rows(
+    comments: Iterable[s.Comment], indent: int, blank_lines: frozenset[int]
+) -> list[_Row]:
+    """Comments on lines of their own, each followed by a blank line where it was in the source,
+    so that a comment set apart from what follows it (a file's heading) stays apart."""
+    rows = []
+    for comment in comments:
+        rows.append(_Row(" " * indent + comment.text))
+        if comment.own_line and comment.span.line + 1 in blank_lines:
+            rows.append(_BLANK)
     return rows
 
 
 def _render(rows: list[_Row]) -> str:
     out: list[str] = []
-    for commented, run in itertools.groupby(rows, key=lambda row: row.comment is not None):
+    for commented, run in itertools.groupby(_tidy(rows), key=lambda row: row.comment is not None):
         group = list(run)
         if not commented:
             out.extend(row.code for row in group)
@@ -228,6 +260,17 @@ def _render(rows: list[_Row]) -> str:
         column = max(_width(row.code) for row in group) + 1
         out.extend(f"{row.code}{' ' * (column - _width(row.code))}{row.comment}" for row in group)
     return "\n".join(out) + "\n" if out else ""
+
+
+def _tidy(rows: list[_Row]) -> list[_Row]:
+    """Without blank lines at either end, or two in a row."""
+    tidy: list[_Row] = []
+    for row in rows:
+        if row != _BLANK or (tidy and tidy[-1] != _BLANK):
+            tidy.append(row)
+    while tidy and tidy[-1] == _BLANK:
+        tidy.pop()
+    return tidy
 
 
 def _width(text: str) -> int:
@@ -250,7 +293,7 @@ def _fits(text: str, indent: int) -> bool:
 
 def _chunks(module: s.Module, comments: _CommentIndex) -> list[_Chunk]:
     header = _header_lines(module)
-    chunks = [_Chunk("header", header)] if header else []
+    chunks = [_Chunk("header", header, has_body=True)] if header else []
     chunks.extend(_declaration(decl, comments) for decl in module.declarations)
     return chunks
 
@@ -270,26 +313,32 @@ def _header_lines(module: s.Module) -> list[_Line]:
 
 
 def _declaration(decl: s.Declaration, comments: _CommentIndex) -> _Chunk:
-    family = type(decl).__name__
+    lines = _declaration_lines(decl, comments)
+    has_body = len(lines) > 1 and not isinstance(decl, s.Goal)
+    return _Chunk(type(decl).__name__, lines, has_body)
+
+
+def _declaration_lines(decl: s.Declaration, comments: _CommentIndex) -> list[_Line]:
     match decl:
         case s.Metric():
-            return _Chunk(family, [_one_line(_metric(decl), decl.span)])
+            return [_one_line(_metric(decl), decl.span)]
         case s.Table():
-            return _Chunk(family, _table(decl, comments))
+            return _table(decl, comments)
         case s.Let():
-            return _Chunk(
-                family, [_one_line(f"let {decl.name} = {expression(decl.expr)}", decl.span)]
-            )
+            return [_one_line(f"let {decl.name} = {expression(decl.expr)}", decl.span)]
         case s.Goal():
-            return _Chunk(family, [_one_line(_goal(decl), decl.span)])
+            return _goal(decl)
         case s.Threshold():
-            return _Chunk(family, _threshold(decl))
+            return _threshold(decl)
         case s.Budget():
-            return _Chunk(family, _budget(decl))
+            return _budget(decl)
         case s.Trigger():
-            return _Chunk(family, _trigger(decl))
+            return _trigger(decl)
         case s.Test():
-            return _Chunk(family, _test(decl, comments))
+            return _test(decl, comments)
+
+
+# ---- lines, lists and clauses -------------------------------------------------------------
 
 
 def _one_line(text: str, span: Span, indent: int = 0) -> _Line:
@@ -307,7 +356,7 @@ def _columns(rows: Sequence[Sequence[str]]) -> list[str]:
         for column in range(max((len(row) for row in rows), default=0))
     ]
     return [
-        GAP.join(
+        _GAP.join(
             [cell + " " * (widths[column] - _width(cell)) for column, cell in enumerate(row[:-1])]
             + list(row[-1:])
         )
@@ -316,9 +365,33 @@ def _columns(rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def _inline_list(rows: Sequence[Sequence[str]]) -> str:
-    if not rows:
-        return "{}"
-    return "{ " + GAP.join(" ".join(row) for row in rows) + " }"
+    return _braced([" ".join(row) for row in rows])
+
+
+def _braced(items: Sequence[str]) -> str:
+    return "{ " + _GAP.join(items) + " }" if items else "{}"
+
+
+# A clause of a rule's header line: its text and the anchors of what is printed in it.
+_Clause = tuple[str, list[Position]]
+
+
+def _wrapped(
+    clauses: Sequence[_Clause], end: list[Position], continuation: int, suffix: str = ""
+) -> list[_Line]:
+    """Clauses filled onto lines of at most MAX_WIDTH columns, breaking only between clauses;
+    the last line also holds the `end` anchors."""
+    lines = [_Line(0, clauses[0][0], list(clauses[0][1]))]
+    for number, (text, anchors) in enumerate(clauses[1:], start=2):
+        tail = suffix if number == len(clauses) else ""
+        if _fits(f"{lines[-1].text} {text}{tail}", lines[-1].indent):
+            lines[-1].text += f" {text}"
+            lines[-1].anchors.extend(anchors)
+        else:
+            lines.append(_Line(continuation, text, list(anchors)))
+    lines[-1].text += suffix
+    lines[-1].anchors.extend(end)
+    return lines
 
 
 def _keyed_list(
@@ -386,19 +459,21 @@ def _table(table: s.Table, comments: _CommentIndex) -> list[_Line]:
     return _keyed_list(head, rows, spans, table.span, 0, comments)
 
 
-def _goal(goal: s.Goal) -> str:
-    subject = expression(goal.subject, SUM)
-    words = [f"goal {quote(goal.name)}{_per(goal.per)}:", subject, goal.op]
-    words.append(expression(goal.target, SUM))
+def _goal(goal: s.Goal) -> list[_Line]:
+    comparison = f"{expression(goal.subject, SUM)} {goal.op} {expression(goal.target, SUM)}"
+    clauses = [(f"goal {quote(goal.name)}{_per(goal.per)}: {comparison}", [_start(goal.span)])]
     if goal.deadline is not None:
-        words += ["by", goal.deadline.isoformat()]
+        clauses.append((f"by {goal.deadline.isoformat()}", []))
     if goal.baseline is not None:
-        words += ["from", expression(goal.baseline, SUM)]
+        clauses.append((f"from {expression(goal.baseline, SUM)}", [_end(goal.baseline.span)]))
     if goal.tolerance is not None:
-        words += ["tolerance", goal.tolerance.text]
+        clauses.append((f"tolerance {goal.tolerance.text}", [_end(goal.tolerance.span)]))
     if goal.phased is not None:
-        words += ["phased", *(weight.text for weight in goal.phased)]
-    return " ".join(words + _owner(goal.owner))
+        weights = [weight.text for weight in goal.phased]
+        clauses.append((" ".join(["phased", *weights]), [_end(goal.phased[-1].span)]))
+    if goal.owner is not None:
+        clauses.append((" ".join(_owner(goal.owner)), []))
+    return _wrapped(clauses, [_end(goal.span)], INDENT)
 
 
 def _threshold(threshold: s.Threshold) -> list[_Line]:
@@ -422,19 +497,21 @@ def _owner_anchor(threshold: s.Threshold) -> list[Position]:
 
 
 def _budget(budget: s.Budget) -> list[_Line]:
-    words = [f"budget {quote(budget.name)} total {budget.total.text}"]
-    anchors = [_start(budget.span), *_span_anchors(budget.total.span)]
+    head = f"budget {quote(budget.name)} total {budget.total.text}"
+    clauses = [(head, [_start(budget.span), _end(budget.total.span)])]
     if budget.per_period:
-        words.append("per period")
+        clauses.append(("per period", []))
     if budget.metric is not None:
-        words.append(f"for {budget.metric}")
+        clauses.append((f"for {budget.metric}", []))
     if budget.tolerance is not None:
-        words.append(f"tolerance {budget.tolerance.text}")
-        anchors += _span_anchors(budget.tolerance.span)
-    head = _Line(0, " ".join([*words, "{"]), anchors)
+        clauses.append((f"tolerance {budget.tolerance.text}", [_end(budget.tolerance.span)]))
     rows = [_budget_row(line) for line in budget.lines]
     body = _column_lines(rows, [line.span for line in budget.lines], INDENT)
-    return [head, *body, _closing(0, budget.span, budget.owner)]
+    return [
+        *_wrapped(clauses, [], _HEADER_CONTINUATION, " {"),
+        *body,
+        _closing(0, budget.span, budget.owner),
+    ]
 
 
 def _budget_row(line: s.BudgetLine) -> list[str]:
@@ -455,22 +532,26 @@ def _share(share: s.Share) -> str:
 
 
 def _trigger(trigger: s.Trigger) -> list[_Line]:
-    words = [f"trigger {quote(trigger.name)}{_per(trigger.per)} when"]
-    words.append(expression(trigger.condition))
-    anchors = [_start(trigger.span), _end(trigger.condition.span)]
-    counts = [count for count in (trigger.hold, trigger.window, trigger.cooldown) if count]
-    anchors += [anchor for count in counts for anchor in _span_anchors(count.span)]
-    if trigger.hold is not None and trigger.window is not None:
-        words.append(f"for {trigger.hold.text} of {trigger.window.text} {_periods(trigger.window)}")
-    elif trigger.hold is not None:
-        words.append(f"for {trigger.hold.text} {_periods(trigger.hold)}")
+    condition = expression(trigger.condition)
+    head = f"trigger {quote(trigger.name)}{_per(trigger.per)} when {condition}"
+    clauses = [(head, [_start(trigger.span), _end(trigger.condition.span)])]
+    hold, window = trigger.hold, trigger.window
+    if hold is not None and window is not None:
+        text = f"for {hold.text} of {window.text} {_periods(window)}"
+        clauses.append((text, [_end(window.span)]))
+    elif hold is not None:
+        clauses.append((f"for {hold.text} {_periods(hold)}", [_end(hold.span)]))
     if trigger.cooldown is not None:
-        words.append(f"cooldown {trigger.cooldown.text} {_periods(trigger.cooldown)}")
+        text = f"cooldown {trigger.cooldown.text} {_periods(trigger.cooldown)}"
+        clauses.append((text, [_end(trigger.cooldown.span)]))
     if trigger.severity is not None:
-        words.append(f"severity {trigger.severity}")
-    head = _Line(0, " ".join([*words, "{"]), anchors)
+        clauses.append((f"severity {trigger.severity}", []))
     body = [_one_line(_action(action), action.span, INDENT) for action in trigger.actions]
-    return [head, *body, _closing(0, trigger.span, trigger.owner)]
+    return [
+        *_wrapped(clauses, [], _HEADER_CONTINUATION, " {"),
+        *body,
+        _closing(0, trigger.span, trigger.owner),
+    ]
 
 
 def _action(action: s.Action) -> str:
@@ -521,19 +602,32 @@ def _test_item(item: s.TestItem, comments: _CommentIndex) -> list[_Line]:
 
 
 def _snapshot_block(block: s.SnapshotBlock, comments: _CommentIndex) -> list[_Line]:
-    head = _Line(INDENT, f"snapshot {block.period} {{", [_start(block.span)])
+    head = f"snapshot {block.period}"
+    inline = f"{head} {_braced([_inline_entry(entry) for entry in block.entries])}"
+    if _fits(inline, INDENT) and not comments.inside(block.span):
+        return [_one_line(inline, block.span, INDENT)]
     body = [line for entry in block.entries for line in _snapshot_entry(entry, comments)]
-    return [head, *body, _closing(INDENT, block.span)]
+    opening = _Line(INDENT, f"{head} {{", [_start(block.span)])
+    return [opening, *body, _closing(INDENT, block.span)]
+
+
+def _inline_entry(entry: s.SnapshotEntry) -> str:
+    if entry.value is not None:
+        return f"{_key(entry.metric)} {entry.value.text}"
+    return f"{_key(entry.metric)} {_inline_list(_keyed_rows(entry))}"
+
+
+def _keyed_rows(entry: s.SnapshotEntry) -> list[list[str]]:
+    return [[_key(value.key), value.value.text] for value in entry.values or ()]
 
 
 def _snapshot_entry(entry: s.SnapshotEntry, comments: _CommentIndex) -> list[_Line]:
     indent = 2 * INDENT
     if entry.value is not None:
-        return [_one_line(f"{_key(entry.metric)} {entry.value.text}", entry.span, indent)]
-    values = entry.values or ()
-    rows = [[_key(value.key), value.value.text] for value in values]
-    spans = [value.span for value in values]
-    return _keyed_list(_key(entry.metric), rows, spans, entry.span, indent, comments)
+        return [_one_line(_inline_entry(entry), entry.span, indent)]
+    spans = [value.span for value in entry.values or ()]
+    head = _key(entry.metric)
+    return _keyed_list(head, _keyed_rows(entry), spans, entry.span, indent, comments)
 
 
 def _expectation(expectation: s.Expectation) -> str:

@@ -233,7 +233,8 @@ class Interpolation:
 
 @attrs.frozen
 class Recommend:
-    text: str
+    # The text as written; `parts` carry its meaning, so spacing inside `{ }` is no change.
+    text: str = attrs.field(eq=False)
     parts: tuple[str | Interpolation, ...]
     span: Span = attrs.field(eq=False, repr=False)
 
