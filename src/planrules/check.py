@@ -105,10 +105,7 @@ class _Checker:
                 self.declare_names,
                 self.check_lets,
                 self.check_rule_names,
-                self.check_goals,
-                self.check_thresholds,
-                self.check_budgets,
-                self.check_triggers,
+                self.check_rules,
                 self.check_tests,
                 self.check_currencies,
             ):
@@ -366,10 +363,17 @@ class _Checker:
         except UnitError as problem:
             self.problem("unit-mismatch", expr.span, str(problem))
 
-    def check_goals(self) -> None:
-        for goal in self.rules:
-            if isinstance(goal, s.Goal):
-                self.check_goal(goal)
+    def check_rules(self) -> None:
+        """Each rule by its kind; triggers need only the budgets' names and lines."""
+        for rule in self.rules:
+            if isinstance(rule, s.Goal):
+                self.check_goal(rule)
+            elif isinstance(rule, s.Threshold):
+                self.check_threshold(rule)
+            elif isinstance(rule, s.Budget):
+                self.check_budget(rule)
+            else:
+                self.check_trigger(rule)
 
     def check_goal(self, goal: s.Goal) -> None:
         subject = self.number_type(goal.subject, goal.per, "the goal's value")
@@ -434,11 +438,6 @@ class _Checker:
                 f"`phased` weights sum to {_percent(total)}, not 100%",
             )
 
-    def check_thresholds(self) -> None:
-        for threshold in self.rules:
-            if isinstance(threshold, s.Threshold):
-                self.check_threshold(threshold)
-
     def check_threshold(self, threshold: s.Threshold) -> None:
         subject = self.number_type(threshold.subject, threshold.per, "the threshold's value")
         for level in threshold.levels:
@@ -472,10 +471,6 @@ class _Checker:
 
     def budgets(self) -> list[s.Budget]:
         return [rule for rule in self.rules if isinstance(rule, s.Budget)]
-
-    def check_budgets(self) -> None:
-        for budget in self.budgets():
-            self.check_budget(budget)
 
     def check_budget(self, budget: s.Budget) -> None:
         total = budget.total.value
@@ -548,12 +543,7 @@ class _Checker:
                 f"`{metric.name}` is {_metric_shape(metric)}",
             )
 
-    # ---- pass: triggers (after budgets) --------------------------------------------------
-
-    def check_triggers(self) -> None:
-        for trigger in self.rules:
-            if isinstance(trigger, s.Trigger):
-                self.check_trigger(trigger)
+    # ---- triggers ------------------------------------------------------------------------
 
     def check_trigger(self, trigger: s.Trigger) -> None:
         condition = self.value_type(trigger.condition, trigger.per, "the condition")

@@ -8,6 +8,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Sequence
+from typing import NoReturn
 
 import click
 
@@ -38,10 +39,9 @@ def _files(paths: Sequence[str]) -> list[str]:
         return find_plan_files(paths)
     except InputError as problem:
         _fail_unusable(problem)
-        raise AssertionError("unreachable") from None
 
 
-def _fail_unusable(problem: PlanError) -> None:
+def _fail_unusable(problem: PlanError) -> NoReturn:
     click.echo(f"error: {problem}", err=True)
     sys.exit(EXIT_UNUSABLE)
 
@@ -108,24 +108,19 @@ def _format_stdin(check_only: bool, show_diff: bool) -> int:
     except InputError as problem:
         click.echo(f"error: {problem}", err=True)
         return EXIT_UNUSABLE
+    return _format_file(source, check_only, show_diff, to_stdout=True)
+
+
+def _format_file(source: Source, check_only: bool, show_diff: bool, to_stdout: bool = False) -> int:
     result = format_source(source)
     if result.text is None:
         _print_format_problems(result, source)
         return EXIT_PROBLEMS
     if check_only or show_diff:
         return _report_change(source, result.text, check_only, show_diff)
-    click.echo(result.text, nl=False)
-    return EXIT_OK
-
-
-def _format_file(source: Source, check_only: bool, show_diff: bool) -> int:
-    result = format_source(source)
-    if result.text is None:
-        _print_format_problems(result, source)
-        return EXIT_PROBLEMS
-    if check_only or show_diff:
-        return _report_change(source, result.text, check_only, show_diff)
-    if result.text != source.text:
+    if to_stdout:
+        click.echo(result.text, nl=False)
+    elif result.text != source.text:
         _write_safely(source.path, result.text)
         click.echo(f"formatted {source.path}", err=True)
     return EXIT_OK
