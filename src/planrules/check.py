@@ -736,28 +736,20 @@ class _Checker:
                 f"{label} is not a {cadence} period, as the ruleset's cadence is",
             )
 
-    def check_snapshot_keys(self, entry: s.SnapshotEntry) -> None:
+    def check_repeated_keys(self, keys: list[s.Key], where: str) -> None:
         seen: set[str] = set()
-        for keyed in entry.values or ():
-            if keyed.key.text in seen:
-                self.problem(
-                    "duplicate-key",
-                    keyed.key.span,
-                    f"`{keyed.key.text}` is given twice for `{entry.metric.text}`",
-                )
-            seen.add(keyed.key.text)
+        for key in keys:
+            if key.text in seen:
+                self.problem("duplicate-key", key.span, f"`{key.text}` is given twice {where}")
+            seen.add(key.text)
 
     def check_snapshot_block(self, block: s.SnapshotBlock) -> None:
-        seen: set[str] = set()
+        self.check_repeated_keys(
+            [entry.metric for entry in block.entries], f"in the snapshot of {block.period}"
+        )
         for entry in block.entries:
-            if entry.metric.text in seen:
-                self.problem(
-                    "duplicate-key",
-                    entry.metric.span,
-                    f"`{entry.metric.text}` is given twice in the snapshot of {block.period}",
-                )
-            seen.add(entry.metric.text)
-            self.check_snapshot_keys(entry)
+            keyed = [value.key for value in entry.values or ()]
+            self.check_repeated_keys(keyed, f"for `{entry.metric.text}`")
             metric = self.scope.metrics.get(entry.metric.text)
             if metric is None:
                 self.problem(
