@@ -1,0 +1,234 @@
+"""Budget actions of fired triggers, applied in order to working copies of the budgets.
+
+Each action is clipped so that no line falls below zero or its MIN share, rises above its MAX
+share, or pushes the lines past the total; where less than requested is applied, the binding
+limit is named (the first in that order on a tie).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from planrules import syntax as s
+from planrules.compile import literal_value
+from planrules.report import Adjustment, Allocation, AllocationLine
+from planrules.values import add, multiply, subtract
+
+CURRENT_KEY = "key"
+
+
+@attrs.frozen
+class ShareLimit:
+    share: Any  # the share as a fraction of the total
+    text: str  # as written, `20%`
+
+
+@attrs.define
+class WorkingBudget:
+    """A budget's lines as the actions leave them; `planned` keeps the declared amounts."""
+
+    name: str
+    total: Any
+    planned: dict[str, Any]
+    lines: dict[str, Any]
+    minimum: dict[str, ShareLimit]
+    maximum: dict[str, ShareLimit]
+
+    @classmethod
+    def of(cls, budget: s.Budget) -> WorkingBudget:
+        planned = {line.key.text: literal_value(line.amount) for line in budget.lines}
+        minimum: dict[str, ShareLimit] = {}
+        maximum: dict[str, ShareLimit] = {}
+        for line in budget.lines:
+            if line.share is None:
+                continue
+            if line.share.minimum is not None:
+                minimum[line.key.text] = _limit(line.share.minimum)
+            if line.share.maximum is not None:
+                maximum[line.key.text] = _limit(line.share.maximum)
+        return cls(
+            budget.name, literal_value(budget.total), planned, dict(planned), minimum, maximum
+        )
+
+    def floor_limit(self, line: str) -> tuple[Any, str]:
+        """How far `line` may fall: to its MIN share, or to zero without one."""
+        minimum = self.minimum.get(line)
+        floor = multiply(minimum.share, self.total) if minimum is not None else 0
+        if minimum is None or floor <= 0:
+            return self.lines[line], f"{line} would fall below zero"
+        return subtract(
+            self.lines[line], floor
+        ), f"{line} would fall below its {minimum.text} share"
+
+    def ceiling_limits(self, line: str, with_total: bool) -> list[tuple[Any, str]]:
+        limits: list[tuple[Any, str]] = []
+        maximum = self.maximum.get(line)
+        if maximum is not None:
+            room = subtract(multiply(maximum.share, self.total), self.lines[line])
+            limits.append((room, f"{line} would rise above its {maximum.text} share"))
+        if with_total:
+            free = subtract(self.total, sum_all(self.lines.values()))
+            limits.append((free, "lines would exceed the total"))
+        return limits
+
+    def allocation(self) -> Allocation:
+        return Allocation(
+            self.name,
+            self.total,
+            tuple(AllocationLine(k, self.planned[k], self.lines[k]) for k in self.planned),
+        )
+
+
+def _limit(number: s.Number) -> ShareLimit:
+    return ShareLimit(literal_value(number), number.text)
+
+
+def sum_all(values: Any) -> Any:
+    total: Any = 0
+    for value in values:
+        total = add(total, value)
+    return total
+
+
+def clip(requested: Any, limits: list[tuple[Any, str]]) -> tuple[Any, str | None]:
+    """The amount that may be applied, and the binding limit where it is less than asked."""
+    applied = requested
+    for room, _ in limits:
+        if room < applied:
+            applied = room
+    if applied < 0:
+        applied = 0
+    if applied >= requested:
+        return requested, None
+    binding = next(why for room, why in limits if room <= applied)
+    return applied, binding
+
+
+@attrs.define
+class Adjuster:
+    """Applies the budget actions of fired triggers, in the order they are given."""
+
+    budgets: dict[str, WorkingBudget]
+    adjustments: list[Adjustment] = attrs.field(factory=list)
+
+    @classmethod
+    def of(cls, budgets: list[s.Budget]) -> Adjuster:
+        return cls({budget.name: WorkingBudget.of(budget) for budget in budgets})
+
+    def allocations(self) -> tuple[Allocation, ...]:
+        return tuple(budget.allocation() for budget in self.budgets.values())
+
+    def apply(self, trigger: str, key: str | None, action: s.Shift | s.Scale) -> None:
+        if isinstance(action, s.Shift):
+            names = [_line(action.source, key), _line(action.destination, key)]
+        else:
+            names = [_line(action.line, key)]
+        budget, problem = self.find(action.budget, names)
+        if budget is None:
+            self.skip(trigger, key, action, names, problem)
+        elif isinstance(action, s.Shift):
+            self.shift(trigger, key, action, budget, names[0], names[1])
+        else:
+            self.scale(trigger, key, action, budget, names[0])
+
+    def find(self, name: str | None, lines: list[str]) -> tuple[WorkingBudget | None, str]:
+        wanted = set(lines)
+        if name is not None:
+            budget = self.budgets[name]
+            missing = sorted(wanted - set(budget.lines))
+            if missing:
+                return None, f'{missing[0]} is not a line of "{name}"'
+            return budget, ""
+        having = [b for b in self.budgets.values() if wanted <= set(b.lines)]
+        if len(having) == 1:
+            return having[0], ""
+        if having:
+            return None, f"{', '.join(sorted(wanted))} are lines of several budgets"
+        return (
+            None,
+            f"no budget has the line{'s' if len(wanted) > 1 else ''} {', '.join(sorted(wanted))}",
+        )
+
+    def skip(
+        self,
+        trigger: str,
+        key: str | None,
+        action: s.Shift | s.Scale,
+        names: list[str],
+        problem: str,
+    ) -> None:
+        requested = 0 if action.amount.percent else literal_value(action.amount)
+        self.adjustments.append(
+            Adjustment(
+                trigger=trigger,
+                key=key,
+                action="shift" if isinstance(action, s.Shift) else "scale",
+                budget=action.budget or "",
+                requested=requested,
+                applied=0,
+                clipped=problem,
+                source=names[0] if isinstance(action, s.Shift) else None,
+                destination=names[1] if isinstance(action, s.Shift) else None,
+                line=names[0] if isinstance(action, s.Scale) else None,
+            )
+        )
+
+    def shift(
+        self,
+        trigger: str,
+        key: str | None,
+        action: s.Shift,
+        budget: WorkingBudget,
+        source: str,
+        destination: str,
+    ) -> None:
+        amount = literal_value(action.amount)
+        requested = multiply(amount, budget.lines[source]) if action.amount.percent else amount
+        limits = [budget.floor_limit(source), *budget.ceiling_limits(destination, False)]
+        applied, clipped = clip(requested, limits)
+        budget.lines[source] = subtract(budget.lines[source], applied)
+        budget.lines[destination] = add(budget.lines[destination], applied)
+        self.adjustments.append(
+            Adjustment(
+                trigger=trigger,
+                key=key,
+                action="shift",
+                budget=budget.name,
+                requested=requested,
+                applied=applied,
+                clipped=clipped,
+                source=source,
+                destination=destination,
+            )
+        )
+
+    def scale(
+        self, trigger: str, key: str | None, action: s.Scale, budget: WorkingBudget, line: str
+    ) -> None:
+        requested = multiply(literal_value(action.amount), budget.lines[line])
+        if action.sign == "-":
+            applied, clipped = clip(requested, [budget.floor_limit(line)])
+            budget.lines[line] = subtract(budget.lines[line], applied)
+        else:
+            applied, clipped = clip(requested, budget.ceiling_limits(line, True))
+            budget.lines[line] = add(budget.lines[line], applied)
+        self.adjustments.append(
+            Adjustment(
+                trigger=trigger,
+                key=key,
+                action="scale",
+                budget=budget.name,
+                requested=requested if action.sign != "-" else -requested,
+                applied=applied if action.sign != "-" else -applied,
+                clipped=clipped,
+                line=line,
+            )
+        )
+
+
+def _line(key: s.Key, current: str | None) -> str:
+    if key.text == CURRENT_KEY and not key.quoted and current is not None:
+        return current
+    return key.text

@@ -1,0 +1,400 @@
+"""The report of an evaluation: results, adjustments, allocations and recommendations.
+
+The model holds exact values; `to_dict` is the JSON form of the language reference, where
+numbers are rounded (ratios to 4 decimals, everything else to 2, halves away from zero).
+Messages for people are derived from the data when asked for, so an evaluation that nobody
+reads as text never pays for formatting them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from planrules.values import Num, add, describe, divide_or_unknown, multiply, subtract, to_decimal
+
+STATUS_ORDER = {"pass": 0, "warn": 1, "fail": 2}
+COUNTED = ("pass", "warn", "fail", "unknown", "fired", "quiet", "cooling")
+RATIO_DIGITS = 4
+OTHER_DIGITS = 2
+
+
+@attrs.frozen
+class Location:
+    file: str
+    line: int
+    column: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "column": self.column}
+
+
+@attrs.frozen
+class Pacing:
+    """Where a goal with a deadline stands in time; shared by every key of a `per` goal.
+
+    `elapsed` is the share of the span gone (1 once the deadline's period is reached),
+    `remaining` the periods after the current one through the deadline's.
+    """
+
+    elapsed: Num
+    remaining: int
+    paced: bool  # the deadline is still ahead
+    forecasting: bool  # reports progress, expected and forecast (`>`/`>=` goals, or `from`)
+    per_period: bool  # a total() goal: reports required_per_period
+
+
+@attrs.define(slots=True, eq=False)
+class Result:
+    """One rule's verdict, for one key of a `per` rule (key None otherwise).
+
+    Fields a kind does not use stay None; `to_dict` writes the fields of its own kind.
+    """
+
+    rule: str
+    kind: str  # goal, threshold, budget, trigger
+    key: str | None
+    status: str
+    value: Num | None
+    owner: str | None
+    location: Location
+    unit: str = "number"  # the unit of `value` (count, money, ratio, number), for rounding
+    reason: str | None = None
+    target: Num | None = None
+    baseline: Num | None = None
+    pacing: Pacing | None = None
+    level: str | None = None
+    planned: Num | None = None
+    used: Num | None = None
+    unplanned: tuple[str, ...] = ()  # keys a budget's spending has but no line names
+    severity: str | None = None
+    held: tuple[str, ...] = ()
+    last_fired: str | None = None
+    to_pass: tuple[Change, ...] | None = None
+
+    @property
+    def message(self) -> str:
+        return result_message(self)
+
+    # A goal's pacing figures are worked out when asked for: a `per store` goal over 100,000
+    # stores decides its statuses by cross-multiplying, and only a report that is written
+    # pays for the fractions.
+
+    @property
+    def elapsed(self) -> Num | None:
+        return None if self.pacing is None else self.pacing.elapsed
+
+    @property
+    def progress(self) -> Num | None:
+        if self.pacing is None or not self.pacing.forecasting or self.value is None:
+            return None
+        base = self.baseline or 0
+        span = subtract(self.target, base)
+        if span == 0:
+            return None
+        return divide_or_unknown(subtract(self.value, base), span, str)
+
+    @property
+    def expected(self) -> Num | None:
+        pacing = self.pacing
+        if pacing is None or not pacing.paced or not pacing.forecasting or self.value is None:
+            return None
+        base = self.baseline or 0
+        return add(base, multiply(subtract(self.target, base), pacing.elapsed))
+
+    @property
+    def forecast(self) -> Num | None:
+        pacing = self.pacing
+        if pacing is None or not pacing.paced or not pacing.forecasting or self.value is None:
+            return None
+        if pacing.elapsed == 0:
+            return None
+        base = self.baseline or 0
+        return add(base, divide_or_unknown(subtract(self.value, base), pacing.elapsed, str))
+
+    @property
+    def required_per_period(self) -> Num | None:
+        pacing = self.pacing
+        if pacing is None or not pacing.per_period or pacing.remaining <= 0 or self.value is None:
+            return None
+        shortfall = subtract(self.target, self.value)
+        return divide_or_unknown(max(shortfall, 0), pacing.remaining, str)
+
+    def to_dict(self, currency: str | None = None) -> dict[str, Any]:
+        number = _rounder(self.unit)
+        data: dict[str, Any] = {
+            "rule": self.rule,
+            "kind": self.kind,
+            "key": self.key,
+            "status": self.status,
+            "value": number(self.value),
+        }
+        data.update(_KIND_FIELDS[self.kind](self, number))
+        data["owner"] = self.owner
+        if self.reason is not None:
+            data["reason"] = self.reason
+        data["message"] = self.message
+        data["location"] = self.location.to_dict()
+        return data
+
+
+@attrs.frozen
+class Change:
+    """One input changed alone so that a rule would pass (filled in by `what it takes`)."""
+
+    input: str
+    key: str | None
+    change: Num
+    to: Num
+    unit: str = "number"
+
+    def to_dict(self) -> dict[str, Any]:
+        number = _rounder(self.unit)
+        return {
+            "input": self.input,
+            "key": self.key,
+            "change": number(self.change),
+            "to": number(self.to),
+        }
+
+
+def _goal_fields(result: Result, number: Any) -> dict[str, Any]:
+    return {
+        "target": number(result.target),
+        "elapsed": ratio(result.elapsed),
+        "progress": ratio(result.progress),
+        "expected": number(result.expected),
+        "forecast": number(result.forecast),
+        "required_per_period": number(result.required_per_period),
+        **_to_pass(result),
+    }
+
+
+def _threshold_fields(result: Result, _number: Any) -> dict[str, Any]:
+    return {"level": result.level, **_to_pass(result)}
+
+
+def _to_pass(result: Result) -> dict[str, Any]:
+    if result.to_pass is None:
+        return {}
+    return {"to_pass": [change.to_dict() for change in result.to_pass]}
+
+
+def _budget_fields(result: Result, number: Any) -> dict[str, Any]:
+    return {"planned": number(result.planned), "used": ratio(result.used)}
+
+
+def _trigger_fields(result: Result, _number: Any) -> dict[str, Any]:
+    return {
+        "severity": result.severity,
+        "held": list(result.held),
+        "last_fired": result.last_fired,
+    }
+
+
+_KIND_FIELDS = {
+    "goal": _goal_fields,
+    "threshold": _threshold_fields,
+    "budget": _budget_fields,
+    "trigger": _trigger_fields,
+}
+
+
+@attrs.frozen
+class Adjustment:
+    trigger: str
+    key: str | None
+    action: str  # shift or scale
+    budget: str
+    requested: Num
+    applied: Num
+    clipped: str | None
+    source: str | None = None  # `from` of a shift
+    destination: str | None = None  # `to` of a shift
+    line: str | None = None  # the line of a scale
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "trigger": self.trigger,
+            "key": self.key,
+            "action": self.action,
+            "budget": self.budget,
+        }
+        if self.action == "shift":
+            data["from"] = self.source
+            data["to"] = self.destination
+        else:
+            data["line"] = self.line
+        data["requested"] = amount(self.requested)
+        data["applied"] = amount(self.applied)
+        data["clipped"] = self.clipped
+        return data
+
+
+@attrs.frozen
+class AllocationLine:
+    line: str
+    planned: Num
+    proposed: Num
+
+
+@attrs.frozen
+class Allocation:
+    budget: str
+    total: Num
+    lines: tuple[AllocationLine, ...]
+
+    @property
+    def changed(self) -> bool:
+        return any(line.planned != line.proposed for line in self.lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            line.line: {"planned": amount(line.planned), "proposed": amount(line.proposed)}
+            for line in self.lines
+        }
+
+
+@attrs.frozen
+class Recommendation:
+    trigger: str
+    key: str | None
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"trigger": self.trigger, "key": self.key, "text": self.text}
+
+
+@attrs.frozen
+class Report:
+    ruleset: str
+    as_of: str
+    currency: str | None
+    status: str
+    results: tuple[Result, ...]
+    adjustments: tuple[Adjustment, ...]
+    allocations: tuple[Allocation, ...]
+    recommendations: tuple[Recommendation, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(COUNTED, 0)
+        for result in self.results:
+            counts[result.status] += 1
+        return counts
+
+    def result(self, rule: str, key: str | None = None) -> Result | None:
+        for result in self.results:
+            if result.rule == rule and result.key == key:
+                return result
+        return None
+
+    def allocation(self, budget: str) -> Allocation | None:
+        for allocation in self.allocations:
+            if allocation.budget == budget:
+                return allocation
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ruleset": self.ruleset,
+            "as_of": self.as_of,
+            "status": self.status,
+            "counts": self.counts,
+            "results": [result.to_dict() for result in self.results],
+            "adjustments": [adjustment.to_dict() for adjustment in self.adjustments],
+            "allocations": {a.budget: a.to_dict() for a in self.allocations},
+            "recommendations": [r.to_dict() for r in self.recommendations],
+        }
+
+
+def worst(statuses: Mapping[str, int] | list[str]) -> str:
+    """The worst of pass, warn and fail."""
+    found = "pass"
+    for status in statuses:
+        if STATUS_ORDER.get(status, 0) > STATUS_ORDER[found]:
+            found = status
+    return found
+
+
+def ratio(value: Num | None) -> int | Decimal | None:
+    return None if value is None else _json_number(to_decimal(value, RATIO_DIGITS))
+
+
+def amount(value: Num | None) -> int | Decimal | None:
+    return None if value is None else _json_number(to_decimal(value, OTHER_DIGITS))
+
+
+def _json_number(value: Decimal) -> int | Decimal:
+    return int(value) if value == value.to_integral_value() else value
+
+
+def _rounder(unit: str) -> Any:
+    return ratio if unit == "ratio" else amount
+
+
+# ---- messages for people -------------------------------------------------------------------
+
+
+def result_message(result: Result) -> str:
+    if result.status == "unknown":
+        return f"unknown: {result.reason}"
+    return _MESSAGES[result.kind](result)
+
+
+def _shown(result: Result, value: Num | None) -> str:
+    return "none" if value is None else describe(value, result.unit)
+
+
+def _goal_message(result: Result) -> str:
+    value, target = _shown(result, result.value), _shown(result, result.target)
+    if result.elapsed is None or result.elapsed == 1:
+        when = "at the deadline, " if result.elapsed == 1 else ""
+        verdict = "meets" if result.status == "pass" else "misses"
+        return f"{when}{value} {verdict} the target {target}"
+    progress = "no" if result.progress is None else describe(result.progress, "ratio")
+    text = (
+        f"{value} of {target}: {progress} of the way with "
+        f"{describe(result.elapsed, 'ratio')} of the time gone"
+    )
+    if result.forecast is not None:
+        text += f"; on this pace {_shown(result, result.forecast)}"
+    if result.required_per_period is not None:
+        text += f"; needs {_shown(result, result.required_per_period)} a period from here"
+    return text
+
+
+def _threshold_message(result: Result) -> str:
+    value = _shown(result, result.value)
+    if result.level is None:
+        return f"{value}: no level reached"
+    return f"{value}: {result.level}"
+
+
+def _budget_message(result: Result) -> str:
+    text = f"spent {describe(result.value, 'money')} of {describe(result.planned, 'money')}"
+    if result.used is not None:
+        text += f" ({describe(result.used, 'ratio')})"
+    if result.unplanned:
+        text += f"; spending on keys no line names: {', '.join(result.unplanned)}"
+    return text
+
+
+def _trigger_message(result: Result) -> str:
+    held = ", ".join(result.held) if result.held else "no period"
+    if result.status == "fired":
+        return f"fired ({result.severity}); the condition held in {held}"
+    if result.status == "cooling":
+        return f"would fire, but is cooling down after firing in {result.last_fired}"
+    return f"quiet; the condition held in {held}"
+
+
+_MESSAGES = {
+    "goal": _goal_message,
+    "threshold": _threshold_message,
+    "budget": _budget_message,
+    "trigger": _trigger_message,
+}

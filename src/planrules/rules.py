@@ -1,0 +1,578 @@
+"""Compiled rules: goals with pacing, thresholds, budgets and triggers, judged at a moment.
+
+Each rule is compiled once into an object holding its compiled expressions; `results` judges it
+at one current period. A `per` rule evaluates its expressions once, over all keys at a time,
+then decides each key with a few exact comparisons. Paces are fractions `done / span` of whole
+periods, and every pace test is a cross-multiplication, so no status hangs on a rounding.
+"""
+
+from __future__ import annotations
+
+import decimal
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from planrules import syntax as s
+from planrules.compile import Compiled, ExpressionCompiler, Frame, literal_value
+from planrules.exprcheck import Scope, names_read
+from planrules.fmt import expression as expression_text
+from planrules.report import Location, Pacing, Result, worst
+from planrules.values import (
+    Keyed,
+    Unknown,
+    add,
+    as_fraction,
+    at_key,
+    divide_or_unknown,
+    multiply,
+    subtract,
+)
+
+DEFAULT_TOLERANCE = Decimal("0.1")
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+}
+
+
+@attrs.define
+class Moment:
+    """One evaluation at one current period: where the window and the deadlines fall."""
+
+    frame: Frame
+    current: int
+    window_end: int | None
+    position_of: Callable[[s.Goal], int]  # the position of the period holding a deadline
+    key_cache: dict[tuple[str, int], frozenset[str]] = attrs.field(factory=dict)
+    rule_keys: dict[tuple[str, ...], list[str]] = attrs.field(factory=dict)
+
+    @property
+    def window_start(self) -> int:
+        return self.frame.window_start
+
+    def label(self, position: int) -> str:
+        return self.frame.label(position)
+
+    def positions(self) -> list[int]:
+        """Positions with a snapshot, through the current one, in order."""
+        return sorted(p for p in self.frame.metrics if p <= self.current)
+
+    def keys(self, metrics: Sequence[str]) -> list[str]:
+        """The keys of a `per` rule: every key its metrics had through the current period."""
+        wanted = tuple(metrics)
+        cached = self.rule_keys.get(wanted)
+        if cached is None:
+            found: set[str] = set()
+            for metric in wanted:
+                found |= self.metric_keys(metric, self.current)
+            cached = self.rule_keys[wanted] = sorted(found)
+        return cached
+
+    def metric_keys(self, metric: str, through: int) -> frozenset[str]:
+        cached = self.key_cache.get((metric, through))
+        if cached is not None:
+            return cached
+        keys: set[str] = set()
+        for position in self.positions():
+            value = self.frame.metrics[position].get(metric)
+            if isinstance(value, dict):
+                keys.update(value)
+        result = self.key_cache[(metric, through)] = frozenset(keys)
+        return result
+
+
+def location(span: Any) -> Location:
+    return Location(span.file, span.line, span.column)
+
+
+def keyed_metrics(exprs: Iterable[s.Expr | None], scope: Scope, dimension: str) -> list[str]:
+    """The metrics keyed by `dimension` that these expressions read, through lets."""
+    found: list[str] = []
+    seen: set[str] = set()
+    pending = [name for expr in exprs if expr is not None for name in names_read(expr)]
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        metric = scope.metrics.get(name)
+        if metric is not None and metric.dimension == dimension:
+            found.append(name)
+        let = scope.lets.get(name)
+        if let is not None:
+            pending.extend(names_read(let.expr))
+    return sorted(found)
+
+
+def unknown_reason(*values: Any) -> str | None:
+    for value in values:
+        if isinstance(value, Unknown):
+            return value.reason
+    return None
+
+
+def judge_keys(
+    per: str | None, keys: Callable[[], list[str]], judge: Callable[[str | None], Result]
+) -> list[Result]:
+    if per is None:
+        return [judge(None)]
+    return [judge(key) for key in keys()]
+
+
+# ---- goals ---------------------------------------------------------------------------------
+
+
+class GoalRule:
+    def __init__(self, goal: s.Goal, compiler: ExpressionCompiler) -> None:
+        self.goal = goal
+        self.subject = compiler.compile(goal.subject)
+        self.target = compiler.compile(goal.target)
+        self.baseline = compiler.compile(goal.baseline) if goal.baseline is not None else None
+        tolerance = goal.tolerance.value if goal.tolerance is not None else DEFAULT_TOLERANCE
+        self.slack = 1 - tolerance
+        self.weights = tuple(w.value for w in goal.phased) if goal.phased else None
+        self.unit = compiler.type_of(goal.subject).unit
+        self.is_total = isinstance(goal.subject, s.Call) and goal.subject.function == "total"
+        self.forecasting = goal.op in (">", ">=") or goal.baseline is not None
+        self.compare = _COMPARE[goal.op]
+        self.location = location(goal.span)
+        self.key_metrics = (
+            keyed_metrics((goal.subject, goal.target, goal.baseline), compiler.scope, goal.per)
+            if goal.per
+            else []
+        )
+
+    def results(self, moment: Moment) -> list[Result]:
+        goal = self.goal
+        at = moment.current
+        pacing: Pacing | None = None
+        problem: str | None = None
+        if goal.deadline is not None:
+            deadline = moment.position_of(goal)
+            if at >= deadline:
+                at = deadline
+                pacing = Pacing(1, 0, False, self.forecasting, self.is_total)
+                if at not in moment.frame.metrics:
+                    problem = f"the deadline's period {moment.label(at)} has no snapshot"
+            else:
+                pacing, problem = self.pace(moment, deadline)
+        frame = moment.frame
+        values = (
+            self.subject(frame, at),
+            self.target(frame, at),
+            self.baseline(frame, at) if self.baseline is not None else None,
+        )
+        judge = self.judge_with(pacing, problem)
+        if goal.per is None:
+            return [judge(None, *values)]
+        keys = moment.keys(self.key_metrics)
+        columns = [_column(value, keys) for value in values]
+        return [judge(key, *row) for key, *row in zip(keys, *columns, strict=True)]
+
+    def pace(self, moment: Moment, deadline: int) -> tuple[Pacing | None, str | None]:
+        start = moment.window_start
+        span = deadline - start + 1
+        done = moment.current - start + 1
+        remaining = deadline - moment.current
+
+        def pacing(elapsed: Any) -> Pacing:
+            return Pacing(elapsed, remaining, True, self.forecasting, self.is_total)
+
+        if done <= 0:
+            return pacing(0), None
+        if self.weights is None:
+            return pacing(Fraction(done, span)), None
+        if len(self.weights) != span:
+            return None, (
+                f"`phased` gives {len(self.weights)} weights, but {moment.label(start)} "
+                f"through {moment.label(deadline)} is {span} periods"
+            )
+        return pacing(sum(self.weights[:done], Decimal(0))), None
+
+    def judge_with(
+        self, pacing: Pacing | None, problem: str | None
+    ) -> Callable[[str | None, Any, Any, Any], Result]:
+        """A function judging one key; what is the same for every key is worked out once."""
+        goal, compare = self.goal, self.compare
+        paced = pacing is not None and pacing.paced
+        elapsed = Fraction(pacing.elapsed) if pacing is not None else Fraction(0)
+        ahead, span_of_time = elapsed.numerator, elapsed.denominator
+        warn_ahead = multiply(ahead, self.slack)
+        loose = goal.op in ("<", "<=") and goal.baseline is None
+
+        def judge(key: str | None, value: Any, target: Any, baseline: Any) -> Result:
+            if (
+                problem is not None
+                or value.__class__ is Unknown
+                or target.__class__ is Unknown
+                or baseline.__class__ is Unknown
+            ):
+                return self.unknown(key, value, target, baseline, pacing, problem)
+            holds = compare(value, target)
+            if not paced:
+                status = "pass" if holds else "fail"
+            elif holds or ahead == 0:
+                status = "pass"
+            elif loose:
+                status = "warn"
+            else:
+                base = 0 if baseline is None else baseline
+                status = _paced_status(value, target, base, span_of_time, ahead, warn_ahead)
+            return Result(
+                goal.name,
+                "goal",
+                key,
+                status,
+                value,
+                goal.owner,
+                self.location,
+                self.unit,
+                None,
+                target,
+                baseline,
+                pacing,
+            )
+
+        return judge
+
+    def unknown(
+        self,
+        key: str | None,
+        value: Any,
+        target: Any,
+        baseline: Any,
+        pacing: Pacing | None,
+        problem: str | None,
+    ) -> Result:
+        def known(number: Any) -> Any:
+            return None if isinstance(number, Unknown) else number
+
+        goal = self.goal
+        reason = problem or unknown_reason(value, target, baseline) or ""
+        return Result(
+            goal.name,
+            "goal",
+            key,
+            "unknown",
+            known(value),
+            goal.owner,
+            self.location,
+            self.unit,
+            reason,
+            known(target),
+            known(baseline),
+            pacing,
+        )
+
+
+def _paced_status(
+    value: Any, target: Any, base: Any, span_of_time: int, ahead: Any, warn_ahead: Any
+) -> str:
+    """pass where progress (value - base) / (target - base) >= ahead / span_of_time, warn
+    within the tolerance (warn_ahead = ahead x (1 - tolerance)), else fail.
+
+    Cross-multiplied, so no division (and no rounding) decides it.
+    """
+    try:
+        return _pace_verdict(value - base, target - base, span_of_time, ahead, warn_ahead)
+    except (TypeError, decimal.DecimalException):  # Decimal beside Fraction: go exact
+        moved, span = subtract(value, base), subtract(target, base)
+        return _pace_verdict(
+            as_fraction(moved),
+            as_fraction(span),
+            span_of_time,
+            as_fraction(ahead),
+            as_fraction(warn_ahead),
+        )
+
+
+def _pace_verdict(moved: Any, span: Any, span_of_time: int, ahead: Any, warn_ahead: Any) -> str:
+    if span == 0:
+        return "fail"
+    done = moved * span_of_time
+    if span < 0:
+        done, span = -done, -span
+    if done >= span * ahead:
+        return "pass"
+    return "warn" if done >= span * warn_ahead else "fail"
+
+
+def _column(value: Any, keys: list[str]) -> list[Any]:
+    """A value read at each key, in key order."""
+    if not isinstance(value, Keyed):
+        return [value] * len(keys)
+    values, missing = value.values, value.missing
+    if not isinstance(missing, Unknown):
+        return [values.get(key, missing) for key in keys]
+    return [values[key] if key in values else value.at(key) for key in keys]
+
+
+# ---- thresholds ----------------------------------------------------------------------------
+
+
+class ThresholdRule:
+    def __init__(self, threshold: s.Threshold, compiler: ExpressionCompiler) -> None:
+        self.threshold = threshold
+        self.subject = compiler.compile(threshold.subject)
+        levels = sorted(threshold.levels, key=lambda level: level.status != "fail")
+        self.levels = [
+            (
+                level.status,
+                operator.gt if level.direction == "above" else operator.lt,
+                compiler.compile(level.bound),
+                f"{level.status} {level.direction} {expression_text(level.bound)}",
+            )
+            for level in levels
+        ]
+        self.unit = compiler.type_of(threshold.subject).unit
+        self.location = location(threshold.span)
+        self.key_metrics = (
+            keyed_metrics(
+                [threshold.subject, *(level.bound for level in threshold.levels)],
+                compiler.scope,
+                threshold.per,
+            )
+            if threshold.per
+            else []
+        )
+
+    def results(self, moment: Moment) -> list[Result]:
+        frame, at = moment.frame, moment.current
+        value = self.subject(frame, at)
+        bounds = [bound(frame, at) for _, _, bound, _ in self.levels]
+        if self.threshold.per is None:
+            return [self.judge(None, value, bounds)]
+        keys = moment.keys(self.key_metrics)
+        columns = [_column(value, keys)] + [_column(bound, keys) for bound in bounds]
+        return [
+            self.judge(key, value, row) for key, value, *row in zip(keys, *columns, strict=True)
+        ]
+
+    def judge(self, key: str | None, value: Any, bounds: Sequence[Any]) -> Result:
+        threshold = self.threshold
+        if isinstance(value, Unknown):
+            return self.unknown(key, None, value.reason)
+        for (status, beyond, _, text), bound in zip(self.levels, bounds, strict=True):
+            reached = beyond(value, bound)
+            if reached is True:
+                return Result(
+                    threshold.name,
+                    "threshold",
+                    key,
+                    status,
+                    value,
+                    threshold.owner,
+                    self.location,
+                    self.unit,
+                    level=text,
+                )
+            if reached is not False:
+                return self.unknown(key, value, reached.reason)
+        return Result(
+            threshold.name,
+            "threshold",
+            key,
+            "pass",
+            value,
+            threshold.owner,
+            self.location,
+            self.unit,
+        )
+
+    def unknown(self, key: str | None, value: Any, reason: str) -> Result:
+        threshold = self.threshold
+        return Result(
+            threshold.name,
+            "threshold",
+            key,
+            "unknown",
+            value,
+            threshold.owner,
+            self.location,
+            self.unit,
+            reason=reason,
+        )
+
+
+# ---- budgets -------------------------------------------------------------------------------
+
+
+class BudgetRule:
+    def __init__(self, budget: s.Budget, compiler: ExpressionCompiler) -> None:
+        self.budget = budget
+        self.total = literal_value(budget.total)
+        self.lines = [(line.key.text, literal_value(line.amount)) for line in budget.lines]
+        tolerance = budget.tolerance.value if budget.tolerance is not None else DEFAULT_TOLERANCE
+        self.allowance = 1 + tolerance
+        self.location = location(budget.span)
+        self.spending: Compiled | None = None
+        if budget.metric is not None:
+            metric = s.Name(budget.metric, budget.span)
+            spent = metric if budget.per_period else s.Call("total", (metric,), budget.span)
+            self.spending = compiler.compile(spent)
+
+    def results(self, moment: Moment) -> list[Result]:
+        if self.spending is None:
+            return []
+        at = moment.current
+        end = moment.window_end
+        if not self.budget.per_period and end is not None:
+            at = min(at, end)
+        spent = self.spending(moment.frame, at)
+        pace = self.pace(moment)
+        results = [self.line_result(key, amount, spent, pace) for key, amount in self.lines]
+        results.append(self.whole_result(spent, pace, results))
+        return results
+
+    def pace(self, moment: Moment) -> Fraction | None:
+        end = moment.window_end
+        if self.budget.per_period or end is None:
+            return None
+        start = moment.window_start
+        done = min(moment.current, end) - start + 1
+        return Fraction(max(done, 0), end - start + 1)
+
+    def result(self, key: str | None, planned: Any, spent: Any) -> Result:
+        result = Result(
+            rule=self.budget.name,
+            kind="budget",
+            key=key,
+            status="pass",
+            value=None if isinstance(spent, Unknown) else spent,
+            owner=self.budget.owner,
+            location=self.location,
+            unit="money",
+            planned=planned,
+        )
+        if isinstance(spent, Unknown):
+            result.status, result.reason = "unknown", spent.reason
+        elif planned != 0:
+            result.used = divide_or_unknown(spent, planned, str)
+        return result
+
+    def over_pace(self, spent: Any, planned: Any, pace: Fraction | None) -> bool:
+        """spent / planned > pace x (1 + tolerance), cross-multiplied."""
+        if pace is None:
+            return False
+        return bool(spent > multiply(multiply(planned, pace), self.allowance))
+
+    def line_result(self, key: str, amount: Any, spent: Any, pace: Fraction | None) -> Result:
+        line_spent = at_key(spent, key)
+        result = self.result(key, amount, line_spent)
+        if result.status == "unknown":
+            return result
+        if line_spent > amount:
+            result.status = "fail"
+        elif self.over_pace(line_spent, amount, pace):
+            result.status = "warn"
+        return result
+
+    def whole_result(self, spent: Any, pace: Fraction | None, lines: list[Result]) -> Result:
+        if isinstance(spent, Unknown):
+            return self.result(None, self.total, spent)
+        values = spent.values if isinstance(spent, Keyed) else {}
+        named = {key for key, _ in self.lines}
+        result = self.result(None, self.total, _sum(values.values()))
+        result.unplanned = tuple(sorted(k for k, v in values.items() if k not in named and v != 0))
+        whole = result.value
+        own = "pass"
+        if whole is not None and whole > self.total:
+            own = "fail"
+        elif result.unplanned or self.over_pace(whole, self.total, pace):
+            own = "warn"
+        statuses = [line.status for line in lines]
+        if "unknown" in statuses and own != "fail":
+            line = lines[statuses.index("unknown")]
+            result.status, result.reason = "unknown", line.reason
+            return result
+        result.status = worst([*statuses, own])
+        return result
+
+
+def _sum(values: Iterable[Any]) -> Any:
+    total: Any = 0
+    for value in values:
+        total = add(total, value)
+    return total
+
+
+# ---- triggers ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class TriggerState:
+    key: str | None
+    state: str  # fired quiet cooling unknown
+    held: tuple[int, ...]
+    last_fired: int | None
+    reason: str | None
+
+
+class TriggerRule:
+    def __init__(self, trigger: s.Trigger, compiler: ExpressionCompiler) -> None:
+        self.trigger = trigger
+        self.condition = compiler.compile(trigger.condition)
+        self.hold = int(trigger.hold.value) if trigger.hold is not None else 1
+        self.window = int(trigger.window.value) if trigger.window is not None else None
+        self.cooldown = int(trigger.cooldown.value) if trigger.cooldown is not None else 0
+        self.severity = trigger.severity or "warn"
+        self.location = location(trigger.span)
+        self.key_metrics = (
+            keyed_metrics([trigger.condition], compiler.scope, trigger.per) if trigger.per else []
+        )
+
+    def states(self, moment: Moment) -> list[TriggerState]:
+        positions = moment.positions()
+        conditions = {p: self.condition(moment.frame, p) for p in positions}
+        if self.trigger.per is None:
+            return [self.state(None, positions, conditions)]
+        keys = moment.keys(self.key_metrics)
+        return [self.state(key, positions, conditions) for key in keys]
+
+    def state(
+        self, key: str | None, positions: Sequence[int], conditions: dict[int, Any]
+    ) -> TriggerState:
+        held = [p for p in positions if at_key(conditions[p], key) is True]
+        held_set = set(held)
+        last_fired: int | None = None
+        state = "quiet"
+        for position in positions:
+            if not self.would_fire(position, held_set):
+                state = "quiet"
+            elif last_fired is not None and position - last_fired <= self.cooldown:
+                state = "cooling"
+            else:
+                state, last_fired = "fired", position
+        current = at_key(conditions[positions[-1]], key) if positions else Unknown("no snapshots")
+        if isinstance(current, Unknown):
+            return TriggerState(key, "unknown", tuple(held), last_fired, current.reason)
+        return TriggerState(key, state, tuple(held), last_fired, None)
+
+    def would_fire(self, position: int, held: set[int]) -> bool:
+        # With `for N of M` the current period need not be one of the N: held in at least N
+        # of the last M is enough, as the contract words it.
+        if self.window is None:
+            return all(position - back in held for back in range(self.hold))
+        return sum(1 for back in range(self.window) if position - back in held) >= self.hold
+
+    def result(self, moment: Moment, state: TriggerState) -> Result:
+        return Result(
+            rule=self.trigger.name,
+            kind="trigger",
+            key=state.key,
+            status=state.state,
+            value=None,
+            owner=self.trigger.owner,
+            location=self.location,
+            reason=state.reason,
+            severity=self.severity,
+            held=tuple(moment.label(p) for p in state.held),
+            last_fired=moment.label(state.last_fired) if state.last_fired is not None else None,
+        )

@@ -1,0 +1,180 @@
+"""Running the tests of a ruleset (`*_test.plan`): snapshots in, expectations checked.
+
+Each `test` block builds its history from `snapshot` blocks and `snapshots "file"` lines,
+evaluates the ruleset under test at its `at` period (the last one by default) and checks every
+`expect`. Values are compared as the JSON report rounds them, so `== 1.78%` means what the
+report would print.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+
+from planrules import syntax as s
+from planrules.compile import literal_value
+from planrules.diagnostics import PlanError
+from planrules.evaluate import Ruleset
+from planrules.history import Snapshot, merge_snapshots, read_snapshot_file, snapshots_from_data
+from planrules.report import Report, amount, ratio
+from planrules.source import Span
+from planrules.values import describe
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+@attrs.frozen
+class Failure:
+    """An expectation that did not hold: what was expected, what came, and where."""
+
+    span: Span
+    expected: str
+    actual: str
+
+
+@attrs.frozen
+class TestOutcome:
+    name: str
+    span: Span
+    failures: tuple[Failure, ...]
+    error: str | None = None  # the test could not run: its snapshots could not be read
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures and self.error is None
+
+
+def run_tests(
+    ruleset: Ruleset, tests: Sequence[s.Test], selected: Callable[[str], bool] = lambda _: True
+) -> list[TestOutcome]:
+    return [run_test(ruleset, test) for test in tests if selected(test.name)]
+
+
+def run_test(ruleset: Ruleset, test: s.Test) -> TestOutcome:
+    try:
+        report = ruleset.evaluate(_history(ruleset, test), at=_at(test))
+    except PlanError as problem:
+        return TestOutcome(test.name, test.span, (), str(problem))
+    failures = [
+        failure
+        for item in test.items
+        if isinstance(item, _EXPECTATIONS)
+        for failure in [check_expectation(report, item, ruleset.currency)]
+        if failure is not None
+    ]
+    return TestOutcome(test.name, test.span, tuple(failures))
+
+
+_EXPECTATIONS = (
+    s.ExpectStatus,
+    s.ExpectOverall,
+    s.ExpectValue,
+    s.ExpectProposed,
+    s.ExpectRecommendation,
+)
+
+
+def _at(test: s.Test) -> str | None:
+    ats = [item.period for item in test.items if isinstance(item, s.At)]
+    return ats[-1] if ats else None
+
+
+def _history(ruleset: Ruleset, test: s.Test) -> Any:
+    groups: list[list[Snapshot]] = []
+    blocks = [_block_data(item) for item in test.items if isinstance(item, s.SnapshotBlock)]
+    if blocks:
+        groups.append(snapshots_from_data(blocks, f"{test.span.file} (test {test.name!r})", ruleset.shapes))
+    folder = os.path.dirname(test.span.file)
+    for item in test.items:
+        if isinstance(item, s.SnapshotsFile):
+            groups.append(read_snapshot_file(os.path.join(folder, item.path), ruleset.shapes))
+    return merge_snapshots(groups, ruleset.checked.cadence)
+
+
+def _block_data(block: s.SnapshotBlock) -> dict[str, Any]:
+    metrics: dict[str, Any] = {}
+    for entry in block.entries:
+        if entry.values is not None:
+            metrics[entry.metric.text] = {
+                value.key.text: literal_value(value.value) for value in entry.values
+            }
+        elif entry.value is not None:
+            metrics[entry.metric.text] = literal_value(entry.value)
+    return {"period": block.period, "metrics": metrics}
+
+
+def check_expectation(report: Report, item: s.Expectation, currency: str | None) -> Failure | None:
+    match item:
+        case s.ExpectStatus():
+            return _expect_status(report, item)
+        case s.ExpectOverall():
+            if report.status == item.status:
+                return None
+            return Failure(item.span, f"status {item.status}", f"status {report.status}")
+        case s.ExpectValue():
+            return _expect_value(report, item, currency)
+        case s.ExpectProposed():
+            return _expect_proposed(report, item, currency)
+        case s.ExpectRecommendation():
+            return _expect_recommendation(report, item)
+    raise AssertionError(f"not an expectation: {item!r}")
+
+
+def _named(rule: str, key: str | None) -> str:
+    return f'"{rule}"' + (f'["{key}"]' if key is not None else "")
+
+
+def _expect_status(report: Report, item: s.ExpectStatus) -> Failure | None:
+    result = report.result(item.rule, item.key)
+    wanted = f"{_named(item.rule, item.key)} {item.status}"
+    if result is None:
+        return Failure(item.span, wanted, f"no result for {_named(item.rule, item.key)}")
+    if result.status == item.status:
+        return None
+    why = f" ({result.reason})" if result.reason else ""
+    return Failure(item.span, wanted, f"{result.status}{why}: {result.message}")
+
+
+def _expect_value(report: Report, item: s.ExpectValue, currency: str | None) -> Failure | None:
+    result = report.result(item.rule, item.key)
+    wanted = f"value of {_named(item.rule, item.key)} {item.op} {item.value.text}"
+    if result is None:
+        return Failure(item.span, wanted, f"no result for {_named(item.rule, item.key)}")
+    if result.value is None:
+        return Failure(item.span, wanted, f"no value ({result.reason or result.status})")
+    rounded = ratio(result.value) if result.unit == "ratio" else amount(result.value)
+    if _COMPARE[item.op](rounded, literal_value(item.value)):
+        return None
+    return Failure(item.span, wanted, describe(result.value, result.unit, currency))
+
+
+def _expect_proposed(report: Report, item: s.ExpectProposed, currency: str | None) -> Failure | None:
+    line = item.line.text
+    wanted = f'proposed "{item.budget}".{line} {item.op} {item.value.text}'
+    allocation = report.allocation(item.budget)
+    found = [ln for ln in allocation.lines if ln.line == line] if allocation else []
+    if not found:
+        return Failure(item.span, wanted, f'no line {line} in "{item.budget}"')
+    proposed = found[0].proposed
+    if _COMPARE[item.op](amount(proposed), literal_value(item.value)):
+        return None
+    return Failure(item.span, wanted, describe(proposed, "money", currency))
+
+
+def _expect_recommendation(report: Report, item: s.ExpectRecommendation) -> Failure | None:
+    texts = [r.text for r in report.recommendations]
+    if any(item.text in text for text in texts):
+        return None
+    made = "; ".join(f'"{text}"' for text in texts) if texts else "no recommendation"
+    return Failure(item.span, f'a recommendation containing "{item.text}"', made)
