@@ -18,8 +18,10 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --editable '.[dev]'
 	touch $@
 
+# The SAADO launch as of August; exit 1 (the plan has failing rules) is a report, not an error.
 demo: $(VENV)/.installed
 	$(BIN)/planrules check rulesets
+	$(BIN)/planrules eval rulesets/saado.plan rulesets/saado.json --at 2026-08 || [ $$? -eq 1 ]
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
@@ -35,6 +37,7 @@ format: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_check.py
+	$(BIN)/python benchmarks/bench_eval.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -86,6 +86,7 @@ def cadence_of_label(text: str) -> str:
     return _match(text)[0]
 
 
+@functools.lru_cache(maxsize=4096)  # snapshots name the same few periods over and over
 def parse_period(text: str) -> Period:
     cadence, numbers = _match(text)
     start = _STARTS[cadence](text, numbers)
@@ -174,6 +175,7 @@ _STARTS: dict[str, Callable[[str, tuple[int, ...]], datetime.date]] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def period_containing(day: datetime.date, cadence: str) -> Period:
     """The period of `cadence` that holds `day`; weeks are ISO weeks (Monday to Sunday)."""
     start, end = _bounds(day, cadence)
@@ -240,6 +242,7 @@ def _ordinal(period: Period) -> int:
     return _month_index(period.start) // 3
 
 
+@functools.lru_cache(maxsize=4096)
 def shift_period(period: Period, count: int) -> Period:
     """The period `count` periods after `period` (before it where `count` is negative)."""
     if period.cadence in ("daily", "weekly"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -79,6 +79,10 @@ class Result:
     def message(self) -> str:
         return result_message(self)
 
+    def message_in(self, currency: str | None) -> str:
+        """The message, with money written in its currency."""
+        return result_message(self, currency)
+
     # A goal's pacing figures are worked out when asked for: a `per store` goal over 100,000
     # stores decides its statuses by cross-multiplying, and only a report that is written
     # pays for the fractions.
@@ -95,7 +99,7 @@ class Result:
         span = subtract(self.target, base)
         if span == 0:
             return None
-        return divide_or_unknown(subtract(self.value, base), span, str)
+        return _exact(divide_or_unknown(subtract(self.value, base), span, str))
 
     @property
     def expected(self) -> Num | None:
@@ -103,7 +107,7 @@ class Result:
         if pacing is None or not pacing.paced or not pacing.forecasting or self.value is None:
             return None
         base = self.baseline or 0
-        return add(base, multiply(subtract(self.target, base), pacing.elapsed))
+        return _exact(add(base, multiply(subtract(self.target, base), pacing.elapsed)))
 
     @property
     def forecast(self) -> Num | None:
@@ -113,7 +117,8 @@ class Result:
         if pacing.elapsed == 0:
             return None
         base = self.baseline or 0
-        return add(base, divide_or_unknown(subtract(self.value, base), pacing.elapsed, str))
+        moved = subtract(self.value, base)
+        return _exact(add(base, divide_or_unknown(moved, pacing.elapsed, str)))
 
     @property
     def required_per_period(self) -> Num | None:
@@ -121,7 +126,7 @@ class Result:
         if pacing is None or not pacing.per_period or pacing.remaining <= 0 or self.value is None:
             return None
         shortfall = subtract(self.target, self.value)
-        return divide_or_unknown(max(shortfall, 0), pacing.remaining, str)
+        return _exact(divide_or_unknown(max(shortfall, 0), pacing.remaining, str))
 
     def to_dict(self, currency: str | None = None) -> dict[str, Any]:
         number = _rounder(self.unit)
@@ -136,9 +141,14 @@ class Result:
         data["owner"] = self.owner
         if self.reason is not None:
             data["reason"] = self.reason
-        data["message"] = self.message
+        data["message"] = self.message_in(currency)
         data["location"] = self.location.to_dict()
         return data
+
+
+def _exact(value: Any) -> Num:
+    """The arithmetic helpers are untyped (they carry unknowns too); these results are numbers."""
+    return cast(Num, value)
 
 
 @attrs.frozen
@@ -304,7 +314,7 @@ class Report:
             "as_of": self.as_of,
             "status": self.status,
             "counts": self.counts,
-            "results": [result.to_dict() for result in self.results],
+            "results": [result.to_dict(self.currency) for result in self.results],
             "adjustments": [adjustment.to_dict() for adjustment in self.adjustments],
             "allocations": {a.budget: a.to_dict() for a in self.allocations},
             "recommendations": [r.to_dict() for r in self.recommendations],
@@ -339,43 +349,51 @@ def _rounder(unit: str) -> Any:
 # ---- messages for people -------------------------------------------------------------------
 
 
-def result_message(result: Result) -> str:
+def result_message(result: Result, currency: str | None = None) -> str:
     if result.status == "unknown":
         return f"unknown: {result.reason}"
-    return _MESSAGES[result.kind](result)
+    return _MESSAGES[result.kind](result, currency)
 
 
-def _shown(result: Result, value: Num | None) -> str:
-    return "none" if value is None else describe(value, result.unit)
+def _shown(result: Result, value: Num | None, currency: str | None) -> str:
+    return "none" if value is None else describe(value, result.unit, currency)
 
 
-def _goal_message(result: Result) -> str:
-    value, target = _shown(result, result.value), _shown(result, result.target)
-    if result.elapsed is None or result.elapsed == 1:
-        when = "at the deadline, " if result.elapsed == 1 else ""
-        verdict = "meets" if result.status == "pass" else "misses"
-        return f"{when}{value} {verdict} the target {target}"
-    progress = "no" if result.progress is None else describe(result.progress, "ratio")
+def _goal_message(result: Result, currency: str | None) -> str:
+    value = _shown(result, result.value, currency)
+    target = _shown(result, result.target, currency)
+    met = "met" if result.status == "pass" else "missed"
+    pacing = result.pacing
+    if pacing is None:
+        return f"{value} against the target {target}: {met}"
+    if not pacing.paced:
+        return f"at the deadline {value} against the target {target}: {met}"
+    elapsed = describe(pacing.elapsed, "ratio")
+    if result.progress is None:
+        within = "within the target" if result.status == "pass" else "not within the target yet"
+        return f"{value} against the target {target} with {elapsed} of the time gone: {within}"
     text = (
-        f"{value} of {target}: {progress} of the way with "
-        f"{describe(result.elapsed, 'ratio')} of the time gone"
+        f"{value} of {target}: {describe(result.progress, 'ratio')} of the way with "
+        f"{elapsed} of the time gone"
     )
     if result.forecast is not None:
-        text += f"; on this pace {_shown(result, result.forecast)}"
+        text += f"; on this pace {_shown(result, result.forecast, currency)}"
     if result.required_per_period is not None:
-        text += f"; needs {_shown(result, result.required_per_period)} a period from here"
+        needed = _shown(result, result.required_per_period, currency)
+        text += f"; needs {needed} a period from here"
     return text
 
 
-def _threshold_message(result: Result) -> str:
-    value = _shown(result, result.value)
+def _threshold_message(result: Result, currency: str | None) -> str:
+    value = _shown(result, result.value, currency)
     if result.level is None:
         return f"{value}: no level reached"
     return f"{value}: {result.level}"
 
 
-def _budget_message(result: Result) -> str:
-    text = f"spent {describe(result.value, 'money')} of {describe(result.planned, 'money')}"
+def _budget_message(result: Result, currency: str | None) -> str:
+    spent = describe(result.value, "money", currency)
+    text = f"spent {spent} of {describe(result.planned, 'money', currency)}"
     if result.used is not None:
         text += f" ({describe(result.used, 'ratio')})"
     if result.unplanned:
@@ -383,7 +401,7 @@ def _budget_message(result: Result) -> str:
     return text
 
 
-def _trigger_message(result: Result) -> str:
+def _trigger_message(result: Result, _currency: str | None) -> str:
     held = ", ".join(result.held) if result.held else "no period"
     if result.status == "fired":
         return f"fired ({result.severity}); the condition held in {held}"
