@@ -1,20 +1,38 @@
-"""planrules: a rules engine and language for evaluating business plans."""
+"""planrules: a rules engine and language for evaluating business plans.
+
+    ruleset = planrules.load("saado.plan")          # checked and compiled once
+    report = ruleset.evaluate(snapshots, at="2026-08")
+    report.status, report.results, report.to_dict()
+"""
 
 from planrules.check import Checked, check_file, check_source
 from planrules.diagnostics import Diagnostic, InputError, PlanError, RulesetError
+from planrules.evaluate import Ruleset, load, loads
+from planrules.history import History, SnapshotError
+from planrules.report import Adjustment, Allocation, Recommendation, Report, Result
 from planrules.source import Source, Span
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Adjustment",
+    "Allocation",
     "Checked",
     "Diagnostic",
+    "History",
     "InputError",
     "PlanError",
+    "Recommendation",
+    "Report",
+    "Result",
+    "Ruleset",
     "RulesetError",
+    "SnapshotError",
     "Source",
     "Span",
     "__version__",
     "check_file",
     "check_source",
+    "load",
+    "loads",
 ]

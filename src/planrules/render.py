@@ -1,0 +1,645 @@
+"""A report written out for people and tools: terminal text, JSON, Markdown and JUnit XML.
+
+`planrules eval --format text|json|markdown|junit` calls `render`. Every renderer ends its
+output with a newline and reads only the `Report` model, so the four always agree.
+
+Text from outside the program (rule and line names, keys from snapshots, recommendation texts)
+is written through one escaping step per format: control characters are shown as `\\x1b`-style
+escapes in text and Markdown (a key read from JSON must not move the cursor or colour the
+terminal), cells escape `|` in Markdown, and XML is built by ElementTree, never by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from planrules.report import Adjustment, Allocation, AllocationLine, Report, Result
+from planrules.values import Num, describe, subtract
+
+FORMATS = ("text", "json", "markdown", "junit")
+
+# Result kinds in the order their sections appear, with the section titles.
+SECTIONS = (
+    ("goal", "Goals"),
+    ("threshold", "Thresholds"),
+    ("budget", "Budgets"),
+    ("trigger", "Triggers"),
+)
+
+# The verdict lists the counts that matter most first:
+# `FAIL: 3 fail, 1 warn, 15 pass, 2 fired, 4 quiet`.
+VERDICT_ORDER = ("fail", "warn", "unknown", "pass", "fired", "quiet", "cooling")
+
+_ANSI = {
+    "pass": "32",  # green
+    "warn": "33",  # yellow
+    "fail": "31",  # red
+    "unknown": "35",  # magenta
+    "fired": "1;31",  # bold red
+    "quiet": "2",  # dim
+    "cooling": "2",
+}
+_RESET = "\x1b[0m"
+
+_GAP = "  "  # between the columns of a text table
+_INDENT = "  "  # rows under a section title
+_SEPARATOR = " · "  # between the figures in a details cell
+# Owners line up in a column that starts at most this far in (a wide terminal's width).
+OWNER_COLUMN_LIMIT = 132
+
+# Bidirectional controls can reorder what a terminal shows (a "Trojan source" name).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def render(report: Report, format: str, color: bool = False, fail_on_warn: bool = False) -> str:
+    """The report in one of `FORMATS`; `color` applies to text, `fail_on_warn` to JUnit."""
+    if format == "text":
+        return render_text(report, color=color)
+    if format == "json":
+        return render_json(report)
+    if format == "markdown":
+        return render_markdown(report)
+    if format == "junit":
+        return render_junit(report, fail_on_warn=fail_on_warn)
+    raise ValueError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")
+
+
+# ---- JSON ----------------------------------------------------------------------------------
+
+
+def render_json(report: Report) -> str:
+    """`report.to_dict()` as JSON, indented 2, keys in the model's order.
+
+    The standard encoder can only write a Decimal by way of float, which would undo the exact
+    rounding `to_dict` did (1333333333.33 is not a float), so values are written here.
+    """
+    return _json_value(report.to_dict(), 0) + "\n"
+
+
+def _json_value(value: Any, depth: int) -> str:
+    if isinstance(value, dict):
+        items = [
+            f"{_json_string(_json_key(k))}: {_json_value(v, depth + 1)}" for k, v in value.items()
+        ]
+        return _json_container("{", items, "}", depth)
+    if isinstance(value, list | tuple):
+        return _json_container("[", [_json_value(v, depth + 1) for v in value], "]", depth)
+    if isinstance(value, str):
+        return _json_string(value)
+    if isinstance(value, Decimal):
+        return json_decimal(value)
+    # bool before int: True is an int to Python but `true` to JSON.
+    if value is None or isinstance(value, bool | int):
+        return json.dumps(value)
+    # A float or Fraction here would be a value `to_dict` forgot to round: better loud than
+    # inexact.
+    raise TypeError(f"cannot write {type(value).__name__} {value!r} as an exact JSON number")
+
+
+def _json_container(opening: str, items: list[str], closing: str, depth: int) -> str:
+    if not items:
+        return opening + closing
+    inner = _INDENT * (depth + 1)
+    body = ",\n".join(inner + item for item in items)
+    return f"{opening}\n{body}\n{_INDENT * depth}{closing}"
+
+
+def _json_key(key: object) -> str:
+    if not isinstance(key, str):
+        raise TypeError(f"JSON object keys are text, not {type(key).__name__} {key!r}")
+    return key
+
+
+def _json_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def json_decimal(value: Decimal) -> str:
+    """A Decimal as a JSON number in plain notation: `1E+3` is `1000`, `1E-4` is `0.0001`."""
+    if not value.is_finite():
+        raise ValueError(f"{value} is not a JSON number")
+    return format(value, "f")
+
+
+# ---- shared wording ------------------------------------------------------------------------
+
+
+def verdict(report: Report) -> str:
+    """`FAIL: 3 fail, 1 warn, 15 pass, 2 fired, 4 quiet`, counts of 0 left out."""
+    counts = report.counts
+    shown = [f"{counts[status]} {status}" for status in VERDICT_ORDER if counts.get(status)]
+    return f"{report.status.upper()}: {', '.join(shown) if shown else 'no results'}"
+
+
+def rule_title(result: Result) -> str:
+    """The rule's name, with `[key]` for one key of a `per` rule."""
+    return result.rule if result.key is None else f"{result.rule} [{result.key}]"
+
+
+def _trigger_title(trigger: str, key: str | None) -> str:
+    return trigger if key is None else f"{trigger} [{key}]"
+
+
+def _shown(value: Num | None, unit: str, currency: str | None) -> str:
+    return "" if value is None else describe(value, unit, currency)
+
+
+def _signed(value: Num, unit: str, currency: str | None) -> str:
+    text = describe(value, unit, currency)
+    return f"+{text}" if value > 0 else text
+
+
+def details(result: Result, currency: str | None) -> str:
+    """The figures of a result's kind for a details column; the reason of an unknown one."""
+    if result.status == "unknown":
+        return result.reason or "unknown"
+    return _DETAILS[result.kind](result, currency)
+
+
+def _goal_details(result: Result, currency: str | None) -> str:
+    figures = [
+        ("target", result.target, ""),
+        ("expected", result.expected, ""),
+        ("forecast", result.forecast, ""),
+        ("needs", result.required_per_period, "/period"),
+    ]
+    return _SEPARATOR.join(
+        f"{label} {describe(value, result.unit, currency)}{suffix}"
+        for label, value, suffix in figures
+        if value is not None
+    )
+
+
+def _threshold_details(result: Result, _currency: str | None) -> str:
+    return result.level or ""
+
+
+def _budget_details(result: Result, currency: str | None) -> str:
+    text = f"spent {_shown(result.value, 'money', currency)}"
+    if result.planned is not None:
+        text += f" of {describe(result.planned, 'money', currency)}"
+    if result.used is not None:
+        text += f" ({describe(result.used, 'ratio')})"
+    if result.unplanned:
+        text += f"{_SEPARATOR}unplanned: {', '.join(result.unplanned)}"
+    return text
+
+
+def _trigger_details(result: Result, _currency: str | None) -> str:
+    parts = [result.severity or ""]
+    parts.append(f"held {', '.join(result.held)}" if result.held else "never held")
+    # A fired trigger's last firing is now; otherwise it tells why a trigger is cooling.
+    if result.last_fired is not None and result.status != "fired":
+        parts.append(f"last fired {result.last_fired}")
+    return _SEPARATOR.join(part for part in parts if part)
+
+
+_DETAILS: dict[str, Callable[[Result, str | None], str]] = {
+    "goal": _goal_details,
+    "threshold": _threshold_details,
+    "budget": _budget_details,
+    "trigger": _trigger_details,
+}
+
+
+def adjustment_action(adjustment: Adjustment, currency: str | None) -> str:
+    """`shift X from A to B in "Budget"` or `scale LINE by X in "Budget"`, X as requested."""
+    if adjustment.action == "shift":
+        amount = describe(adjustment.requested, "money", currency)
+        move = f"shift {amount} from {adjustment.source} to {adjustment.destination}"
+    else:
+        amount = _signed(adjustment.requested, "money", currency)
+        move = f"{adjustment.action} {adjustment.line} by {amount}"
+    return f'{move} in "{adjustment.budget}"'
+
+
+def _adjustment_move(adjustment: Adjustment) -> str:
+    """The action without its amount or budget, for a table that has columns for those."""
+    if adjustment.action == "shift":
+        return f"shift from {adjustment.source} to {adjustment.destination}"
+    return f"{adjustment.action} {adjustment.line}"
+
+
+def adjustment_outcome(adjustment: Adjustment, currency: str | None) -> str:
+    """What was applied against what was requested, and why less where it was clipped."""
+    if adjustment.applied == adjustment.requested and adjustment.clipped is None:
+        return "applied in full"
+    if adjustment.action == "shift":
+        applied = describe(adjustment.applied, "money", currency)
+    else:
+        applied = _signed(adjustment.applied, "money", currency)
+    text = f"applied {applied}"
+    if adjustment.clipped is not None:
+        text += f"{_SEPARATOR}clipped: {adjustment.clipped}"
+    return text
+
+
+def adjusted_allocations(report: Report) -> list[Allocation]:
+    """The allocations of budgets some adjustment touched, in the report's order."""
+    touched = {adjustment.budget for adjustment in report.adjustments}
+    return [a for a in report.allocations if a.budget in touched]
+
+
+def _change(line: AllocationLine, currency: str | None) -> str:
+    # An unchanged line is left blank so that the lines that moved stand out.
+    difference = subtract(line.proposed, line.planned)
+    return "" if difference == 0 else _signed(difference, "money", currency)
+
+
+def _allocation_rows(allocation: Allocation, currency: str | None) -> list[list[str]]:
+    return [
+        [
+            line.line,
+            describe(line.planned, "money", currency),
+            describe(line.proposed, "money", currency),
+            _change(line, currency),
+        ]
+        for line in allocation.lines
+    ]
+
+
+def _sections(report: Report) -> Iterable[tuple[str, list[Result]]]:
+    for kind, title in SECTIONS:
+        results = [result for result in report.results if result.kind == kind]
+        if results:
+            yield title, results
+
+
+# ---- text ----------------------------------------------------------------------------------
+
+
+def render_text(report: Report, color: bool = False) -> str:
+    """A report for a terminal; status words are always written, colours only added."""
+    blocks = [[visible(f"{report.ruleset} — as of {report.as_of}")]]
+    blocks.extend(_text_result_sections(report, color))
+    if report.adjustments:
+        blocks.append(_text_adjustments(report))
+    blocks.extend(_text_allocation(a, report.currency) for a in adjusted_allocations(report))
+    if report.recommendations:
+        blocks.append(_text_recommendations(report))
+    blocks.append([paint(verdict(report), report.status, color)])
+    return "\n\n".join("\n".join(block) for block in blocks) + "\n"
+
+
+def _text_result_sections(report: Report, color: bool) -> list[list[str]]:
+    currency = report.currency
+    # Status, rule and value columns are as wide across sections as within, so that the
+    # sections read as one table; details and owner only need to line up inside a section.
+    leading = pad_columns(
+        [
+            [r.status.upper(), visible(rule_title(r)), visible(_shown(r.value, r.unit, currency))]
+            for r in report.results
+        ],
+        right_aligned={2},
+    )
+    # Results compare by identity (eq=False), so they can key their own rows.
+    leading_of = dict(zip(report.results, leading, strict=True))
+    lead_width = cell_width(_INDENT + _GAP.join(leading[0]) + _GAP) if leading else 0
+    blocks = []
+    for title, results in _sections(report):
+        trailing = _details_and_owner(results, currency, lead_width)
+        rows = [
+            _text_result_row(r, leading_of[r], cells, color)
+            for r, cells in zip(results, trailing, strict=True)
+        ]
+        blocks.append([title, *rows])
+    return blocks
+
+
+def _details_and_owner(
+    results: Sequence[Result], currency: str | None, lead_width: int
+) -> list[list[str]]:
+    """Each row's details and owner; the owners of a section line up in a column unless one
+    long details cell would push them all past `OWNER_COLUMN_LIMIT`, where they just follow
+    (padding every row out to the longest would wrap rows that fit a terminal on their own)."""
+    cells = [(visible(details(r, currency)), visible(_owner(r))) for r in results]
+    width = max((cell_width(text) for text, owner in cells if owner), default=0)
+    if lead_width + width > OWNER_COLUMN_LIMIT:
+        width = 0
+    return [_details_owner_cells(text, owner, width) for text, owner in cells]
+
+
+def _details_owner_cells(text: str, owner: str, width: int) -> list[str]:
+    if not owner:
+        return [text]
+    if width:
+        text = _align(text, width, right=False)
+    return [cell for cell in (text, owner) if cell]
+
+
+def _owner(result: Result) -> str:
+    return f"→ {result.owner}" if result.owner else ""
+
+
+def _text_result_row(result: Result, leading: list[str], trailing: list[str], color: bool) -> str:
+    status_cell, *others = leading
+    word = result.status.upper()
+    # The word is coloured and its padding is not, so the escapes never count as width.
+    status_cell = paint(word, result.status, color) + status_cell[len(word) :]
+    return _text_row([status_cell, *others, *trailing])
+
+
+def _text_row(cells: Sequence[str]) -> str:
+    return (_INDENT + _GAP.join(cells)).rstrip(" ")
+
+
+def _text_adjustments(report: Report) -> list[str]:
+    lines = ["Adjustments"]
+    for adjustment in report.adjustments:
+        lines.append(
+            visible(
+                f"{_INDENT}{_trigger_title(adjustment.trigger, adjustment.key)}: "
+                f"{adjustment_action(adjustment, report.currency)}{_SEPARATOR}"
+                f"{adjustment_outcome(adjustment, report.currency)}"
+            )
+        )
+    return lines
+
+
+def _text_allocation(allocation: Allocation, currency: str | None) -> list[str]:
+    header = ["line", "planned", "proposed", "change"]
+    body = [[visible(cell) for cell in row] for row in _allocation_rows(allocation, currency)]
+    rows = pad_columns([header, *body], right_aligned={1, 2, 3})
+    return [visible(f"Proposed allocation: {allocation.budget}"), *map(_text_row, rows)]
+
+
+def _text_recommendations(report: Report) -> list[str]:
+    lines = ["Recommendations"]
+    for recommendation in report.recommendations:
+        title = _trigger_title(recommendation.trigger, recommendation.key)
+        lines.append(visible(f"{_INDENT}- {title}: {recommendation.text}"))
+    return lines
+
+
+def paint(text: str, status: str, color: bool) -> str:
+    """`text` in the colour of `status` when colour is on; unchanged otherwise."""
+    if not color or status not in _ANSI:
+        return text
+    return f"\x1b[{_ANSI[status]}m{text}{_RESET}"
+
+
+def pad_columns(
+    rows: Sequence[Sequence[str]], right_aligned: Iterable[int] = ()
+) -> list[list[str]]:
+    """Cells padded to their column's width in terminal cells (wide CJK characters take two);
+    a column empty in every row is left out, so it adds no gap."""
+    if not rows:
+        return []
+    right = set(right_aligned)
+    widths = [max(cell_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        [
+            _align(cell, width, index in right)
+            for index, (cell, width) in enumerate(zip(row, widths, strict=True))
+            if width
+        ]
+        for row in rows
+    ]
+
+
+def _align(text: str, width: int, right: bool) -> str:
+    padding = " " * (width - cell_width(text))
+    return padding + text if right else text + padding
+
+
+def cell_width(text: str) -> int:
+    """The cells a terminal gives `text`: wide and full-width characters two, marks none."""
+    return sum(_char_width(char) for char in text)
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def visible(text: str) -> str:
+    """`text` with control characters written as escapes (`\\n`, `\\x1b`), so that text from
+    a ruleset or a snapshot can neither break a row nor send a terminal a command."""
+    if text.isprintable():
+        return text
+    return "".join(_escape(char) if _is_control(char) else char for char in text)
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS
+
+
+def _escape(char: str) -> str:
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+# ---- Markdown ------------------------------------------------------------------------------
+
+
+_RESULT_HEADER = ("Status", "Rule", "Key", "Value", "Details", "Owner")
+_ADJUSTMENT_HEADER = ("Trigger", "Key", "Action", "Budget", "Requested", "Applied", "Clipped")
+_ALLOCATION_HEADER = ("Line", "Planned", "Proposed", "Change")
+
+
+def render_markdown(report: Report) -> str:
+    """GitHub-flavoured Markdown for a pull request: a table per kind, then the changes."""
+    blocks = [
+        f"## {markdown_text(report.ruleset)} — as of {markdown_text(report.as_of)}",
+        f"**{markdown_text(verdict(report))}**",
+    ]
+    for title, results in _sections(report):
+        blocks.append(f"### {title}\n\n{_markdown_results(results, report.currency)}")
+    if report.adjustments:
+        blocks.append(f"### Adjustments\n\n{_markdown_adjustments(report)}")
+    for allocation in adjusted_allocations(report):
+        table = markdown_table(
+            _ALLOCATION_HEADER, _allocation_rows(allocation, report.currency), {1, 2, 3}
+        )
+        blocks.append(f"### Proposed allocation: {markdown_text(allocation.budget)}\n\n{table}")
+    if report.recommendations:
+        bullets = "\n".join(
+            f"- {markdown_text(_trigger_title(r.trigger, r.key))}: {markdown_text(r.text)}"
+            for r in report.recommendations
+        )
+        blocks.append(f"### Recommendations\n\n{bullets}")
+    return "\n\n".join(blocks) + "\n"
+
+
+def _markdown_results(results: Sequence[Result], currency: str | None) -> str:
+    rows = [
+        [
+            result.status.upper(),
+            result.rule,
+            result.key or "",
+            _shown(result.value, result.unit, currency),
+            details(result, currency),
+            result.owner or "",
+        ]
+        for result in results
+    ]
+    return markdown_table(_RESULT_HEADER, rows, right_aligned={3})
+
+
+def _markdown_adjustments(report: Report) -> str:
+    currency = report.currency
+    rows = [
+        [
+            a.trigger,
+            a.key or "",
+            _adjustment_move(a),
+            a.budget,
+            describe(a.requested, "money", currency),
+            describe(a.applied, "money", currency),
+            a.clipped or "",
+        ]
+        for a in report.adjustments
+    ]
+    return markdown_table(_ADJUSTMENT_HEADER, rows, right_aligned={4, 5})
+
+
+def markdown_table(
+    header: Sequence[str], rows: Iterable[Sequence[str]], right_aligned: Iterable[int] = ()
+) -> str:
+    right = set(right_aligned)
+    rule = ["---:" if index in right else "---" for index in range(len(header))]
+    lines = [_markdown_row(header), _markdown_row(rule, escape=False)]
+    lines.extend(_markdown_row(row) for row in rows)
+    return "\n".join(lines)
+
+
+def _markdown_row(cells: Sequence[str], escape: bool = True) -> str:
+    shown = [markdown_text(cell) if escape else cell for cell in cells]
+    return "| " + " | ".join(shown) + " |"
+
+
+def markdown_text(text: str) -> str:
+    """`text` safe inside a table cell or a list item: `|` escaped (a backslash first, so that
+    a backslash of the text cannot unescape it), HTML characters as entities, a newline as
+    `<br>`, other control characters as visible escapes."""
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "<br>".join(visible(line) for line in text.split("\n"))
+
+
+# ---- JUnit XML -----------------------------------------------------------------------------
+
+# What each result becomes in JUnit: a passing case, one passing with a note, a failure or an
+# error (a rule that could not be judged).
+_PASSED, _NOTED, _FAILED, _ERRORED = "passed", "noted", "failed", "errored"
+
+
+def render_junit(report: Report, fail_on_warn: bool = False) -> str:
+    """JUnit XML: a test case per result, so that CI lists failing rules like failing tests.
+
+    `fail` fails, `warn` passes with the message in `<system-out>` (fails under
+    `fail_on_warn`), `unknown` is an error; a fired trigger counts by its severity.
+    """
+    outcomes = [junit_outcome(result, fail_on_warn) for result in report.results]
+    totals = {
+        "tests": str(len(outcomes)),
+        "failures": str(outcomes.count(_FAILED)),
+        "errors": str(outcomes.count(_ERRORED)),
+    }
+    suites = _xml_element(None, "testsuites", name=report.ruleset, **totals)
+    suite = _xml_element(suites, "testsuite", name=report.ruleset, **totals, skipped="0")
+    _junit_properties(suite, report)
+    notes = _trigger_notes(report)
+    for result, outcome in zip(report.results, outcomes, strict=True):
+        extra = notes.pop((result.rule, result.key), []) if result.kind == "trigger" else []
+        _junit_case(suite, report, result, outcome, extra)
+    # Notes whose trigger has no result (none should) are kept at the suite's level.
+    leftover = [line for lines in notes.values() for line in lines]
+    if leftover:
+        _xml_element(suite, "system-out", text="\n".join(leftover))
+    ET.indent(suites)
+    written: bytes = ET.tostring(suites, encoding="UTF-8", xml_declaration=True)
+    return written.decode("utf-8") + "\n"
+
+
+def junit_outcome(result: Result, fail_on_warn: bool) -> str:
+    if result.status == "unknown":
+        return _ERRORED
+    if result.kind == "trigger":
+        # Only a trigger that fired says anything; its severity says how loud.
+        weight = result.severity if result.status == "fired" else "pass"
+    else:
+        weight = result.status
+    if weight == "fail" or (weight == "warn" and fail_on_warn):
+        return _FAILED
+    return _NOTED if weight == "warn" else _PASSED
+
+
+def _junit_properties(suite: ET.Element, report: Report) -> None:
+    properties = _xml_element(suite, "properties")
+    values = {"as_of": report.as_of, "status": report.status, "currency": report.currency}
+    for name, value in values.items():
+        if value is not None:
+            _xml_element(properties, "property", name=name, value=value)
+
+
+def _trigger_notes(report: Report) -> dict[tuple[str, str | None], list[str]]:
+    """What each trigger did (adjustments, recommendations), to go with its test case."""
+    notes: dict[tuple[str, str | None], list[str]] = {}
+    for adjustment in report.adjustments:
+        notes.setdefault((adjustment.trigger, adjustment.key), []).append(
+            f"{adjustment_action(adjustment, report.currency)}{_SEPARATOR}"
+            f"{adjustment_outcome(adjustment, report.currency)}"
+        )
+    for recommendation in report.recommendations:
+        key = (recommendation.trigger, recommendation.key)
+        notes.setdefault(key, []).append(f"recommendation: {recommendation.text}")
+    return notes
+
+
+def _junit_case(
+    suite: ET.Element, report: Report, result: Result, outcome: str, notes: list[str]
+) -> None:
+    case = _xml_element(
+        suite, "testcase", classname=f"{report.ruleset}.{result.kind}", name=rule_title(result)
+    )
+    message = result.message_in(report.currency)
+    where = f"{result.location.file}:{result.location.line}:{result.location.column}"
+    body = "\n".join([message, *_owner_line(result), f"at {where}"])
+    kind = result.severity if result.kind == "trigger" else result.status
+    if outcome == _FAILED:
+        _xml_element(case, "failure", text=body, message=message, type=kind or result.status)
+    elif outcome == _ERRORED:
+        reason = result.reason or "unknown"
+        _xml_element(case, "error", text=f"{reason}\nat {where}", message=reason, type="unknown")
+    output = ([message] if outcome == _NOTED else []) + notes
+    if output:
+        _xml_element(case, "system-out", text="\n".join(output))
+
+
+def _owner_line(result: Result) -> list[str]:
+    return [f"owner: {result.owner}"] if result.owner else []
+
+
+def _xml_element(
+    parent: ET.Element | None, tag: str, text: str | None = None, **attributes: str
+) -> ET.Element:
+    """An element with its text and attributes made valid XML 1.0 first."""
+    clean = {name: xml_text(value) for name, value in attributes.items()}
+    element = ET.Element(tag, clean) if parent is None else ET.SubElement(parent, tag, clean)
+    if text is not None:
+        element.text = xml_text(text)
+    return element
+
+
+def xml_text(text: str) -> str:
+    """`text` with the characters XML 1.0 cannot hold at all (most control characters,
+    surrogates, U+FFFE/U+FFFF) written as visible escapes; ElementTree escapes the rest."""
+    return "".join(_escape(char) if not _xml_allowed(char) else char for char in text)
+
+
+def _xml_allowed(char: str) -> bool:
+    code = ord(char)
+    if code < 0x20:
+        return char in "\t\n\r"
+    return not (0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF))
