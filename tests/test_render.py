@@ -618,7 +618,7 @@ def test_junit_counts_and_outcomes_per_status() -> None:
     error = cases["Cost per order"].find("error")
     assert error is not None and error.attrib["message"] == "orders is 0 in 2026-08: cannot divide"
     note = cases["Revenue 2 billion"].findtext("system-out")
-    assert note == report.results[0].message
+    assert note == report.results[0].message_in(report.currency)
 
 
 def test_junit_fail_on_warn_turns_warnings_into_failures() -> None:
