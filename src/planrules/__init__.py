@@ -1,8 +1,7 @@
 """planrules: a rules engine and language for evaluating business plans.
 
-    ruleset = planrules.load("saado.plan")          # checked and compiled once
-    report = ruleset.evaluate(snapshots, at="2026-08")
-    report.status, report.results, report.to_dict()
+`planrules.load("saado.plan")` checks and compiles a ruleset once; its
+`.evaluate(snapshots, at="2026-08")` returns a `Report` (`.status`, `.results`, `.to_dict()`).
 """
 
 from planrules.check import Checked, check_file, check_source

@@ -29,7 +29,7 @@ from planrules.periods import (
     window_first_period,
     window_last_period,
 )
-from planrules.report import Recommendation, Report, Result, worst
+from planrules.report import Recommendation, Replay, Report, Result, replay_of, worst
 from planrules.rules import BudgetRule, GoalRule, Moment, ThresholdRule, TriggerRule, TriggerState
 from planrules.source import Source
 from planrules.values import EVALUATION, at_key, describe
@@ -84,6 +84,13 @@ class Ruleset:
         current = timeline.current(at)
         with decimal.localcontext(EVALUATION):
             return self.report(timeline, current, strict)
+
+    def replay(self, snapshots: object, strict: bool = False) -> Replay:
+        """The status of every rule at every period of the history: a backtest."""
+        timeline = Timeline(self.checked, self.history(snapshots))
+        with decimal.localcontext(EVALUATION):
+            reports = [self.report(timeline, p, strict) for p in timeline.positions()]
+        return replay_of(self.name, reports)
 
     def report(self, timeline: Timeline, current: int, strict: bool) -> Report:
         moment = timeline.moment(current)
@@ -212,6 +219,7 @@ class Timeline:
         self.window_start = self.position(self.window_first)
         self.window_end = self.position(last) if last is not None else None
         self.labels: dict[int, str] = {}
+        self.frame: Frame | None = None
 
     def position(self, period: Period) -> int:
         if period >= self.base:
@@ -250,5 +258,11 @@ class Timeline:
         return self.position(period_containing(goal.deadline, self.cadence))
 
     def moment(self, current: int) -> Moment:
-        frame = Frame(self.metrics, self.label, self.window_start)
-        return Moment(frame, current, self.window_end, self.deadline)
+        # One frame for every moment: values at a position do not depend on which period is
+        # current, so a replay reuses what earlier periods worked out (running totals above all).
+        if self.frame is None:
+            self.frame = Frame(self.metrics, self.label, self.window_start)
+        return Moment(self.frame, current, self.window_end, self.deadline)
+
+    def positions(self) -> list[int]:
+        return [self.position(period) for period in self.periods]

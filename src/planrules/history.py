@@ -180,6 +180,9 @@ def merge_snapshots(groups: Iterable[Sequence[Snapshot]], cadence: str | None = 
     """
     if cadence is not None and cadence not in CADENCES:
         raise ValueError(f"`{cadence}` is not a cadence (one of {', '.join(CADENCES)})")
+    groups = list(groups)
+    if len(groups) == 1:
+        return _single_group(groups[0], cadence)
     merged: dict[Period, _MergedPeriod] = {}
     first: Snapshot | None = None
     for group in groups:
@@ -192,6 +195,14 @@ def merge_snapshots(groups: Iterable[Sequence[Snapshot]], cadence: str | None = 
     periods = sorted(merged.values(), key=lambda m: period_sort_key(m.period))
     snapshots = tuple(m.snapshot() for m in periods)
     return History(snapshots, snapshots[0].period.cadence if snapshots else None)
+
+
+def _single_group(group: Sequence[Snapshot], cadence: str | None) -> History:
+    """One source: its periods are already distinct, so only forms and order are left."""
+    for snapshot in group:
+        _check_form(snapshot, group[0], cadence)
+    ordered = tuple(sorted(group, key=lambda snapshot: period_sort_key(snapshot.period)))
+    return History(ordered, ordered[0].period.cadence if ordered else None)
 
 
 def read_history(paths: Sequence[str], shapes: MetricShapes, cadence: str | None = None) -> History:

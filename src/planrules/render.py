@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from planrules.report import Adjustment, Allocation, AllocationLine, Report, Result
+from planrules.report import Adjustment, Allocation, AllocationLine, Replay, Report, Result
 from planrules.values import Num, describe, subtract
 
 FORMATS = ("text", "json", "markdown", "junit")
@@ -643,3 +643,37 @@ def _xml_allowed(char: str) -> bool:
     if code < 0x20:
         return char in "\t\n\r"
     return not (0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF))
+
+
+# ---- replay (a backtest) -------------------------------------------------------------------
+
+REPLAY_FORMATS = ("text", "json")
+
+
+def render_replay(replay: Replay, format: str, color: bool = False) -> str:
+    if format == "json":
+        return _json_value(replay.to_dict(), 0) + "\n"
+    if format == "text":
+        return render_replay_text(replay, color)
+    raise ValueError(f"unknown format {format!r}: choose one of {', '.join(REPLAY_FORMATS)}")
+
+
+def render_replay_text(replay: Replay, color: bool = False) -> str:
+    """One row per rule (and key), one column per period, statuses as words."""
+    header = ["Rule", *replay.periods]
+    rows = [header]
+    for row in replay.rows:
+        title = visible(row.rule) + (f" [{visible(row.key)}]" if row.key is not None else "")
+        rows.append([title, *((status or "-").upper() for status in row.statuses)])
+    rows.append(["overall", *(status.upper() for status in replay.overall)])
+    padded = pad_columns(rows)
+    statuses = [["", *(s or "" for s in row.statuses)] for row in replay.rows]
+    statuses.append(["", *replay.overall])
+    lines = [f"{visible(replay.ruleset)}: replay of {len(replay.periods)} periods", ""]
+    lines.append(_text_row(padded[0]).rstrip())
+    for cells, row_statuses in zip(padded[1:], statuses, strict=True):
+        painted = [
+            paint(cell, status, color) for cell, status in zip(cells, row_statuses, strict=True)
+        ]
+        lines.append(_text_row(painted).rstrip())
+    return "\n".join(lines) + "\n"

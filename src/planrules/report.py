@@ -321,6 +321,63 @@ class Report:
         }
 
 
+@attrs.frozen
+class ReplayRow:
+    """One rule (and key) through the history; None where it had no result in a period."""
+
+    rule: str
+    kind: str
+    key: str | None
+    statuses: tuple[str | None, ...]
+
+
+@attrs.frozen
+class Replay:
+    """A backtest: every rule's status at every period, and the overall status of each."""
+
+    ruleset: str
+    periods: tuple[str, ...]
+    overall: tuple[str, ...]
+    rows: tuple[ReplayRow, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ruleset": self.ruleset,
+            "periods": list(self.periods),
+            "status": dict(zip(self.periods, self.overall, strict=True)),
+            "rules": [
+                {
+                    "rule": row.rule,
+                    "kind": row.kind,
+                    "key": row.key,
+                    "statuses": dict(zip(self.periods, row.statuses, strict=True)),
+                }
+                for row in self.rows
+            ],
+        }
+
+
+def replay_of(ruleset: str, reports: list[Report]) -> Replay:
+    """Rows in ruleset order (keys in key order, a budget's lines as declared), wherever a
+    rule or key first appears."""
+    rows: dict[tuple[str, str | None], list[str | None]] = {}
+    kinds: dict[str, str] = {}
+    order: dict[str, int] = {}
+    for index, report in enumerate(reports):
+        for result in report.results:
+            order.setdefault(result.rule, len(order))
+            kinds[result.rule] = result.kind
+            row = rows.setdefault((result.rule, result.key), [None] * len(reports))
+            row[index] = result.status
+    ranked = sorted(rows, key=lambda rule_key: order[rule_key[0]])
+    return Replay(
+        ruleset,
+        tuple(report.as_of for report in reports),
+        tuple(report.status for report in reports),
+        tuple(ReplayRow(rule, kinds[rule], key, tuple(rows[(rule, key)])) for rule, key in ranked),
+    )
+
+
 def worst(statuses: Mapping[str, int] | list[str]) -> str:
     """The worst of pass, warn and fail."""
     found = "pass"

@@ -346,14 +346,50 @@ class ThresholdRule:
     def results(self, moment: Moment) -> list[Result]:
         frame, at = moment.frame, moment.current
         value = self.subject(frame, at)
-        bounds = [bound(frame, at) for _, _, bound, _ in self.levels]
         if self.threshold.per is None:
-            return [self.judge(None, value, bounds)]
+            return [self.judge_now(value, frame, at)]
+        bounds = [bound(frame, at) for _, _, bound, _ in self.levels]
         keys = moment.keys(self.key_metrics)
         columns = [_column(value, keys)] + [_column(bound, keys) for bound in bounds]
         return [
             self.judge(key, value, row) for key, value, *row in zip(keys, *columns, strict=True)
         ]
+
+    def judge_now(self, value: Any, frame: Frame, at: int) -> Result:
+        """A threshold without `per`: its bounds are read only as far as they are needed."""
+        threshold = self.threshold
+        if value.__class__ is Unknown:
+            return self.unknown(None, None, value.reason)
+        for status, beyond, bound, text in self.levels:
+            reached = beyond(value, bound(frame, at))
+            if reached is True:
+                return Result(
+                    threshold.name,
+                    "threshold",
+                    None,
+                    status,
+                    value,
+                    threshold.owner,
+                    self.location,
+                    self.unit,
+                    None,
+                    None,
+                    None,
+                    None,
+                    text,
+                )
+            if reached is not False:
+                return self.unknown(None, value, reached.reason)
+        return Result(
+            threshold.name,
+            "threshold",
+            None,
+            "pass",
+            value,
+            threshold.owner,
+            self.location,
+            self.unit,
+        )
 
     def judge(self, key: str | None, value: Any, bounds: Sequence[Any]) -> Result:
         threshold = self.threshold

@@ -94,7 +94,9 @@ def _history(ruleset: Ruleset, test: s.Test) -> Any:
     groups: list[list[Snapshot]] = []
     blocks = [_block_data(item) for item in test.items if isinstance(item, s.SnapshotBlock)]
     if blocks:
-        groups.append(snapshots_from_data(blocks, f"{test.span.file} (test {test.name!r})", ruleset.shapes))
+        groups.append(
+            snapshots_from_data(blocks, f"{test.span.file} (test {test.name!r})", ruleset.shapes)
+        )
     folder = os.path.dirname(test.span.file)
     for item in test.items:
         if isinstance(item, s.SnapshotsFile):
@@ -159,7 +161,9 @@ def _expect_value(report: Report, item: s.ExpectValue, currency: str | None) -> 
     return Failure(item.span, wanted, describe(result.value, result.unit, currency))
 
 
-def _expect_proposed(report: Report, item: s.ExpectProposed, currency: str | None) -> Failure | None:
+def _expect_proposed(
+    report: Report, item: s.ExpectProposed, currency: str | None
+) -> Failure | None:
     line = item.line.text
     wanted = f'proposed "{item.budget}".{line} {item.op} {item.value.text}'
     allocation = report.allocation(item.budget)
