@@ -33,6 +33,7 @@ from planrules.report import Recommendation, Replay, Report, Result, replay_of, 
 from planrules.rules import BudgetRule, GoalRule, Moment, ThresholdRule, TriggerRule, TriggerState
 from planrules.source import Source
 from planrules.values import EVALUATION, at_key, describe
+from planrules.whatif import solver
 
 Rule = GoalRule | ThresholdRule | BudgetRule | TriggerRule
 
@@ -105,7 +106,7 @@ class Ruleset:
                     if state.state == "fired":
                         self.act(rule, state, moment, adjuster, recommendations)
             else:
-                results.extend(rule.results(moment))
+                results.extend(self.judged(rule, moment))
         return Report(
             ruleset=self.name,
             as_of=timeline.label(current),
@@ -116,6 +117,16 @@ class Ruleset:
             allocations=adjuster.allocations(),
             recommendations=tuple(recommendations),
         )
+
+    def judged(self, rule: GoalRule | ThresholdRule | BudgetRule, moment: Moment) -> list[Result]:
+        results = rule.results(moment)
+        if isinstance(rule, GoalRule | ThresholdRule):
+            scope = self.checked.scope
+            assert scope is not None
+            for result in results:
+                if result.status in ("warn", "fail"):
+                    result.what_it_takes = solver(rule, moment, result.key, scope)
+        return results
 
     def act(
         self,

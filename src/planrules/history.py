@@ -181,7 +181,7 @@ def merge_snapshots(groups: Iterable[Sequence[Snapshot]], cadence: str | None = 
     if cadence is not None and cadence not in CADENCES:
         raise ValueError(f"`{cadence}` is not a cadence (one of {', '.join(CADENCES)})")
     groups = list(groups)
-    if len(groups) == 1:
+    if len(groups) == 1 and len({s.period for s in groups[0]}) == len(groups[0]):
         return _single_group(groups[0], cadence)
     merged: dict[Period, _MergedPeriod] = {}
     first: Snapshot | None = None
@@ -198,7 +198,7 @@ def merge_snapshots(groups: Iterable[Sequence[Snapshot]], cadence: str | None = 
 
 
 def _single_group(group: Sequence[Snapshot], cadence: str | None) -> History:
-    """One source: its periods are already distinct, so only forms and order are left."""
+    """Periods already distinct (as within one file): only forms and order are left."""
     for snapshot in group:
         _check_form(snapshot, group[0], cadence)
     ordered = tuple(sorted(group, key=lambda snapshot: period_sort_key(snapshot.period)))

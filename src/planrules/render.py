@@ -304,12 +304,26 @@ def _text_result_sections(report: Report, color: bool) -> list[list[str]]:
     blocks = []
     for title, results in _sections(report):
         trailing = _details_and_owner(results, currency, lead_width)
-        rows = [
-            _text_result_row(r, leading_of[r], cells, color)
-            for r, cells in zip(results, trailing, strict=True)
-        ]
+        rows = []
+        for result, cells in zip(results, trailing, strict=True):
+            rows.append(_text_result_row(result, leading_of[result], cells, color))
+            rows.extend(_to_pass_lines(result, currency, lead_width))
         blocks.append([title, *rows])
     return blocks
+
+
+def _to_pass_lines(result: Result, currency: str | None, indent: int) -> list[str]:
+    """Under a goal or threshold that warns or fails: what one input alone would take."""
+    changes = result.to_pass
+    if not changes:
+        return []
+    options = [
+        f"{visible(change.input)}{f'[{visible(change.key)}]' if change.key is not None else ''} "
+        f"{_signed(change.change, change.unit, currency)} "
+        f"(to {_shown(change.to, change.unit, currency)})"
+        for change in changes
+    ]
+    return [" " * indent + "to pass: " + " or ".join(options)]
 
 
 def _details_and_owner(

@@ -8,7 +8,7 @@ reads as text never pays for formatting them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, cast
 
@@ -73,7 +73,18 @@ class Result:
     severity: str | None = None
     held: tuple[str, ...] = ()
     last_fired: str | None = None
-    to_pass: tuple[Change, ...] | None = None
+    # Works out `to_pass` when first asked: it judges the rule again for each changed input.
+    what_it_takes: Callable[[], tuple[Change, ...]] | None = attrs.field(default=None, repr=False)
+    _changes: tuple[Change, ...] | None = attrs.field(default=None, init=False, repr=False)
+
+    @property
+    def to_pass(self) -> tuple[Change, ...] | None:
+        """For a goal or threshold that warns or fails: each input that alone would pass it."""
+        if self.what_it_takes is None:
+            return None
+        if self._changes is None:
+            self._changes = self.what_it_takes()
+        return self._changes
 
     @property
     def message(self) -> str:

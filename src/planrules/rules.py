@@ -149,26 +149,59 @@ class GoalRule:
             else []
         )
 
-    def results(self, moment: Moment) -> list[Result]:
+    def when(self, moment: Moment) -> tuple[int, Pacing | None, str | None]:
+        """The position the goal is judged at, its pacing, and why it cannot be judged."""
         goal = self.goal
         at = moment.current
-        pacing: Pacing | None = None
-        problem: str | None = None
-        if goal.deadline is not None:
-            deadline = moment.position_of(goal)
-            if at >= deadline:
-                at = deadline
-                pacing = Pacing(1, 0, False, self.forecasting, self.is_total)
-                if at not in moment.frame.metrics:
-                    problem = f"the deadline's period {moment.label(at)} has no snapshot"
-            else:
-                pacing, problem = self.pace(moment, deadline)
-        frame = moment.frame
-        values = (
+        if goal.deadline is None:
+            return at, None, None
+        deadline = moment.position_of(goal)
+        if at < deadline:
+            pacing, problem = self.pace(moment, deadline)
+            return at, pacing, problem
+        if deadline not in moment.frame.metrics:
+            problem = f"the deadline's period {moment.label(deadline)} has no snapshot"
+            return deadline, None, problem
+        return deadline, Pacing(1, 0, False, self.forecasting, self.is_total), None
+
+    def values_at(self, frame: Frame, at: int) -> tuple[Any, Any, Any]:
+        return (
             self.subject(frame, at),
             self.target(frame, at),
             self.baseline(frame, at) if self.baseline is not None else None,
         )
+
+    def pass_margins(self, moment: Moment, key: str | None) -> list[tuple[Any, bool]] | None:
+        """Numbers that are all >= 0 (> 0 where marked strict) exactly when the goal passes
+        for `key`; None where it cannot be judged."""
+        at, pacing, problem = self.when(moment)
+        if problem is not None:
+            return None
+        value, target, baseline = (at_key(v, key) for v in self.values_at(moment.frame, at))
+        if any(isinstance(v, Unknown) for v in (value, target, baseline)):
+            return None
+        goal = self.goal
+        paced = pacing is not None and pacing.paced
+        if paced and pacing is not None and Fraction(pacing.elapsed) == 0:
+            return []
+        base = 0 if baseline is None else baseline
+        span = subtract(target, base)
+        loose = goal.op in ("<", "<=") and goal.baseline is None
+        if paced and pacing is not None and not loose and span != 0:
+            elapsed = Fraction(pacing.elapsed)
+            moved = multiply(subtract(value, base), elapsed.denominator)
+            needed = multiply(span, elapsed.numerator)
+            return [(subtract(moved, needed) if span > 0 else subtract(needed, moved), False)]
+        strict = goal.op in (">", "<")
+        above = subtract(value, target) if goal.op in (">", ">=") else subtract(target, value)
+        return [(above, strict)]
+
+    def results(self, moment: Moment) -> list[Result]:
+        goal = self.goal
+        at, pacing, problem = self.when(moment)
+        if pacing is None and goal.deadline is not None and problem is None:
+            pacing = Pacing(1, 0, False, self.forecasting, self.is_total)
+        values = self.values_at(moment.frame, at)
         judge = self.judge_with(pacing, problem)
         if goal.per is None:
             return [judge(None, *values)]
@@ -354,6 +387,22 @@ class ThresholdRule:
         return [
             self.judge(key, value, row) for key, value, *row in zip(keys, *columns, strict=True)
         ]
+
+    def pass_margins(self, moment: Moment, key: str | None) -> list[tuple[Any, bool]] | None:
+        """Numbers that are all >= 0 exactly when no level is reached for `key`; None where
+        the threshold cannot be judged."""
+        frame, at = moment.frame, moment.current
+        value = at_key(self.subject(frame, at), key)
+        if isinstance(value, Unknown):
+            return None
+        margins: list[tuple[Any, bool]] = []
+        for _, beyond, bound, _ in self.levels:
+            limit = at_key(bound(frame, at), key)
+            if isinstance(limit, Unknown):
+                return None
+            room = subtract(limit, value) if beyond is operator.gt else subtract(value, limit)
+            margins.append((room, False))
+        return margins
 
     def judge_now(self, value: Any, frame: Frame, at: int) -> Result:
         """A threshold without `per`: its bounds are read only as far as they are needed."""
