@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from planrules.report import Adjustment, Allocation, AllocationLine, Replay, Report, Result
+from planrules.testing import TestFileRun, TestOutcome
 from planrules.values import Num, describe, subtract
 
 FORMATS = ("text", "json", "markdown", "junit")
@@ -571,8 +572,12 @@ def render_junit(report: Report, fail_on_warn: bool = False) -> str:
     leftover = [line for lines in notes.values() for line in lines]
     if leftover:
         _xml_element(suite, "system-out", text="\n".join(leftover))
-    ET.indent(suites)
-    written: bytes = ET.tostring(suites, encoding="UTF-8", xml_declaration=True)
+    return _xml_document(suites)
+
+
+def _xml_document(root: ET.Element) -> str:
+    ET.indent(root)
+    written: bytes = ET.tostring(root, encoding="UTF-8", xml_declaration=True)
     return written.decode("utf-8") + "\n"
 
 
@@ -691,3 +696,56 @@ def render_replay_text(replay: Replay, color: bool = False) -> str:
         ]
         lines.append(_text_row(painted).rstrip())
     return "\n".join(lines) + "\n"
+
+
+# ---- ruleset tests -------------------------------------------------------------------------
+
+
+def describe_failure(run: TestFileRun, outcome: TestOutcome) -> str:
+    """A failed test: its name and place, then each expectation that did not hold, with the
+    line it was written on and a caret, as diagnostics are shown."""
+    span = outcome.span
+    lines = [f"FAIL {visible(outcome.name)} ({span.file}:{span.line})"]
+    if outcome.error is not None:
+        lines.append(f"  could not run: {visible(outcome.error)}")
+    for failure in outcome.failures:
+        where = failure.span
+        lines.append(
+            f"  {where.file}:{where.line}:{where.column}: expected {visible(failure.expected)}"
+        )
+        lines.append(f"      got {visible(failure.actual)}")
+        if run.source is not None:
+            text = run.source.line_text(where.line)
+            lines.append(f"    | {visible(text)}")
+            lines.append("    | " + " " * _columns_before(text, where.column) + "^")
+    return "\n".join(lines)
+
+
+def _columns_before(text: str, column: int) -> int:
+    return cell_width(text[: column - 1])
+
+
+def render_test_junit(runs: Sequence[TestFileRun]) -> str:
+    """One test suite per test file, one test case per test."""
+    root = _xml_element(None, "testsuites")
+    for run in runs:
+        failed = sum(1 for outcome in run.outcomes if outcome.failures)
+        errors = sum(1 for outcome in run.outcomes if outcome.error is not None)
+        suite = _xml_element(
+            root,
+            "testsuite",
+            name=run.path,
+            tests=str(len(run.outcomes)),
+            failures=str(failed),
+            errors=str(errors),
+            skipped="0",
+        )
+        for outcome in run.outcomes:
+            case = _xml_element(suite, "testcase", classname=run.path, name=outcome.name)
+            if outcome.error is not None:
+                _xml_element(case, "error", text=outcome.error, message=outcome.error)
+            for failure in outcome.failures:
+                message = f"expected {failure.expected}, got {failure.actual}"
+                place = f"{failure.span.file}:{failure.span.line}:{failure.span.column}"
+                _xml_element(case, "failure", text=f"{message}\nat {place}", message=message)
+    return _xml_document(root)

@@ -21,7 +21,7 @@ from planrules.diagnostics import PlanError
 from planrules.evaluate import Ruleset
 from planrules.history import Snapshot, merge_snapshots, read_snapshot_file, snapshots_from_data
 from planrules.report import Report, amount, ratio
-from planrules.source import Span
+from planrules.source import Source, Span
 from planrules.values import describe
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
@@ -53,6 +53,15 @@ class TestOutcome:
     @property
     def passed(self) -> bool:
         return not self.failures and self.error is None
+
+
+@attrs.frozen
+class TestFileRun:
+    """The outcomes of one test file's tests, with its text for showing where they failed."""
+
+    path: str
+    source: Source | None
+    outcomes: tuple[TestOutcome, ...]
 
 
 def run_tests(
