@@ -13,6 +13,7 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from itertools import compress, repeat
 from typing import Any
 
 import attrs
@@ -207,7 +208,51 @@ class GoalRule:
             return [judge(None, *values)]
         keys = moment.keys(self.key_metrics)
         columns = [_column(value, keys) for value in values]
+        if problem is None and pacing is not None:
+            statuses = self.paced_column(pacing, *columns)
+            if statuses is not None:
+                return self.column_results(keys, statuses, columns, pacing)
         return [judge(key, *row) for key, *row in zip(keys, *columns, strict=True)]
+
+    def paced_column(
+        self, pacing: Pacing, values: list[Any], targets: list[Any], baselines: list[Any]
+    ) -> list[str] | None:
+        """Every key's status at once, for the usual paced goal (rising, no `from`, numbers
+        known and targets above zero), by comparisons mapped in C; None for anything else."""
+        if not pacing.paced or self.goal.op not in (">=", ">") or self.baseline is not None:
+            return None
+        kinds = set(map(type, values)) | set(map(type, targets))
+        if not kinds <= {int, Decimal} or not all(map(operator.lt, repeat(0), targets)):
+            return None
+        elapsed = Fraction(pacing.elapsed)
+        ahead, span_of_time = elapsed.numerator, elapsed.denominator
+        if ahead == 0:
+            return ["pass"] * len(values)
+        warn_ahead = multiply(ahead, self.slack)
+        try:
+            holds = map(self.compare, values, targets)
+            done = list(map(operator.mul, values, repeat(span_of_time)))
+            on_pace = map(operator.ge, done, map(operator.mul, targets, repeat(ahead)))
+            near = map(operator.ge, done, map(operator.mul, targets, repeat(warn_ahead)))
+            return [
+                "pass" if held or paced else "warn" if close else "fail"
+                for held, paced, close in zip(holds, on_pace, near, strict=True)
+            ]
+        except (TypeError, decimal.DecimalException):
+            return None
+
+    def column_results(
+        self, keys: list[str], statuses: list[str], columns: list[list[Any]], pacing: Pacing
+    ) -> list[Result]:
+        goal, location, unit = self.goal, self.location, self.unit
+        name, owner = goal.name, goal.owner
+        values, targets, _ = columns
+        return [
+            Result(
+                name, "goal", key, status, value, owner, location, unit, None, target, None, pacing
+            )
+            for key, status, value, target in zip(keys, statuses, values, targets, strict=True)
+        ]
 
     def pace(self, moment: Moment, deadline: int) -> tuple[Pacing | None, str | None]:
         start = moment.window_start
@@ -384,8 +429,49 @@ class ThresholdRule:
         bounds = [bound(frame, at) for _, _, bound, _ in self.levels]
         keys = moment.keys(self.key_metrics)
         columns = [_column(value, keys)] + [_column(bound, keys) for bound in bounds]
+        judged = self.level_columns(keys, columns[0], columns[1:])
+        if judged is not None:
+            return judged
         return [
             self.judge(key, value, row) for key, value, *row in zip(keys, *columns, strict=True)
+        ]
+
+    def level_columns(
+        self, keys: list[str], values: list[Any], bounds: list[list[Any]]
+    ) -> list[Result] | None:
+        """Every key judged at once where all values are known: each level compared over the
+        whole column in C, the first level reached (fail levels first) winning."""
+        kinds = set(map(type, values)).union(*(map(type, column) for column in bounds))
+        if Unknown in kinds:
+            return None
+        count = len(keys)
+        statuses = ["pass"] * count
+        levels: list[str | None] = [None] * count
+        for (status, beyond, _, text), column in reversed(
+            list(zip(self.levels, bounds, strict=True))
+        ):
+            for index in compress(range(count), map(beyond, values, column)):
+                statuses[index] = status
+                levels[index] = text
+        threshold, location, unit = self.threshold, self.location, self.unit
+        name, owner = threshold.name, threshold.owner
+        return [
+            Result(
+                name,
+                "threshold",
+                key,
+                status,
+                value,
+                owner,
+                location,
+                unit,
+                None,
+                None,
+                None,
+                None,
+                level,
+            )
+            for key, status, value, level in zip(keys, statuses, values, levels, strict=True)
         ]
 
     def pass_margins(self, moment: Moment, key: str | None) -> list[tuple[Any, bool]] | None:
