@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import decimal
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from planrules import syntax as s
-from planrules.exprcheck import AGGREGATES, ExprChecker, Scope
+from planrules.exprcheck import AGGREGATES, ExprChecker, Scope, left_chain, names_read
 from planrules.fmt import expression as expression_text
 from planrules.numbers import is_whole
 from planrules.units import Type
@@ -134,9 +134,35 @@ class ExpressionCompiler:
         return self.let(name)
 
     def let(self, name: str) -> Compiled:
-        if name not in self.lets:
-            self.lets[name] = _memoised(self.new_slot(), self.compile(self.scope.lets[name].expr))
+        # The lets a let reads are compiled before it, so a long chain of lets does not recurse.
+        for let in self.lets_in_order(name):
+            compiled = self.compile(self.scope.lets[let].expr)
+            self.lets[let] = _memoised(self.new_slot(), compiled)
         return self.lets[name]
+
+    def lets_in_order(self, name: str) -> list[str]:
+        """`name` and the lets not yet compiled that it reads, through lets, each after the
+        lets it reads (the checker has ruled out cycles)."""
+        order: list[str] = []
+        entered = {name}
+        reading = [(name, self.lets_read(name))]
+        while reading:
+            current, reads = reading[-1]
+            read = next(reads, None)
+            if read is None:
+                reading.pop()
+                if current not in self.lets:
+                    order.append(current)
+            elif read not in self.lets and read not in entered:
+                entered.add(read)
+                reading.append((read, self.lets_read(read)))
+        return order
+
+    def lets_read(self, name: str) -> Iterator[str]:
+        scope = self.scope
+        for read in names_read(scope.lets[name].expr):
+            if read in scope.lets and read not in scope.metrics and read not in scope.tables:
+                yield read
 
     def key_access(self, expr: s.KeyAccess) -> Compiled:
         target = self.compile(expr.target)
@@ -160,35 +186,35 @@ class ExpressionCompiler:
         return apply
 
     def binary(self, expr: s.Binary) -> Compiled:
-        left = self.compile(expr.left)
+        # `a + b + ... + z` nests as deep as it is long: the chain is compiled and run as a
+        # loop, so neither compiling nor evaluating it recurses once per operator.
+        chain = left_chain(expr)
+        first = self.compile(chain[0].left)
+        steps = [self.step(operation) for operation in chain]
+
+        def apply(frame: Frame, position: int) -> Any:
+            value = first(frame, position)
+            for step in steps:
+                value = step(value, frame, position)
+            return value
+
+        return apply
+
+    def step(self, expr: s.Binary) -> Callable[[Any, Frame, int], Any]:
+        """Applies `expr`'s operator to a value already worked out and its right operand."""
         right = self.compile(expr.right)
         if expr.op == "/":
-            return self.division(expr, left, right)
+            return _division(expr, right)
         fast, exact = _OPERATORS[expr.op]
 
-        def apply(frame: Frame, position: int) -> Any:
-            a = left(frame, position)
-            b = right(frame, position)
+        def combine(left: Any, frame: Frame, position: int) -> Any:
+            other = right(frame, position)
             try:
-                return lift(fast, a, b)
+                return lift(fast, left, other)
             except (TypeError, decimal.DecimalException):
-                return lift(exact, a, b)
+                return lift(exact, left, other)
 
-        return apply
-
-    def division(self, expr: s.Binary, left: Compiled, right: Compiled) -> Compiled:
-        text = expression_text(expr)
-
-        def apply(frame: Frame, position: int) -> Any:
-            def reason() -> str:
-                return f"`{text}` divides by zero in {frame.label(position)}"
-
-            def divide(a: Any, b: Any) -> Any:
-                return divide_or_unknown(a, b, reason)
-
-            return lift(divide, left(frame, position), right(frame, position))
-
-        return apply
+        return combine
 
     # ---- functions -----------------------------------------------------------------------
 
@@ -221,6 +247,19 @@ class ExpressionCompiler:
         if name == "rolling_sum":
             return rolling
         return _per_period(rolling, count)
+
+
+def _division(expr: s.Binary, right: Compiled) -> Callable[[Any, Frame, int], Any]:
+    def combine(left: Any, frame: Frame, position: int) -> Any:
+        def reason() -> str:
+            return f"`{expression_text(expr)}` divides by zero in {frame.label(position)}"
+
+        def divide(a: Any, b: Any) -> Any:
+            return divide_or_unknown(a, b, reason)
+
+        return lift(divide, left, right(frame, position))
+
+    return combine
 
 
 # ---- literals and tables -------------------------------------------------------------------

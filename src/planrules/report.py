@@ -104,7 +104,12 @@ class Result:
 
     @property
     def progress(self) -> Num | None:
-        if self.pacing is None or not self.pacing.forecasting or self.value is None:
+        if (
+            self.pacing is None
+            or not self.pacing.forecasting
+            or self.value is None
+            or self.target is None
+        ):
             return None
         base = self.baseline or 0
         span = subtract(self.target, base)
@@ -115,7 +120,13 @@ class Result:
     @property
     def expected(self) -> Num | None:
         pacing = self.pacing
-        if pacing is None or not pacing.paced or not pacing.forecasting or self.value is None:
+        if (
+            pacing is None
+            or not pacing.paced
+            or not pacing.forecasting
+            or self.value is None
+            or self.target is None
+        ):
             return None
         base = self.baseline or 0
         return _exact(add(base, multiply(subtract(self.target, base), pacing.elapsed)))
@@ -123,7 +134,13 @@ class Result:
     @property
     def forecast(self) -> Num | None:
         pacing = self.pacing
-        if pacing is None or not pacing.paced or not pacing.forecasting or self.value is None:
+        if (
+            pacing is None
+            or not pacing.paced
+            or not pacing.forecasting
+            or self.value is None
+            or self.target is None
+        ):
             return None
         if pacing.elapsed == 0:
             return None
@@ -134,7 +151,9 @@ class Result:
     @property
     def required_per_period(self) -> Num | None:
         pacing = self.pacing
-        if pacing is None or not pacing.per_period or pacing.remaining <= 0 or self.value is None:
+        if pacing is None or not pacing.per_period or pacing.remaining <= 0:
+            return None
+        if self.value is None or self.target is None:
             return None
         shortfall = subtract(self.target, self.value)
         return _exact(divide_or_unknown(max(shortfall, 0), pacing.remaining, str))
