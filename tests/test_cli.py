@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -127,3 +130,141 @@ def test_version(runner: CliRunner) -> None:
     result = runner.invoke(main, ["--version"])
     assert result.exit_code == 0
     assert "planrules" in result.output
+
+
+# ---- deep and long input -------------------------------------------------------------------
+
+DEEP = 'ruleset "r"\nmetric orders: count\nlet x = ' + "(" * 10_000 + "orders" + ")" * 10_000 + "\n"
+LONG = (
+    'ruleset "r"\nmetric orders: count\nthreshold "t": '
+    + "+".join(["orders"] * 5000)
+    + " warn below 5\n"
+)
+
+
+def test_check_refuses_deep_nesting_without_a_traceback(runner: CliRunner, tmp_path: Path) -> None:
+    path = write(tmp_path, "deep.plan", DEEP)
+    result = runner.invoke(main, ["check", str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"{path}:3:109: expression-too-deep: expression nested more than 100 levels" in (
+        result.output
+    )
+    assert not isinstance(result.exception, RecursionError)
+
+
+def test_check_takes_a_long_chain_of_operators(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["check", str(write(tmp_path, "long.plan", LONG))])
+    assert result.exit_code == 0, result.output
+
+
+def test_fmt_leaves_deep_nesting_alone(runner: CliRunner, tmp_path: Path) -> None:
+    path = write(tmp_path, "deep.plan", DEEP)
+    result = runner.invoke(main, ["fmt", str(path)])
+    assert result.exit_code == 1
+    assert "expression-too-deep" in result.output
+    assert f"{path}: not formatted, it has errors" in result.output
+    assert path.read_text("utf-8") == DEEP
+
+
+def test_fmt_formats_a_long_chain_of_operators(runner: CliRunner, tmp_path: Path) -> None:
+    path = write(tmp_path, "long.plan", LONG)
+    result = runner.invoke(main, ["fmt", str(path)])
+    assert result.exit_code == 0, result.output
+    assert " + ".join(["orders"] * 5000) in path.read_text("utf-8")
+
+
+# ---- paths the system refuses --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["x" * 5000 + ".plan", "x" * 300 + "/plan.plan"])
+def test_a_path_too_long_is_one_error_line(runner: CliRunner, tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    for command in ("check", "fmt"):
+        result = runner.invoke(main, [command, str(path)])
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith(f"error: {path}: ")
+        assert "Traceback" not in result.output
+        assert not isinstance(result.exception, OSError)
+
+
+@pytest.mark.parametrize("used", ["x" * 5000 + ".plan", "x" * 300 + ".plan"])
+def test_use_of_a_path_too_long_is_use_missing(
+    runner: CliRunner, tmp_path: Path, used: str
+) -> None:
+    path = write(tmp_path, "plan.plan", GOOD.replace("\n", f'\nuse "{used}"\n', 1))
+    result = runner.invoke(main, ["check", str(path)])
+    assert result.exit_code == 1, result.output
+    assert f'{path}:2:1: use-missing: cannot use "{used}": cannot be read (' in result.output
+
+
+# ---- where fmt writes ----------------------------------------------------------------------
+
+
+def test_fmt_writes_through_a_link_to_its_target(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    target = write(tmp_path / "real", "plan.plan", MESSY)
+    target.chmod(0o640)
+    link = tmp_path / "link.plan"
+    link.symlink_to(target)
+    result = runner.invoke(main, ["fmt", str(link)])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert "metric orders: count # how many" in target.read_text("utf-8")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert [p.name for p in target.parent.iterdir()] == ["plan.plan"]
+
+
+def test_fmt_does_not_rewrite_a_read_only_file(runner: CliRunner, tmp_path: Path) -> None:
+    read_only = write(tmp_path, "a.plan", MESSY)
+    read_only.chmod(0o444)
+    other = write(tmp_path, "b.plan", MESSY)
+    result = runner.invoke(main, ["fmt", str(read_only), str(other)])
+    assert result.exit_code == 2
+    assert f"error: {read_only}: cannot be written (read-only)" in result.output
+    assert read_only.read_text("utf-8") == MESSY
+    assert f"formatted {other}" in result.output
+    assert other.read_text("utf-8") != MESSY
+
+
+def test_fmt_in_a_folder_it_cannot_write_in(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "plan.plan", MESSY)
+
+    def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    result = runner.invoke(main, ["fmt", str(path)])
+    assert result.exit_code == 2
+    assert result.output == f"error: {path}: cannot be written: Permission denied\n"
+    assert path.read_text("utf-8") == MESSY
+
+
+def test_fmt_that_fails_while_writing_leaves_the_file_whole(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "plan.plan", MESSY)
+
+    def fail(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    result = runner.invoke(main, ["fmt", str(path)])
+    assert result.exit_code == 2
+    assert f"error: {path}: cannot be written: No space left on device" in result.output
+    assert path.read_text("utf-8") == MESSY
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.plan"]
+
+
+# ---- excerpts --------------------------------------------------------------------------------
+
+
+def test_excerpts_count_lines_as_the_lexer_does(runner: CliRunner, tmp_path: Path) -> None:
+    # U+2028 and a form feed end a line for str.splitlines, but not for the lexer.
+    text = 'ruleset "r"\n# notes\u2028more\x0cnotes\n' + BAD.split("\n", 1)[1]
+    path = write(tmp_path, "plan.plan", text)
+    result = runner.invoke(main, ["check", str(path)])
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"{path}:4:16: unknown-name:")
+    assert lines[1] == '    threshold "t": ordrs warn below 5'

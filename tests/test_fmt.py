@@ -352,13 +352,12 @@ def test_expressions_take_the_parentheses_they_need(written: str, printed: str) 
     assert fmt(f'ruleset "R"\nlet x = {written}\n') == f'ruleset "R"\n\nlet x = {printed}\n'
 
 
-def test_interpolations_are_printed_like_any_expression() -> None:
-    written = (
-        'ruleset "R"\ntrigger "T" when a < 1 {\n recommend "Is { conversion }, {a+b} {{x}}"\n}\n'
-    )
+def test_recommendation_texts_are_kept_as_written() -> None:
+    # The language reference: texts stay as written, the expressions in braces included.
+    written_text = r'"Is { conversion }, {a+b} {(a)} {{x}} \"q\" \\ {spend[\"tv\"]}"'
+    written = f'ruleset "R"\ntrigger "T" when a < 1 {{\n recommend {written_text}\n}}\n'
     text = fmt(written)
-    assert '    recommend "Is {conversion}, {a + b} {{x}}"\n' in text
-    # `Recommend.text` keeps the spelling inside the braces, so only the parts compare equal.
+    assert f"    recommend {written_text}\n" in text
     assert recommendation_parts(text) == recommendation_parts(written)
 
 
@@ -480,6 +479,40 @@ def test_trailing_comments_on_consecutive_lines_line_up() -> None:
 
 def test_a_file_of_comments_only() -> None:
     assert fmt("# just\n\n\n# notes\n") == "# just\n\n# notes\n"
+
+
+# ---- long and deep expressions -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("operator", "terms"), [("+", 400), ("-", 5000), ("*", 5000)])
+def test_a_long_chain_of_operators_is_printed(operator: str, terms: int) -> None:
+    chain = f" {operator} ".join(["orders"] * terms)
+    squeezed = chain.replace(" ", "")
+    assert fmt(f'ruleset "R"\nlet x = {squeezed}\n') == f'ruleset "R"\n\nlet x = {chain}\n'
+
+
+def test_a_long_chain_keeps_the_parentheses_it_needs() -> None:
+    chain = " or ".join(["a and (b or c)"] * 3000)
+    written = f'ruleset "R"\nlet x = ((a - (b - c)) * d) / e + {chain}\n'
+    assert fmt(written) == f'ruleset "R"\n\nlet x = (a - (b - c)) * d / e + {chain}\n'
+
+
+@pytest.mark.parametrize(
+    "nested",
+    [
+        "(" * 10_000 + "a" + ")" * 10_000,
+        "-" * 10_000 + "a",
+        "not " * 10_000 + "a",
+        "abs(" * 10_000 + "a" + ")" * 10_000,
+        "a" + ".b" * 10_000,
+        "a" + " + (a" * 10_000 + ")" * 10_000,
+    ],
+    ids=["brackets", "minus", "not", "calls", "keys", "right operands"],
+)
+def test_a_deeply_nested_expression_is_not_formatted(nested: str) -> None:
+    result = format_source(Source.from_text("deep.plan", f'ruleset "R"\nlet x = {nested}\n'))
+    assert result.text is None
+    assert [d.code for d in result.diagnostics] == ["expression-too-deep"]
 
 
 # ---- files that cannot be formatted --------------------------------------------------------

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planrules import syntax as s
-from planrules.build import Parsed, parse_source
+from planrules.build import MAX_NESTING, Parsed, parse_source
+from planrules.numbers import parse_literal
 from planrules.source import Source
 from tests.conftest import RULESETS
 
@@ -130,6 +131,59 @@ def test_precedence_and_left_association(parse: Parse) -> None:
     assert isinstance(right.left, s.Unary) and right.left.op == "not"
 
 
+def test_a_long_chain_of_operators_builds_left_to_right(parse: Parse) -> None:
+    expr = only_let(parse, " - ".join(["a"] * 5000))
+    assert (expr.span.column, expr.span.end_column) == (9, 9 + 4 * 4999 + 1)
+    depth = 0
+    while isinstance(expr, s.Binary):
+        assert expr.op == "-" and expr.right == s.Name("a", expr.span)
+        expr, depth = expr.left, depth + 1
+    assert depth == 4999
+    assert expr == s.Name("a", expr.span)
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [("(", ")"), ("-", ""), ("not ", ""), ("abs(", ")"), ("a + (", ")")],
+    ids=["brackets", "minus", "not", "calls", "right operands"],
+)
+def test_nesting_is_allowed_up_to_the_limit(parse: Parse, opening: str, closing: str) -> None:
+    levels = MAX_NESTING // 2 if opening == "a + (" else MAX_NESTING  # `+` and `(` each nest
+    parsed = parse(f'ruleset "r"\nlet x = {opening * levels}a{closing * levels}\n')
+    assert parsed.module is not None, parsed.diagnostics
+
+
+@pytest.mark.parametrize("levels", [MAX_NESTING + 1, 500, 10_000])
+@pytest.mark.parametrize(
+    ("opening", "closing", "width"),
+    [("(", ")", 1), ("-", "", 1), ("not ", "", 3), ("abs(", ")", 3)],
+    ids=["brackets", "minus", "not", "calls"],
+)
+def test_deeper_nesting_is_refused_where_it_goes_too_deep(
+    parse: Parse, opening: str, closing: str, width: int, levels: int
+) -> None:
+    parsed = parse(f'ruleset "r"\nlet x = {opening * levels}a{closing * levels}\n')
+    assert parsed.module is None
+    [problem] = parsed.diagnostics
+    assert problem.code == "expression-too-deep"
+    assert problem.message == (
+        f"expression nested more than {MAX_NESTING} levels deep; split it into lets"
+    )
+    column = 9 + len(opening) * MAX_NESTING  # the first opening past the limit
+    assert (problem.span.line, problem.span.column, problem.span.end_column) == (
+        2,
+        column,
+        column + width,
+    )
+
+
+def test_deep_nesting_in_a_recommendation_is_refused(parse: Parse) -> None:
+    deep = "(" * 10_000 + "a" + ")" * 10_000
+    parsed = parse(f'ruleset "r"\ntrigger "t" when a > 1 {{ recommend "{{{deep}}}" }}\n')
+    assert parsed.module is None
+    assert [d.code for d in parsed.diagnostics] == ["expression-too-deep"]
+
+
 def test_goal_splits_into_subject_and_target(parse: Parse) -> None:
     parsed = parse(
         'ruleset "r"\nperiod 2026-07-01 to 2026-09-30 monthly\nmetric revenue: money\n'
@@ -170,6 +224,47 @@ def test_recommend_text_is_split_into_parts(parse: Parse) -> None:
     assert action.parts[2] == ', {literally} "quoted"'
 
 
+def recommend_problems(parse: Parse, text: str) -> list[tuple[str, int, int, str]]:
+    """The problems with `recommend "TEXT"`, the text starting at column 37 of line 3."""
+    parsed = parse(
+        f'ruleset "r"\nmetric x: count\ntrigger "t" when x > 1 {{ recommend "{text}" }}\n'
+    )
+    return [(d.code, d.span.line, d.span.column, d.message) for d in parsed.diagnostics]
+
+
+@pytest.mark.parametrize("braces", ["{}", "{ }"])
+def test_an_empty_interpolation_is_reported_at_its_braces(parse: Parse, braces: str) -> None:
+    message = f'"{braces}" in a recommendation needs an expression or a key name'
+    assert recommend_problems(parse, f"x is {braces}") == [("bad-interpolation", 3, 42, message)]
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "fragment"),
+    [
+        ("x is {+}", 43, "found '+'"),
+        ("x is {x x}", 45, "expected an operator or the `}`, found a name 'x'"),
+        ("x is {x *}", 46, '"{x *}" ends too early'),
+        # An escaped quote is two characters in the file, one in the expression.
+        ('{x[\\"k\\"] + } and {{}}', 48, '"{x[\\"k\\"] + }" ends too early'),
+    ],
+)
+def test_a_syntax_error_in_an_interpolation_is_placed_in_the_text(
+    parse: Parse, text: str, column: int, fragment: str
+) -> None:
+    [(code, line, at, message)] = recommend_problems(parse, text)
+    assert (code, line, at) == ("bad-interpolation", 3, column)
+    assert fragment in message
+    assert "file" not in message
+
+
+def test_a_hash_in_an_interpolation_is_not_a_comment(parse: Parse) -> None:
+    [(code, line, column, message)] = recommend_problems(parse, "x is {x # note}")
+    assert (code, line, column) == ("bad-interpolation", 3, 45)
+    assert "`#`" in message
+    # Inside a quoted key it is just a character.
+    assert recommend_problems(parse, 'x is {x[\\"#1\\"]}') == []
+
+
 def test_spans_point_at_the_source(parse: Parse) -> None:
     parsed = parse('ruleset "r"\nmetric orders: count\nlet  x =  orders / 2\n')
     assert parsed.module is not None
@@ -178,6 +273,18 @@ def test_spans_point_at_the_source(parse: Parse) -> None:
     assert (let.span.line, let.span.column) == (3, 1)
     assert (let.expr.span.line, let.expr.span.column) == (3, 11)
     assert let.expr.span.end_column == 21
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x0c", "\x1c", "\x85", "\r"])
+def test_excerpt_lines_end_at_newlines_only(separator: str) -> None:
+    # The lexer counts lines by "\n" alone; excerpts must show the line it means.
+    source = Source.from_text("t.plan", f"# a{separator}b\nsecond\r\nthird")
+    assert [source.line_text(n) for n in (1, 2, 3, 4)] == [
+        f"# a{separator}b",
+        "second",
+        "third",
+        "",
+    ]
 
 
 def test_comments_are_collected(parse: Parse) -> None:
@@ -206,6 +313,29 @@ def test_syntax_errors_speak_plainly(parse: Parse, text: str, fragment: str) -> 
     message = parsed.diagnostics[0].message
     assert fragment in message
     assert "__ANON" not in message and "$END" not in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "let y = １２",  # fullwidth digits
+        "let y = ١٢٣",  # Arabic-Indic digits
+        "let y = 1２",
+        'goal "g": x > 1 by ２０２６-07-01',
+        'test "t" { snapshot ２０２６-07 { x 1 } }',
+        'test "t" { snapshot 2026-Q３ { x 1 } }',
+    ],
+)
+def test_only_ascii_digits_make_numbers_dates_and_periods(parse: Parse, text: str) -> None:
+    parsed = parse(f'ruleset "r"\nmetric x: count\n{text}\n')
+    assert parsed.module is None
+    assert [d.code for d in parsed.diagnostics] == ["syntax-error"]
+
+
+@pytest.mark.parametrize("text", ["１２", "1２", "١٢٣", "12.٣"])
+def test_number_literals_take_ascii_digits_only(text: str) -> None:
+    with pytest.raises(ValueError, match="not a number literal"):
+        parse_literal(text)
 
 
 EXAMPLES = sorted(RULESETS.glob("*.plan"))

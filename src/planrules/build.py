@@ -16,7 +16,13 @@ from planrules.diagnostics import Diagnostic, error
 from planrules.numbers import canonical_literal, parse_literal
 from planrules.parser import SyntaxProblem, build_lark, parse_with
 from planrules.periods import PeriodError, parse_date, parse_period
-from planrules.source import Source, Span
+from planrules.source import Source, Span, point
+
+# An expression may nest this many levels (brackets, calls, unary operators, operands on the
+# right of an operator) and no more: the checker and the printer follow nesting by recursion,
+# and Python's stack is not deep enough for thousands of levels. A chain of operators
+# (`a + b + c + ...`) is followed without recursion, so its length does not count.
+MAX_NESTING = 100
 
 
 @attrs.frozen
@@ -48,12 +54,18 @@ def lark_parser() -> Lark:
     return build_lark()
 
 
+# The first and last token of a subtree (None for a subtree with no tokens).
+_Edges = tuple[Token | None, Token | None]
+
+
 @attrs.define
 class _BuildState:
-    """What the builder of the file being parsed needs: its source and the problems found."""
+    """What the builder of the file being parsed needs: its source, the problems found, and the
+    edge tokens of the subtrees built so far (by id), from which spans are made."""
 
     source: Source
     diagnostics: list[Diagnostic] = attrs.field(factory=list)
+    edges: dict[int, _Edges] = attrs.field(factory=dict)
 
 
 _state: ContextVar[_BuildState] = ContextVar("planrules_build")
@@ -70,6 +82,8 @@ class _Clause:
 
 _ESCAPE = re.compile(r'\\(["\\])')
 _INTERPOLATION = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+# A `#` outside the quoted keys of an expression, which the lexer would take for a comment.
+_HASH_OUTSIDE_TEXTS = re.compile(r'"(?:[^"\\]|\\.)*"|(#)')
 
 
 def unescape(token: str) -> str:
@@ -97,17 +111,78 @@ class _Builder:
             if not name.startswith("_") and callable(getattr(self, name))
         }
 
-    def _build(self, tree: Any) -> Any:
+    def _build(self, tree: Any, depth: int = 0) -> Any:
+        """The node of a subtree whose root is nested `depth` levels deep in an expression.
+
+        Built bottom up without recursion: a chain such as `a + a + ... + a` is a tree as deep
+        as the chain is long, far deeper than Python lets a recursion go.
+        """
         if not isinstance(tree, Tree):
             return tree
-        rule = tree.data
-        keep = rule in _TOKEN_RULES
-        children = [
-            self._build(child)
-            for child in tree.children
-            if keep or not isinstance(child, Token) or child.type in _VALUE_TERMINALS
-        ]
-        return self._rules[rule](tree, children)
+        edges = self._edges
+        built: list[Any] = []  # the nodes of the subtrees built, in order
+        # A subtree is met twice: first (with None) to push the subtrees among its children
+        # above it, then (with their number) to be built, their nodes the last ones built.
+        pending: list[tuple[Tree[Token], int, int | None]] = [(tree, depth, None)]
+        while pending:
+            subtree, level, subtrees = pending.pop()
+            if subtrees is not None:
+                nodes = built[len(built) - subtrees :]
+                del built[len(built) - subtrees :]
+                built.append(self._node(subtree, nodes, edges))
+                continue
+            if level > MAX_NESTING:
+                self._refuse_nesting(subtree)
+            below = [
+                (child, _child_depth(subtree, index, child, level), None)
+                for index, child in enumerate(subtree.children)
+                if isinstance(child, Tree)
+            ]
+            pending.append((subtree, level, len(below)))
+            pending.extend(reversed(below))
+        return built[0]
+
+    def _node(self, tree: Tree[Token], nodes: list[Any], edges: dict[int, _Edges]) -> Any:
+        """A subtree's node, given the nodes of the subtrees among its children, in order; on
+        the way, its first and last tokens go into `edges` for its span."""
+        keep = tree.data in _TOKEN_RULES
+        children: list[Any] = []
+        taken = iter(nodes)
+        first: Token | None = None
+        last: Token | None = None
+        branches: list[Any] = tree.children  # None for a missing optional part
+        for child in branches:
+            if isinstance(child, Tree):
+                children.append(next(taken))
+                start, end = edges[id(child)]
+            elif child is None:
+                children.append(None)
+                continue
+            else:
+                if keep or child.type in _VALUE_TERMINALS:
+                    children.append(child)
+                start = end = child
+            if first is None:
+                first = start
+            if end is not None:
+                last = end
+        edges[id(tree)] = (first, last)
+        return self._rules[tree.data](tree, children)
+
+    def _refuse_nesting(self, tree: Tree[Token]) -> None:
+        """Stop at the first bracket or operator nested deeper than MAX_NESTING: no later phase
+        may meet a tree that deep."""
+        if tree.data in _LEAF_RULES:
+            return  # a name or a number opens no level
+        token = _own_token(tree)
+        span = self._token_span(token) if token is not None else point(self._source.path, 1, 1)
+        raise SyntaxProblem(
+            error(
+                "expression-too-deep",
+                span,
+                f"expression nested more than {MAX_NESTING} levels deep; split it into lets",
+            )
+        )
 
     # ---- plumbing ------------------------------------------------------------------------
 
@@ -119,9 +194,13 @@ class _Builder:
     def _diagnostics(self) -> list[Diagnostic]:
         return _state.get().diagnostics
 
+    @property
+    def _edges(self) -> dict[int, _Edges]:
+        return _state.get().edges
+
     def _span(self, tree: Tree[Token]) -> Span:
         """From the first token of a subtree to the end of its last one."""
-        first, last = _edge_token(tree, 0), _edge_token(tree, -1)
+        first, last = self._edges[id(tree)]
         if first is None or last is None:
             return Span(self._source.path, 1, 1, 1, 1)
         return Span(
@@ -141,8 +220,8 @@ class _Builder:
             token.end_column or 1,
         )
 
-    def _problem(self, code: str, span: Span, message: str) -> None:
-        self._diagnostics.append(error(code, span, message))
+    def _problem(self, code: str, span: Span, message: str, hint: str | None = None) -> None:
+        self._diagnostics.append(error(code, span, message, hint))
 
     def _number(self, token: Token, sign: str = "") -> s.Number:
         text = canonical_literal(sign + str(token))
@@ -491,7 +570,7 @@ class _Builder:
             if literal:
                 parts.append(literal)
                 literal = ""
-            expr = self._sub_expression(unescape(f'"{match.group(1)}"'), span)
+            expr = self._sub_expression(match.group(1), span)
             if expr is not None:
                 parts.append(s.Interpolation(expr, span))
         literal += unescape(f'"{raw[position:]}"')
@@ -499,15 +578,37 @@ class _Builder:
             parts.append(literal)
         return tuple(parts)
 
-    def _sub_expression(self, text: str, span: Span) -> s.Expr | None:
+    def _sub_expression(self, raw: str, span: Span) -> s.Expr | None:
+        """The expression written (escapes and all) as `raw` in the braces at `span`."""
+        if not raw.strip():
+            self._problem(
+                "bad-interpolation",
+                span,
+                f'"{{{raw}}}" in a recommendation needs an expression or a key name',
+                "write `{{}}` for literal braces",
+            )
+            return None
+        text = unescape(f'"{raw}"')
+        comment = next((m for m in _HASH_OUTSIDE_TEXTS.finditer(text) if m.group(1)), None)
+        if comment is not None:
+            # The lexer would drop the rest of the braces as a comment, without a word.
+            column = span.column + 1 + _written_offset(raw, comment.start())
+            self._problem(
+                "bad-interpolation",
+                point(span.file, span.line, column),
+                "`#` cannot be used inside `{...}` in a recommendation",
+            )
+            return None
         # The sub-parse reports positions inside the braces; shift them to the file's.
         padded = "\n" * (span.line - 1) + " " * span.column + text
         try:
             expr, _ = parse_with(lark_parser(), Source(self._source.path, padded), start="expr")
         except SyntaxProblem as problem:
-            self._diagnostics.append(problem.diagnostic)
+            self._diagnostics.append(_inside_braces(problem.diagnostic, raw, span))
             return None
-        result: s.Expr = self._name_token(expr) if isinstance(expr, Token) else self._build(expr)
+        if isinstance(expr, Token):
+            return self._name_token(expr)
+        result: s.Expr = self._build(expr, 1)
         return result
 
     # ---- tests ---------------------------------------------------------------------------
@@ -621,6 +722,13 @@ _TOKEN_RULES = frozenset(
         "comparison_op",
     }
 )
+_LEAF_RULES = frozenset({"literal", "name"})
+# Binary operators, whose left operand may be a chain as long as the expression.
+_OPERATOR_RULES = frozenset({"or_op", "and_op", "compare", "add", "subtract", "multiply", "divide"})
+# `atom` is a bracketed expression: the other atoms have rule names of their own.
+_EXPRESSION_RULES = (
+    _LEAF_RULES | _OPERATOR_RULES | {"not_op", "negate", "member", "index", "call", "atom"}
+)
 
 
 def _clause_spans(name: Token, clauses: dict[str, _Clause]) -> tuple[tuple[str, Span], ...]:
@@ -628,16 +736,53 @@ def _clause_spans(name: Token, clauses: dict[str, _Clause]) -> tuple[tuple[str, 
     return (named, *((clause.name, clause.span) for clause in clauses.values()))
 
 
-def _edge_token(tree: Any, end: int) -> Token | None:
-    """The first (end 0) or last (end -1) token of a subtree."""
-    if isinstance(tree, Token):
-        return tree
-    children = tree.children if end == 0 else reversed(tree.children)
-    for child in children:
-        if child is not None:
-            found = _edge_token(child, end)
-            if found is not None:
-                return found
+def _written_offset(raw: str, offset: int) -> int:
+    """Where the character `offset` characters into the unescaped `raw` was written in `raw`:
+    an escape (`\\"`, `\\\\`) takes two characters for one."""
+    position = 0
+    for _ in range(offset):
+        if position >= len(raw):
+            break
+        position += 2 if raw[position] == "\\" else 1
+    return position
+
+
+def _inside_braces(diagnostic: Diagnostic, raw: str, braces: Span) -> Diagnostic:
+    """A syntax problem of the expression in the braces at `braces`, placed where it was written,
+    and told as a problem of the braces rather than of the file."""
+    span = diagnostic.span
+    inner = braces.column + 1  # where `raw` starts
+    start = inner + _written_offset(raw, max(span.column - inner, 0))
+    end = inner + _written_offset(raw, max(span.end_column - inner, 0))
+    message = diagnostic.message.replace(
+        "the file ends too early", f'"{{{raw}}}" ends too early'
+    ).replace("more of this declaration, or a new declaration", "an operator or the `}`")
+    return error(
+        "bad-interpolation",
+        Span(span.file, braces.line, start, braces.line, max(end, start + 1)),
+        message,
+        diagnostic.hint,
+    )
+
+
+def _child_depth(parent: Tree[Token], index: int, child: Any, depth: int) -> int:
+    """How deep a child is nested: an expression is one level deeper than the expression it is
+    in, but the left operand of an operator is on the operator's level (it continues a chain);
+    anything else is outside expressions, at 0."""
+    if not isinstance(child, Tree) or child.data not in _EXPRESSION_RULES:
+        return 0
+    if index == 0 and parent.data in _OPERATOR_RULES:
+        return depth
+    return depth + 1
+
+
+def _own_token(tree: Tree[Token]) -> Token | None:
+    """The token that makes an expression what it is: its operator, bracket or function name."""
+    for child in tree.children:
+        if isinstance(child, Token):
+            return child
+        if isinstance(child, Tree) and child.data not in _EXPRESSION_RULES:
+            return _own_token(child)  # a comparison's operator, one level down
     return None
 
 

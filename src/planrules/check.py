@@ -168,6 +168,10 @@ class _Checker:
         except InputError as problem:
             self.problem("use-missing", use.span, f'cannot use "{use.path}": {problem.reason}')
             return None
+        except OSError as problem:  # from a reader other than read_source
+            reason = problem.strerror or str(problem)
+            self.problem("use-missing", use.span, f'cannot use "{use.path}": {reason}')
+            return None
         parsed = self.parse(source)
         return parsed.module
 
@@ -818,15 +822,18 @@ def _constant(expr: s.Expr) -> Decimal | None:
 
 
 def _numbers(node: object) -> Iterator[s.Number]:
-    if isinstance(node, s.Number):
-        yield node
-    elif isinstance(node, tuple):
-        for item in node:
-            yield from _numbers(item)
-    elif attrs.has(type(node)):
-        for field in attrs.fields(type(node)):  # type: ignore[arg-type]
-            if field.eq:
-                yield from _numbers(getattr(node, field.name))
+    """Every number literal in a tree, in the order written; walked without recursion, as a
+    chain such as `a + a + ... + a` nests as deep as it is long."""
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, s.Number):
+            yield item
+        elif isinstance(item, tuple):
+            pending.extend(reversed(item))
+        elif attrs.has(type(item)):
+            fields = attrs.fields(type(item))  # type: ignore[arg-type]
+            pending.extend(reversed([getattr(item, f.name) for f in fields if f.eq]))
 
 
 def _alternatives(words: Iterable[str]) -> str:

@@ -16,12 +16,14 @@ Severity = Literal["error", "warning"]
 # that each one used in the code is listed here and has a golden file in tests/golden/check/.
 CODES: dict[str, str] = {
     "syntax-error": "the text does not follow the grammar; the message says what was expected",
+    "expression-too-deep": "an expression nested more than 100 levels deep (brackets, calls, ...)",
     "bad-date": "a date that is not on the calendar, such as 2026-02-30",
     "bad-period": "a period that is malformed or not of the ruleset's cadence",
     "bad-window": "a `period` header whose end comes before its start",
     "duplicate-header": "a header (`currency`, `period`) given twice",
     "duplicate-clause": "a rule clause (`by`, `owner`, `cooldown`, ...) given twice",
-    "bad-interpolation": "a lone `{` or `}` in a recommendation's text",
+    "bad-interpolation": "a lone `{` or `}` in a recommendation's text, or `{...}` holding no "
+    "expression, a malformed one or a `#`",
     "goal-needs-comparison": "a goal whose expression is not `VALUE >= TARGET` (or >, <=, <)",
     "missing-ruleset": 'a ruleset file that does not start with `ruleset "Name"`',
     "test-without-use": "a test file with no `use` naming the ruleset under test",

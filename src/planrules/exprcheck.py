@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 import attrs
@@ -56,33 +56,64 @@ class Scope:
     def names(self) -> set[str]:
         return set(self.metrics) | set(self.tables) | set(self.lets)
 
-    def reads_stock(self, expr: s.Expr, seen: frozenset[str] = frozenset()) -> s.Metric | None:
-        """The stock metric an expression reads, through lets, if any."""
-        for name in names_read(expr):
+    def reads_stock(self, expr: s.Expr) -> s.Metric | None:
+        """The first stock metric an expression reads, through lets, if any.
+
+        Lets are followed without recursion, as a chain of lets may be long.
+        """
+        seen: set[str] = set()
+        reading = [names_read(expr)]
+        while reading:
+            name = next(reading[-1], None)
+            if name is None:
+                reading.pop()
+                continue
             metric = self.metrics.get(name)
             if metric is not None and metric.stock:
                 return metric
             let = self.lets.get(name)
             if let is not None and name not in seen:
-                found = self.reads_stock(let.expr, seen | {name})
-                if found is not None:
-                    return found
+                seen.add(name)
+                reading.append(names_read(let.expr))
         return None
 
 
-def names_read(expr: s.Expr) -> Iterable[str]:
-    if isinstance(expr, s.Name):
-        yield expr.name
-    elif isinstance(expr, s.KeyAccess):
-        yield from names_read(expr.target)
-    elif isinstance(expr, s.Call):
-        for arg in expr.args:
-            yield from names_read(arg)
-    elif isinstance(expr, s.Unary):
-        yield from names_read(expr.operand)
-    elif isinstance(expr, s.Binary):
-        yield from names_read(expr.left)
-        yield from names_read(expr.right)
+def names_read(expr: s.Expr) -> Iterator[str]:
+    """The names an expression reads, in the order they are written."""
+    pending = [expr]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, s.Name):
+            yield node.name
+        else:
+            pending.extend(reversed(operands(node)))
+
+
+def operands(expr: s.Expr) -> tuple[s.Expr, ...]:
+    """The expressions an expression is made of, in the order they are written."""
+    if isinstance(expr, s.KeyAccess):
+        return (expr.target,)
+    if isinstance(expr, s.Call):
+        return expr.args
+    if isinstance(expr, s.Unary):
+        return (expr.operand,)
+    if isinstance(expr, s.Binary):
+        return (expr.left, expr.right)
+    return ()
+
+
+def left_chain(expr: s.Binary) -> list[s.Binary]:
+    """The operations down a chain of left operands, innermost first: `a - b + c` gives
+    [`a - b`, `a - b + c`], and the chain starts from the first one's left operand (`a`).
+
+    Walk a chain with this rather than by recursion: `a + a + ... + a` nests as deep as it is
+    long, and the parser allows such chains (see build.MAX_NESTING).
+    """
+    chain = [expr]
+    while isinstance(chain[-1].left, s.Binary):
+        chain.append(chain[-1].left)
+    chain.reverse()
+    return chain
 
 
 class ExprChecker:
@@ -129,19 +160,55 @@ class ExprChecker:
 
     def let_type(self, name: str, use: s.Expr | None = None) -> Type | None:
         scope = self.scope
-        if name in scope.let_types:
-            return scope.let_types[name]
-        if name in scope.typing_lets:
+        if name not in scope.let_types:
+            # The lets a let reads are typed before it, so that typing one never recurses
+            # through a chain of lets, however long.
+            for let in self._lets_in_typing_order(name):
+                found = self.type_of(scope.lets[let].expr)
+                scope.let_types.setdefault(
+                    let, attrs.evolve(found, literal=False) if found else None
+                )
+        return scope.let_types[name]
+
+    def _lets_in_typing_order(self, name: str) -> list[str]:
+        """The let `name` and the untyped lets it reads, through lets, each after those it reads.
+
+        A let read through itself is reported and typed None here. Walked without recursion.
+        """
+        scope = self.scope
+        order: list[str] = []
+        entered = {name}
+        scope.typing_lets.add(name)
+        reading = [(name, self._lets_read(name))]
+        while reading:
+            current, reads = reading[-1]
+            read = next(reads, None)
+            if read is None:
+                reading.pop()
+                scope.typing_lets.discard(current)
+                order.append(current)
+            elif read in scope.typing_lets:
+                self._let_cycle(read)
+            elif read not in scope.let_types and read not in entered:
+                entered.add(read)
+                scope.typing_lets.add(read)
+                reading.append((read, self._lets_read(read)))
+        return order
+
+    def _lets_read(self, name: str) -> Iterator[str]:
+        scope = self.scope
+        for read in names_read(scope.lets[name].expr):
+            # A metric or table of the same name hides the let (see _name).
+            if read in scope.lets and read not in scope.metrics and read not in scope.tables:
+                yield read
+
+    def _let_cycle(self, name: str) -> None:
+        scope = self.scope
+        if name not in scope.let_types:
             self.report(
                 error("let-cycle", scope.lets[name].span, f"let `{name}` is defined through itself")
             )
             scope.let_types[name] = None
-            return None
-        scope.typing_lets.add(name)
-        found = self.type_of(scope.lets[name].expr)
-        scope.typing_lets.discard(name)
-        scope.let_types.setdefault(name, attrs.evolve(found, literal=False) if found else None)
-        return scope.let_types[name]
 
     def _key_access(self, expr: s.KeyAccess) -> Type | None:
         target = self.type_of(expr.target)
@@ -166,10 +233,18 @@ class ExprChecker:
         return operand
 
     def _binary(self, expr: s.Binary) -> Type | None:
-        left = self.type_of(expr.left)
-        right = self.type_of(expr.right)
-        if left is None or right is None:
-            return None
+        chain = left_chain(expr)
+        result = self.type_of(chain[0].left)
+        for operation in chain:
+            right = self.type_of(operation.right)
+            result = (
+                None
+                if result is None or right is None
+                else self._operation(operation, result, right)
+            )
+        return result
+
+    def _operation(self, expr: s.Binary, left: Type, right: Type) -> Type | None:
         if expr.op in ("and", "or"):
             return self._logical(expr, left, right)
         try:

@@ -19,8 +19,8 @@ The layout:
   columns and holds no comment; otherwise they take a line per entry, keyed values in
   columns like a budget's. Widths count CJK characters as two columns.
 - What the user chose to write is kept: numbers as spelled (`2 tỷ`, `150k`), quoted or bare
-  keys, `spend.x` or `spend["x"]`. Expressions get only the parentheses their precedence
-  needs; a recommendation's `{expr}` are printed the same way.
+  keys, `spend.x` or `spend["x"]`, and every text exactly as written, a recommendation's
+  `{expr}` included. Expressions get only the parentheses their precedence needs.
 
 Comments live beside the tree, in `Module.comments`, so the printer places them by position:
 each printed line holds the source positions (its anchors) of the nodes printed on it. A
@@ -563,7 +563,8 @@ def _action(action: s.Action) -> str:
             text = f"scale {_key(action.line)} by {action.sign}{action.amount.text}"
             return text + _in_budget(action.budget)
         case s.Recommend():
-            return f"recommend {quote(recommendation(action.parts))}"
+            # The text as written, braces and spacing inside them too (see the docstring).
+            return f"recommend {quote(action.text)}"
 
 
 def _in_budget(budget: str | None) -> str:
@@ -571,7 +572,11 @@ def _in_budget(budget: str | None) -> str:
 
 
 def recommendation(parts: Iterable[str | s.Interpolation]) -> str:
-    """A recommendation's text (unquoted): literal braces doubled, `{expr}` printed."""
+    """A text (unquoted) that reads as `parts`: literal braces doubled, `{expr}` printed.
+
+    The printer keeps a recommendation's text as written; this makes one for a tree built by
+    hand, whose `Recommend.text` must read as its parts.
+    """
     return "".join(
         part.replace("{", "{{").replace("}", "}}")
         if isinstance(part, str)
@@ -696,9 +701,23 @@ def _expression(expr: s.Expr) -> tuple[str, int]:
 
 
 def _binary(expr: s.Binary) -> str:
-    binding = _BINDING[expr.op]
+    """An operation, and the operations down its chain of left operands that need no
+    parentheses, printed without recursion: `a + a + ... + a` nests as deep as it is long."""
+    chain = [expr]
+    left = expr.left
+    while isinstance(left, s.Binary) and _BINDING[left.op] >= _left_context(chain[-1].op):
+        chain.append(left)
+        left = left.left
+    innermost = chain[-1]
+    pieces = [expression(innermost.left, _left_context(innermost.op))]
+    for operation in reversed(chain):
+        right = expression(operation.right, _BINDING[operation.op] + 1)
+        pieces.append(f" {operation.op} {right}")
+    return "".join(pieces)
+
+
+def _left_context(op: str) -> int:
     # Operators are left-associative, so only the right operand must bind tighter; comparisons
     # do not chain, so neither side of one may be a comparison without parentheses.
-    left_context = binding + 1 if binding == COMPARISON else binding
-    left = expression(expr.left, left_context)
-    return f"{left} {expr.op} {expression(expr.right, binding + 1)}"
+    binding = _BINDING[op]
+    return binding + 1 if binding == COMPARISON else binding

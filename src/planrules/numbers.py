@@ -30,8 +30,9 @@ SCALES: dict[str, int] = {
 CURRENCY_SIGNS: dict[str, str] = {"₫": "VND", "元": "CNY"}
 
 _SCALE_WORDS = "|".join(sorted(map(re.escape, SCALES), key=len, reverse=True))
+# `[0-9]`, not `\d`: `\d` also matches other scripts' digits, which Decimal would then accept.
 _LITERAL = re.compile(
-    r"(?P<sign>[-+]?)(?P<digits>\d(?:_?\d)*(?:\.\d(?:_?\d)*)?)"
+    r"(?P<sign>[-+]?)(?P<digits>[0-9](?:_?[0-9])*(?:\.[0-9](?:_?[0-9])*)?)"
     r"(?:(?P<percent>%)|(?P<scale_gap>\s*)(?P<scale>" + _SCALE_WORDS + r"))?"
     r"(?:(?P<currency_gap>\s*)(?P<currency>[A-Z]{3}|₫|元))?"
 )

@@ -34,8 +34,10 @@ class Source:
         return cls(path, unicodedata.normalize("NFC", text))
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
-        return lines[line - 1] if 1 <= line <= len(lines) else ""
+        # Lines end at "\n" only, as the lexer counts them: `splitlines` would also end one at
+        # a form feed, U+2028 and the like, and show the wrong line. A CRLF line ends in "\r".
+        lines = self.text.split("\n")
+        return lines[line - 1].removesuffix("\r") if 1 <= line <= len(lines) else ""
 
 
 def point(file: str, line: int, column: int, width: int = 1) -> Span:

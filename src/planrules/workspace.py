@@ -19,16 +19,24 @@ def is_test_file(path: str) -> bool:
 def read_source(path: str | Path) -> Source:
     """Read a ruleset as UTF-8; raises InputError naming the file for anything unreadable."""
     name = str(path)
-    file = Path(path)
+    try:
+        data = _read_bytes(name, Path(path))
+    except OSError as problem:
+        # A name too long, a loop of links, no permission: whatever the system refuses.
+        raise InputError(name, f"cannot be read ({_reason(problem)})") from None
+    return decode_source(name, data)
+
+
+def _read_bytes(name: str, file: Path) -> bytes:
     if not file.exists():
         raise InputError(name, "no such file")
     if file.is_dir():
         raise InputError(name, "is a folder, not a ruleset file")
-    try:
-        data = file.read_bytes()
-    except OSError as problem:
-        raise InputError(name, f"cannot be read ({problem.strerror})") from None
-    return decode_source(name, data)
+    return file.read_bytes()
+
+
+def _reason(problem: OSError) -> str:
+    return problem.strerror or str(problem)
 
 
 def decode_source(name: str, data: bytes) -> Source:
@@ -49,14 +57,20 @@ def find_plan_files(paths: Iterable[str]) -> list[str]:
     """The files named, and the `*.plan` files found below each folder named, in order."""
     found: list[str] = []
     for path in paths:
-        candidate = Path(path)
-        if candidate.is_dir():
-            files = sorted(str(p) for p in candidate.rglob(f"*{PLAN_SUFFIX}") if p.is_file())
-            if not files:
-                raise InputError(path, "holds no .plan files")
-            found.extend(files)
-        elif candidate.exists():
-            found.append(path)
-        else:
-            raise InputError(path, "no such file or folder")
+        try:
+            found.extend(_plan_files(path))
+        except OSError as problem:
+            raise InputError(path, f"cannot be read ({_reason(problem)})") from None
     return list(dict.fromkeys(found))
+
+
+def _plan_files(path: str) -> list[str]:
+    candidate = Path(path)
+    if candidate.is_dir():
+        files = sorted(str(p) for p in candidate.rglob(f"*{PLAN_SUFFIX}") if p.is_file())
+        if not files:
+            raise InputError(path, "holds no .plan files")
+        return files
+    if candidate.exists():
+        return [path]
+    raise InputError(path, "no such file or folder")
