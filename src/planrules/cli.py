@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import errno
 import os
 import stat
 import sys
@@ -15,9 +17,20 @@ import click
 from planrules import __version__
 from planrules.check import check_file
 from planrules.diagnostics import Diagnostic, InputError, PlanError, format_diagnostic
+from planrules.evaluate import Ruleset
+from planrules.explain import explain, render_explanation
 from planrules.fmt import FormatResult, format_source
+from planrules.render import (
+    FORMATS,
+    REPLAY_FORMATS,
+    describe_failure,
+    render,
+    render_replay,
+    render_test_junit,
+)
 from planrules.source import Source
-from planrules.workspace import decode_source, find_plan_files, read_source
+from planrules.testing import TestFileRun, run_tests
+from planrules.workspace import decode_source, find_plan_files, is_test_file, read_source
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -121,7 +134,10 @@ def _format_file(source: Source, check_only: bool, show_diff: bool, to_stdout: b
     if to_stdout:
         click.echo(result.text, nl=False)
     elif result.text != source.text:
-        _write_safely(source.path, result.text)
+        problem = _write_problem(source.path, result.text)
+        if problem is not None:
+            click.echo(f"error: {source.path}: {problem}", err=True)
+            return EXIT_UNUSABLE
         click.echo(f"formatted {source.path}", err=True)
     return EXIT_OK
 
@@ -149,16 +165,255 @@ def _print_format_problems(result: FormatResult, source: Source) -> None:
     click.echo(f"{source.path}: not formatted, it has errors", err=True)
 
 
-def _write_safely(path: str, text: str) -> None:
+def _write_problem(path: str, text: str, new_file_ok: bool = False) -> str | None:
+    """Write `text` over the file at `path`: None when done, else why it was not, the file
+    left as it was. With `new_file_ok` a file that does not exist yet is created."""
+    # A link stays a link: the file it points to is the one rewritten.
+    target = os.path.realpath(path)
+    try:
+        if new_file_ok and not os.path.lexists(target):
+            _write_safely(target, text, _new_file_mode())
+            return None
+        if os.path.isdir(target):
+            return "is a folder"
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+        # Writing through a new file and a rename would get past a file's own permissions
+        # (only the folder's count), so they are checked here.
+        if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+            return "cannot be written (read-only)"
+        if not os.access(target, os.W_OK):
+            return f"cannot be written: {os.strerror(errno.EACCES)}"
+        _write_safely(target, text, mode)
+    except OSError as problem:
+        return f"cannot be written: {problem.strerror or problem}"
+    return None
+
+
+def _new_file_mode() -> int:
+    """What open() would give a new file: read and write for all, less the umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _write_safely(path: str, text: str, mode: int) -> None:
     """Write through a temporary file and rename, so a failure never leaves half a file."""
-    folder = os.path.dirname(os.path.abspath(path))
+    folder = os.path.dirname(path)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".planrules-", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(text)
-        os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
-        if os.path.exists(temporary):
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+@main.command("eval")
+@click.argument("ruleset_path", metavar="RULESET", type=click.Path())
+@click.argument(
+    "snapshot_paths", metavar="SNAPSHOTS...", nargs=-1, required=True, type=click.Path()
+)
+@click.option("--at", "at", metavar="PERIOD", help="The current period (default: the last one).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="How to write the report.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE.")
+@click.option("--strict", is_flag=True, help="Count an unknown result as a failure.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["fail", "warn"]),
+    default="fail",
+    show_default=True,
+    help="The status from which the exit code is 1.",
+)
+def evaluate_command(
+    ruleset_path: str,
+    snapshot_paths: tuple[str, ...],
+    at: str | None,
+    output_format: str,
+    output: str | None,
+    strict: bool,
+    fail_on: str,
+) -> None:
+    """Evaluate RULESET against SNAPSHOTS (JSON or CSV files) and print the report."""
+    ruleset = _load_ruleset(ruleset_path)
+    try:
+        report = ruleset.evaluate(ruleset.read(snapshot_paths), at=at, strict=strict)
+    except PlanError as problem:
+        _fail_unusable(problem)
+    color = output is None and _wants_color()
+    _emit(render(report, output_format, color=color, fail_on_warn=fail_on == "warn"), output)
+    failing = ("fail", "warn") if fail_on == "warn" else ("fail",)
+    sys.exit(EXIT_PROBLEMS if report.status in failing else EXIT_OK)
+
+
+def _load_ruleset(path: str) -> Ruleset:
+    if is_test_file(path):
+        raise click.UsageError(f"{path} is a test file; run it with `planrules test`")
+    try:
+        checked = check_file(path)
+    except InputError as problem:
+        _fail_unusable(problem)
+    for diagnostic in checked.diagnostics:
+        click.echo(
+            format_diagnostic(diagnostic, checked.sources.get(diagnostic.span.file)), err=True
+        )
+    if not checked.ok:
+        click.echo(f"{path}: not evaluated, it has errors", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    return Ruleset(checked)
+
+
+def _wants_color() -> bool:
+    """Colour only on a terminal, and never where NO_COLOR asks for none."""
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@main.command("replay")
+@click.argument("ruleset_path", metavar="RULESET", type=click.Path())
+@click.argument(
+    "snapshot_paths", metavar="SNAPSHOTS...", nargs=-1, required=True, type=click.Path()
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(REPLAY_FORMATS),
+    default="text",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the table to FILE.")
+@click.option("--strict", is_flag=True, help="Count an unknown result as a failure.")
+def replay_command(
+    ruleset_path: str,
+    snapshot_paths: tuple[str, ...],
+    output_format: str,
+    output: str | None,
+    strict: bool,
+) -> None:
+    """The status of every rule at every period of SNAPSHOTS: a backtest of RULESET."""
+    ruleset = _load_ruleset(ruleset_path)
+    try:
+        replay = ruleset.replay(ruleset.read(snapshot_paths), strict=strict)
+    except PlanError as problem:
+        _fail_unusable(problem)
+    _emit(render_replay(replay, output_format, color=output is None and _wants_color()), output)
+
+
+@main.command("explain")
+@click.argument("ruleset_path", metavar="RULESET", type=click.Path())
+@click.argument(
+    "snapshot_paths", metavar="SNAPSHOTS...", nargs=-1, required=True, type=click.Path()
+)
+@click.option("--rule", "rule", required=True, metavar="NAME", help="The rule to explain.")
+@click.option("--key", "key", metavar="KEY", help="The key, for a `per` rule.")
+@click.option("--at", "at", metavar="PERIOD", help="The current period (default: the last one).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def explain_command(
+    ruleset_path: str,
+    snapshot_paths: tuple[str, ...],
+    rule: str,
+    key: str | None,
+    at: str | None,
+    output_format: str,
+) -> None:
+    """Show how one rule's result came about: every value, the pacing, the periods."""
+    ruleset = _load_ruleset(ruleset_path)
+    try:
+        explanation = explain(ruleset, ruleset.read(snapshot_paths), rule, key=key, at=at)
+    except PlanError as problem:
+        _fail_unusable(problem)
+    _emit(render_explanation(explanation, output_format), None)
+
+
+@main.command("test")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("-k", "selection", metavar="TEXT", help="Run only the tests whose name holds TEXT.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "junit"]),
+    default="text",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write JUnit XML to FILE.")
+def test_command(
+    paths: tuple[str, ...], selection: str | None, output_format: str, output: str | None
+) -> None:
+    """Run the tests in *_test.plan files (folders are searched)."""
+    files = [path for path in _files(paths) if is_test_file(path)]
+    if not files:
+        _fail_unusable(InputError(", ".join(paths), "no *_test.plan files here"))
+    runs: list[TestFileRun] = []
+    unusable = False
+    for path in files:
+        run = _run_test_file(path, selection)
+        unusable = unusable or run is None
+        if run is not None:
+            runs.append(run)
+    passed = sum(outcome.passed for run in runs for outcome in run.outcomes)
+    failed = sum(not outcome.passed for run in runs for outcome in run.outcomes)
+    if output_format == "junit":
+        _emit(render_test_junit(runs), output)
+    else:
+        for run in runs:
+            for outcome in run.outcomes:
+                if not outcome.passed:
+                    click.echo(describe_failure(run, outcome))
+    if selection is not None and passed + failed == 0:
+        click.echo(f"no test name holds {selection!r}", err=True)
+        unusable = True
+    click.echo(f"{passed} passed, {failed} failed", err=output_format == "junit")
+    if unusable:
+        sys.exit(EXIT_UNUSABLE)
+    sys.exit(EXIT_PROBLEMS if failed else EXIT_OK)
+
+
+def _run_test_file(path: str, selection: str | None) -> TestFileRun | None:
+    """The file's tests run, or None (and why, printed) where it cannot be checked."""
+    try:
+        checked = check_file(path)
+    except InputError as problem:
+        click.echo(f"error: {problem}", err=True)
+        return None
+    for diagnostic in checked.diagnostics:
+        click.echo(
+            format_diagnostic(diagnostic, checked.sources.get(diagnostic.span.file)), err=True
+        )
+    if not checked.ok:
+        click.echo(f"{path}: not run, it has errors", err=True)
+        return None
+    if not checked.tests:
+        click.echo(f"error: {path}: holds no tests (a test file with none never passes)", err=True)
+        return None
+
+    def selected(name: str) -> bool:
+        return selection is None or selection in name
+
+    outcomes = run_tests(Ruleset(checked), checked.tests, selected)
+    return TestFileRun(
+        path, checked.sources.get(checked.module.path) if checked.module else None, tuple(outcomes)
+    )
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    trouble = _write_problem(output, text, new_file_ok=True)
+    if trouble is not None:
+        click.echo(f"error: {output}: {trouble}", err=True)
+        sys.exit(EXIT_UNUSABLE)
