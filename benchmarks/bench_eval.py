@@ -198,7 +198,9 @@ def bench_saado(repeat: int) -> None:
     history = saado_history()
     best, median = timed(lambda: ruleset.evaluate(history), repeat * 20)
     print("(c) SAADO ruleset, 12-month history")
-    print(f"    planrules  best {best * 1e6:8.1f} us   median {median * 1e6:8.1f} us per evaluation")
+    print(
+        f"    planrules  best {best * 1e6:8.1f} us   median {median * 1e6:8.1f} us per evaluation"
+    )
 
 
 def main() -> None:

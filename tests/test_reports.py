@@ -29,9 +29,7 @@ from tests.conftest import ROOT, RULESETS
 
 GOLDEN = ROOT / "tests" / "golden" / "reports"
 UPDATE = os.environ.get("PLANRULES_UPDATE_GOLDEN") == "1"
-EXAMPLES = sorted(
-    path.stem for path in RULESETS.glob("*.plan") if not path.stem.endswith("_test")
-)
+EXAMPLES = sorted(path.stem for path in RULESETS.glob("*.plan") if not path.stem.endswith("_test"))
 
 
 def history_periods(name: str) -> list[str]:
@@ -94,5 +92,7 @@ def test_example_test_blocks(file: str, index: int) -> None:
     test = checked.tests[index]
     outcome = run_test(Ruleset(checked), test)
     assert outcome.error is None, outcome.error
-    problems = [f"line {f.span.line}: expected {f.expected}, got {f.actual}" for f in outcome.failures]
+    problems = [
+        f"line {f.span.line}: expected {f.expected}, got {f.actual}" for f in outcome.failures
+    ]
     assert not problems, f"{test.name}: " + "; ".join(problems)
