@@ -91,7 +91,8 @@ def test_a_long_chain_of_lets_is_checked(checker: Callable[[str], Checked]) -> N
     lets = "".join(f"let x{i} = x{i + 1} + 1\n" for i in range(3000))
     text = f"{HEAD}let x = x0\n{lets}let x3000 = total(orders)\n{RULE}"
     checked = checker(text)
-    assert checked.ok, codes(checked)
+    # Typed without trouble; too deep to evaluate, which is said once.
+    assert codes(checked) == ["expression-too-deep"], codes(checked)
     assert checked.scope is not None
     assert checked.scope.let_types["x"] == checked.scope.let_types["x2999"]
 
@@ -107,4 +108,29 @@ def test_total_of_a_long_chain_of_lets_over_a_stock(checker: Callable[[str], Che
     lets = "".join(f"let x{i} = x{i + 1}\n" for i in range(3000))
     text = f"{HEAD}metric customers: count stock\n{lets}let x3000 = customers\n"
     checked = checker(f'{text}threshold "t": total(x0) warn below 1\n')
-    assert codes(checked) == ["stock-total"]
+    assert sorted(codes(checked)) == ["expression-too-deep", "stock-total"]
+
+
+def test_a_chain_of_lets_too_deep_to_evaluate_is_reported_once() -> None:
+    from planrules.check import check_source as check_text
+    from planrules.source import Source
+
+    lines = ['ruleset "x"', "metric orders: count", "let a0 = orders"]
+    lines += [f"let a{i} = a{i - 1} + 1" for i in range(1, 400)]
+    lines.append('threshold "t": a399 warn above 10')
+    checked = check_text(Source.from_text("deep.plan", "\n".join(lines) + "\n"))
+    deep = [d for d in checked.diagnostics if d.code == "expression-too-deep"]
+    assert len(deep) == 1
+    assert deep[0].span.line == 103  # a100: the first let past the limit
+    assert "let `a100`" in deep[0].message
+
+
+def test_the_deepest_chain_of_lets_the_checker_allows_evaluates() -> None:
+    from planrules import loads
+
+    lines = ['ruleset "x"', "metric orders: count", "let a0 = orders"]
+    lines += [f"let a{i} = abs(a{i - 1}) + 1" for i in range(1, 67)]
+    lines.append('threshold "t": ' + "-(" * 45 + "a66" + ")" * 45 + " warn above 10")
+    ruleset = loads("\n".join(lines) + "\n", "deep.plan")
+    report = ruleset.evaluate({"period": "2026-01", "metrics": {"orders": 1}})
+    assert report.results[0].value == -67

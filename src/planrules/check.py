@@ -19,7 +19,15 @@ import attrs
 from planrules import syntax as s
 from planrules.build import Parsed, parse_source
 from planrules.diagnostics import Diagnostic, InputError, error, sorted_diagnostics, warning
-from planrules.exprcheck import ExprChecker, Scope, did_you_mean, is_whole_count
+from planrules.exprcheck import (
+    MAX_EVALUATION_DEPTH,
+    ExprChecker,
+    Scope,
+    did_you_mean,
+    evaluation_depth,
+    is_whole_count,
+    names_read,
+)
 from planrules.periods import (
     Window,
     parse_period,
@@ -82,6 +90,8 @@ class _Checker:
     rules: list[s.Rule] = attrs.field(factory=list)
     use_sites: dict[str, Span] = attrs.field(factory=dict)
     unknown_dimensions: set[str] = attrs.field(factory=set)
+    let_depths: dict[str, int] = attrs.field(factory=dict)
+    deep_lets: set[str] = attrs.field(factory=set)
     currency: str | None = None
     window: Window | None = None
     cadence: str | None = None
@@ -270,6 +280,28 @@ class _Checker:
             checker.let_type(let.name)
         for table in self.scope.tables.values():
             self.check_table(table)
+        self.check_let_depths()
+
+    def check_let_depths(self) -> None:
+        """Lets built on lets so deep that evaluating them would exhaust Python's stack; only
+        the first let of a chain that goes too deep is reported."""
+        depths = self.let_depths
+        for name in self.expressions().lets_in_dependency_order():
+            if self.scope.let_types.get(name) is None:
+                continue  # its problem (a cycle, a unit error) is reported already
+            let = self.scope.lets[name]
+            depth = evaluation_depth(let.expr, depths)
+            too_deep = depth > MAX_EVALUATION_DEPTH
+            if too_deep and not any(n in self.deep_lets for n in names_read(let.expr)):
+                self.problem(
+                    "expression-too-deep",
+                    let.span,
+                    f"let `{name}` is built on lets nested more than {MAX_EVALUATION_DEPTH} "
+                    "levels deep; flatten the chain",
+                )
+            if too_deep:
+                self.deep_lets.add(name)
+            depths[name] = depth
 
     def check_table(self, table: s.Table) -> None:
         seen: set[str] = set()

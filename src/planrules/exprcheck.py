@@ -195,6 +195,26 @@ class ExprChecker:
                 reading.append((read, self._lets_read(read)))
         return order
 
+    def lets_in_dependency_order(self) -> list[str]:
+        """Every let, each after the lets it reads (a cycle, reported already, is cut)."""
+        order: list[str] = []
+        placed: set[str] = set()
+        for start in self.scope.lets:
+            if start in placed:
+                continue
+            placed.add(start)
+            reading = [(start, self._lets_read(start))]
+            while reading:
+                current, reads = reading[-1]
+                read = next(reads, None)
+                if read is None:
+                    reading.pop()
+                    order.append(current)
+                elif read not in placed:
+                    placed.add(read)
+                    reading.append((read, self._lets_read(read)))
+        return order
+
     def _lets_read(self, name: str) -> Iterator[str]:
         scope = self.scope
         for read in names_read(scope.lets[name].expr):
@@ -381,3 +401,22 @@ def is_whole_count(number: s.Number, least: int) -> bool:
         and is_whole(value)
         and least <= value <= _LARGEST_COUNT
     )
+
+
+# An evaluation recurses about three Python frames per level of an expression, lets read
+# included; this keeps the deepest ruleset well inside Python's default limit of 1000.
+MAX_EVALUATION_DEPTH = 200
+
+
+def evaluation_depth(expr: s.Expr, let_depths: dict[str, int]) -> int:
+    """How deep evaluating `expr` nests, counting the depth of the lets it reads (from
+    `let_depths`; a let missing there counts 1). A chain `a + b + ... + z` is one level, as it
+    is evaluated in a loop. Recursion here is bounded by the parser's nesting limit."""
+    if isinstance(expr, s.Name):
+        return 1 + let_depths.get(expr.name, 0)
+    if isinstance(expr, s.Binary):
+        chain = left_chain(expr)
+        parts = [chain[0].left, *(operation.right for operation in chain)]
+    else:
+        parts = list(operands(expr))
+    return 1 + max((evaluation_depth(part, let_depths) for part in parts), default=0)
