@@ -74,7 +74,9 @@ class Result:
     held: tuple[str, ...] = ()
     last_fired: str | None = None
     # Works out `to_pass` when first asked: it judges the rule again for each changed input.
-    what_it_takes: Callable[[], tuple[Change, ...]] | None = attrs.field(default=None, repr=False)
+    what_it_takes: Callable[[Result], tuple[Change, ...]] | None = attrs.field(
+        default=None, repr=False
+    )
     _changes: tuple[Change, ...] | None = attrs.field(default=None, init=False, repr=False)
 
     @property
@@ -83,7 +85,7 @@ class Result:
         if self.what_it_takes is None:
             return None
         if self._changes is None:
-            self._changes = self.what_it_takes()
+            self._changes = self.what_it_takes(self)
         return self._changes
 
     @property

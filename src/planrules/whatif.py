@@ -22,7 +22,7 @@ import attrs
 from planrules import syntax as s
 from planrules.compile import Frame
 from planrules.exprcheck import Scope, names_read
-from planrules.report import Change
+from planrules.report import Change, Result
 from planrules.rules import GoalRule, Moment, ThresholdRule
 from planrules.values import EVALUATION, as_fraction, whole_if_possible
 
@@ -263,9 +263,11 @@ def _as_input(value: Fraction) -> Any:
 
 
 def solver(
-    rule: GoalRule | ThresholdRule, moment: Moment, key: str | None, scope: Scope
-) -> Callable[[], tuple[Change, ...]]:
-    def solve() -> tuple[Change, ...]:
-        return what_it_takes(rule, moment, key, scope)
+    rule: GoalRule | ThresholdRule, moment: Moment, scope: Scope
+) -> Callable[[Result], tuple[Change, ...]]:
+    """What it takes for any result of `rule` at `moment`, worked out for the result's key."""
+
+    def solve(result: Result) -> tuple[Change, ...]:
+        return what_it_takes(rule, moment, result.key, scope)
 
     return solve
