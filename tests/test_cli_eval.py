@@ -205,7 +205,7 @@ def test_replay_text_and_json(runner: CliRunner) -> None:
 def test_test_runs_every_example(runner: CliRunner) -> None:
     result = runner.invoke(main, ["test", str(RULESETS)])
     assert result.exit_code == 0, result.output
-    assert result.output.strip().splitlines()[-1] == "35 passed, 0 failed"
+    assert result.output.strip().splitlines()[-1] == "39 passed, 0 failed"
 
 
 def test_test_selects_by_name(runner: CliRunner) -> None:
@@ -241,7 +241,7 @@ def test_test_junit(runner: CliRunner) -> None:
     xml = result.output[: result.output.rindex("</testsuites>") + len("</testsuites>")]
     suites = ET.fromstring(xml.encode())
     cases = suites.findall("./testsuite/testcase")
-    assert len(cases) == 11 and not suites.findall(".//failure")
+    assert len(cases) == 12 and not suites.findall(".//failure")
 
 
 def test_test_file_without_tests_is_an_error(runner: CliRunner, tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from planrules import syntax as s
 from planrules.check import check_file
 from planrules.evaluate import Ruleset, load
 from planrules.periods import period_label
@@ -96,3 +97,38 @@ def test_example_test_blocks(file: str, index: int) -> None:
         f"line {f.span.line}: expected {f.expected}, got {f.actual}" for f in outcome.failures
     ]
     assert not problems, f"{test.name}: " + "; ".join(problems)
+
+
+def expected_statuses(file: str) -> dict[str, set[str]]:
+    checked = check_file(str(RULESETS / file))
+    found: dict[str, set[str]] = {}
+    for test in checked.tests:
+        for item in test.items:
+            if isinstance(item, s.ExpectStatus):
+                found.setdefault(item.rule, set()).add(item.status)
+    return found
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_tests_put_every_rule_through_its_statuses(name: str) -> None:
+    """Each goal, threshold and budget passes somewhere and reaches each of its other
+    statuses somewhere; each trigger fires somewhere."""
+    found = expected_statuses(f"{name}_test.plan")
+    checked = check_file(str(RULESETS / f"{name}.plan"))
+    gaps = []
+    for rule in checked.rules:
+        wanted = _statuses_a_rule_can_take(rule)
+        missing = wanted - found.get(rule.name, set())
+        if missing:
+            gaps.append(f"{rule.name}: {sorted(missing)}")
+    assert not gaps, gaps
+
+
+def _statuses_a_rule_can_take(rule: s.Rule) -> set[str]:
+    if isinstance(rule, s.Trigger):
+        return {"fired", "quiet"}
+    if isinstance(rule, s.Threshold):
+        return {"pass"} | {level.status for level in rule.levels}
+    if isinstance(rule, s.Budget):
+        return {"pass", "fail"} if rule.metric is not None else set()
+    return {"pass", "fail"}
