@@ -263,3 +263,69 @@ def test_test_naming_a_rule_that_does_not_exist(runner: CliRunner, tmp_path: Pat
     result = runner.invoke(main, ["test", tests])
     assert result.exit_code == 2
     assert "shop_test.plan:5:" in result.output
+
+
+def test_test_naming_a_key_the_rule_does_not_have(runner: CliRunner, tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "shop.plan",
+        RULESET + 'metric sold: count by rep\nthreshold "Sold" per rep: sold warn below 5\n',
+    )
+    tests = write(
+        tmp_path,
+        "shop_test.plan",
+        'use "shop.plan"\n\ntest "t" {\n    snapshot 2026-08 { sold { Lan 7 } }\n'
+        '    expect "Sold"["Minh"] pass\n}\n',
+    )
+    result = runner.invoke(main, ["test", tests])
+    assert result.exit_code == 1
+    assert 'shop_test.plan:5:5: expected "Sold"["Minh"] pass' in result.output
+    assert '"Sold" has no key "Minh"; its keys are "Lan"' in result.output
+
+
+# ---- explain -------------------------------------------------------------------------------
+
+
+def test_explain_a_goal_and_a_trigger(runner: CliRunner) -> None:
+    goal = runner.invoke(
+        main, ["explain", SAADO, SAADO_HISTORY, "--rule", "Doanh thu 2 tỷ", "--at", "2026-08"]
+    )
+    assert goal.exit_code == 0, goal.output
+    assert goal.output.startswith("Doanh thu 2 tỷ (goal) as of 2026-08: warn")
+    assert "elapsed" in goal.output and "warn line" in goal.output
+    trigger = runner.invoke(main, ["explain", SAADO, SAADO_HISTORY, "--rule", "Tỷ lệ chốt thấp"])
+    assert "2026-09 = fired" in trigger.output
+    assert "clipped" in trigger.output or "applied" in trigger.output
+
+
+def test_explain_as_json(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main,
+        ["explain", SAADO, SAADO_HISTORY, "--rule", "Đơn mỗi rep trong tháng", "--key", "Hoa"],
+    )
+    assert result.exit_code == 0
+    data = json.loads(
+        runner.invoke(
+            main,
+            [
+                "explain",
+                SAADO,
+                SAADO_HISTORY,
+                "--rule",
+                "Đơn mỗi rep trong tháng",
+                "--key",
+                "Hoa",
+                "--format",
+                "json",
+            ],
+        ).output
+    )
+    assert data["key"] == "Hoa" and data["status"] == "warn"
+
+
+def test_explain_an_unknown_rule_lists_the_rules(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["explain", SAADO, SAADO_HISTORY, "--rule", "Doanh thu"])
+    assert result.exit_code == 2
+    assert "did you mean `Doanh thu 2 tỷ`?" in result.output
+    assert '"Tỷ lệ chốt thấp"' in result.output
+    assert "Traceback" not in result.output

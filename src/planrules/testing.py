@@ -146,11 +146,19 @@ def _named(rule: str, key: str | None) -> str:
     return f'"{rule}"' + (f'["{key}"]' if key is not None else "")
 
 
+def _missing(report: Report, rule: str, key: str | None) -> str:
+    """Why a rule has no result: for a key it does not have, the keys it has."""
+    keys = [r.key for r in report.results if r.rule == rule and r.key is not None]
+    if key is not None and keys:
+        return f'"{rule}" has no key "{key}"; its keys are ' + ", ".join(f'"{k}"' for k in keys)
+    return f"no result for {_named(rule, key)}"
+
+
 def _expect_status(report: Report, item: s.ExpectStatus) -> Failure | None:
     result = report.result(item.rule, item.key)
     wanted = f"{_named(item.rule, item.key)} {item.status}"
     if result is None:
-        return Failure(item.span, wanted, f"no result for {_named(item.rule, item.key)}")
+        return Failure(item.span, wanted, _missing(report, item.rule, item.key))
     if result.status == item.status:
         return None
     why = f" ({result.reason})" if result.reason else ""
@@ -161,7 +169,7 @@ def _expect_value(report: Report, item: s.ExpectValue, currency: str | None) -> 
     result = report.result(item.rule, item.key)
     wanted = f"value of {_named(item.rule, item.key)} {item.op} {item.value.text}"
     if result is None:
-        return Failure(item.span, wanted, f"no result for {_named(item.rule, item.key)}")
+        return Failure(item.span, wanted, _missing(report, item.rule, item.key))
     if result.value is None:
         return Failure(item.span, wanted, f"no value ({result.reason or result.status})")
     rounded = ratio(result.value) if result.unit == "ratio" else amount(result.value)
