@@ -144,6 +144,9 @@ def snapshots_from_data(data: object, origin: str, shapes: MetricShapes) -> list
     Numbers may be int, Decimal or float (read as the decimal its repr shows). The snapshots
     come back in the order given; a period given twice is an error.
     """
+    single = _single_snapshot_fast(data, origin, shapes)
+    if single is not None:
+        return [single]
     place = _Place(origin)
     snapshots: list[Snapshot] = []
     places: list[str] = []
@@ -152,6 +155,22 @@ def snapshots_from_data(data: object, origin: str, shapes: MetricShapes) -> list
         snapshots.append(_snapshot_from_object(item, place, places[-1], shapes))
     _check_distinct_periods(snapshots, places, place)
     return snapshots
+
+
+def _single_snapshot_fast(data: object, origin: str, shapes: MetricShapes) -> Snapshot | None:
+    """One plain snapshot of whole numbers under ASCII names, as a service sends per request,
+    read without the bookkeeping that error messages need; None for anything else."""
+    if type(data) is not dict or len(data) != 2:
+        return None
+    period, metrics = data.get("period"), data.get("metrics")
+    if type(period) is not str or type(metrics) is not dict:
+        return None
+    try:
+        parsed = parse_period(period)
+    except PeriodError:
+        return None
+    values = _metrics_fast(metrics, shapes)
+    return None if values is None else Snapshot(parsed, values, origin)
 
 
 def read_snapshot_file(path: str, shapes: MetricShapes) -> list[Snapshot]:
@@ -752,8 +771,8 @@ class _MergedPeriod:
 
 def _check_form(snapshot: Snapshot, first: Snapshot, cadence: str | None) -> None:
     period = snapshot.period
-    label = period_label(period)
     if cadence is not None and period.cadence != cadence:
+        label = period_label(period)
         raise SnapshotError(
             snapshot.origin,
             f"period {label} is {_KINDS[period.cadence]}, but the ruleset is {cadence}: "
@@ -762,7 +781,7 @@ def _check_form(snapshot: Snapshot, first: Snapshot, cadence: str | None) -> Non
     if period.cadence != first.period.cadence:
         raise SnapshotError(
             snapshot.origin,
-            f"period {label} is {_KINDS[period.cadence]}, but period "
+            f"period {period_label(period)} is {_KINDS[period.cadence]}, but period "
             f"{period_label(first.period)} (in {first.origin}) is {_KINDS[first.period.cadence]}: "
             "all periods must have one form",
         )
