@@ -119,32 +119,25 @@ class Result:
             return None
         return _exact(divide_or_unknown(subtract(self.value, base), span, str))
 
+    def _forecast_pacing(self) -> Pacing | None:
+        """The pacing, where this result reports `expected` and `forecast`."""
+        pacing = self.pacing
+        if pacing is None or not pacing.paced or not pacing.forecasting:
+            return None
+        return None if self.value is None or self.target is None else pacing
+
     @property
     def expected(self) -> Num | None:
-        pacing = self.pacing
-        if (
-            pacing is None
-            or not pacing.paced
-            or not pacing.forecasting
-            or self.value is None
-            or self.target is None
-        ):
+        pacing = self._forecast_pacing()
+        if pacing is None:
             return None
         base = self.baseline or 0
         return _exact(add(base, multiply(subtract(self.target, base), pacing.elapsed)))
 
     @property
     def forecast(self) -> Num | None:
-        pacing = self.pacing
-        if (
-            pacing is None
-            or not pacing.paced
-            or not pacing.forecasting
-            or self.value is None
-            or self.target is None
-        ):
-            return None
-        if pacing.elapsed == 0:
+        pacing = self._forecast_pacing()
+        if pacing is None or pacing.elapsed == 0:
             return None
         base = self.baseline or 0
         moved = subtract(self.value, base)

@@ -119,14 +119,6 @@ def unknown_reason(*values: Any) -> str | None:
     return None
 
 
-def judge_keys(
-    per: str | None, keys: Callable[[], list[str]], judge: Callable[[str | None], Result]
-) -> list[Result]:
-    if per is None:
-        return [judge(None)]
-    return [judge(key) for key in keys()]
-
-
 # ---- goals ---------------------------------------------------------------------------------
 
 
