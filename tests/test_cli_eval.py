@@ -329,3 +329,21 @@ def test_explain_an_unknown_rule_lists_the_rules(runner: CliRunner) -> None:
     assert "did you mean `Doanh thu 2 tỷ`?" in result.output
     assert '"Tỷ lệ chốt thấp"' in result.output
     assert "Traceback" not in result.output
+
+
+def test_evaluation_leaves_the_cycle_collector_as_it_found_it() -> None:
+    import gc
+
+    from planrules import load
+
+    ruleset = load(SAADO)
+    history = ruleset.read([SAADO_HISTORY])
+    assert gc.isenabled()
+    ruleset.evaluate(history)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        ruleset.replay(history)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
