@@ -121,17 +121,28 @@ class Adjuster:
         return tuple(budget.allocation() for budget in self.budgets.values())
 
     def apply(self, trigger: str, key: str | None, action: s.Shift | s.Scale) -> None:
-        if isinstance(action, s.Shift):
-            names = [_line(action.source, key), _line(action.destination, key)]
-        else:
-            names = [_line(action.line, key)]
-        budget, problem = self.find(action.budget, names)
+        written = (
+            [action.source, action.destination] if isinstance(action, s.Shift) else [action.line]
+        )
+        names = [_line(line, key) for line in written]
+        # The budget is the one the written lines name (as the checker found it); only then
+        # is the current key looked for among its lines.
+        fixed = [line.text for line in written if not _is_current_key(line)]
+        budget_name = action.budget or self.holding(fixed)
+        budget, problem = self.find(budget_name, names)
         if budget is None:
-            self.skip(trigger, key, action, names, problem)
+            self.skip(trigger, key, action, names, problem, budget_name or "")
         elif isinstance(action, s.Shift):
             self.shift(trigger, key, action, budget, names[0], names[1])
         else:
             self.scale(trigger, key, action, budget, names[0])
+
+    def holding(self, lines: list[str]) -> str | None:
+        """The one budget holding all these lines, if the lines settle it."""
+        if not lines:
+            return None
+        having = [b.name for b in self.budgets.values() if set(lines) <= set(b.lines)]
+        return having[0] if len(having) == 1 else None
 
     def find(self, name: str | None, lines: list[str]) -> tuple[WorkingBudget | None, str]:
         wanted = set(lines)
@@ -158,6 +169,7 @@ class Adjuster:
         action: s.Shift | s.Scale,
         names: list[str],
         problem: str,
+        budget_name: str,
     ) -> None:
         requested = 0 if action.amount.percent else literal_value(action.amount)
         self.adjustments.append(
@@ -165,7 +177,7 @@ class Adjuster:
                 trigger=trigger,
                 key=key,
                 action="shift" if isinstance(action, s.Shift) else "scale",
-                budget=action.budget or "",
+                budget=budget_name,
                 requested=requested,
                 applied=0,
                 clipped=problem,
@@ -228,7 +240,9 @@ class Adjuster:
         )
 
 
+def _is_current_key(key: s.Key) -> bool:
+    return key.text == CURRENT_KEY and not key.quoted
+
+
 def _line(key: s.Key, current: str | None) -> str:
-    if key.text == CURRENT_KEY and not key.quoted and current is not None:
-        return current
-    return key.text
+    return current if _is_current_key(key) and current is not None else key.text

@@ -29,11 +29,13 @@ from planrules.exprcheck import (
     names_read,
 )
 from planrules.periods import (
+    PeriodError,
     Window,
     parse_period,
     period_containing,
     periods_between,
     window_first_period,
+    window_last_period,
 )
 from planrules.source import Source, Span
 from planrules.units import BOOL, Type, UnitError, additive
@@ -227,6 +229,18 @@ class _Checker:
         if period is not None and period.start <= period.end:
             self.window = Window(period.start, period.end, period.cadence)
             self.cadence = period.cadence
+            self.check_window_periods(period)
+
+    def check_window_periods(self, period: s.PeriodDecl) -> None:
+        """The window's first and last periods must be on the calendar: the ISO week of
+        9999-12-31 ends in the year 10000."""
+        assert self.window is not None
+        try:
+            window_first_period(self.window)
+            window_last_period(self.window)
+        except PeriodError as problem:
+            self.problem("bad-window", period.span, f"the plan window cannot be used: {problem}")
+            self.window = None
 
     # ---- pass: names (after uses) --------------------------------------------------------
 
@@ -441,6 +455,11 @@ class _Checker:
         window = self.window
         assert goal.deadline is not None
         if window is None:
+            return
+        try:
+            period_containing(goal.deadline, window.cadence)
+        except PeriodError as problem:
+            self.problem("bad-date", _where(goal, "by"), f"the deadline cannot be used: {problem}")
             return
         if not (window.start <= goal.deadline <= (window.end or goal.deadline)):
             self.caution(

@@ -394,7 +394,16 @@ def replay_of(ruleset: str, reports: list[Report]) -> Replay:
             kinds[result.rule] = result.kind
             row = rows.setdefault((result.rule, result.key), [None] * len(reports))
             row[index] = result.status
-    ranked = sorted(rows, key=lambda rule_key: order[rule_key[0]])
+    first_seen = {rule_key: index for index, rule_key in enumerate(rows)}
+
+    def place(rule_key: tuple[str, str | None]) -> tuple[int, str, int]:
+        rule, key = rule_key
+        # A budget's lines keep their declared order; other keys sort by code point.
+        if kinds[rule] == "budget" or key is None:
+            return order[rule], "", first_seen[rule_key]
+        return order[rule], key, 0
+
+    ranked = sorted(rows, key=place)
     return Replay(
         ruleset,
         tuple(report.as_of for report in reports),

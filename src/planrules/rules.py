@@ -22,6 +22,7 @@ from planrules import syntax as s
 from planrules.compile import Compiled, ExpressionCompiler, Frame, literal_value
 from planrules.exprcheck import Scope, names_read
 from planrules.fmt import expression as expression_text
+from planrules.periods import PeriodError
 from planrules.report import Location, Pacing, Result, worst
 from planrules.values import (
     Keyed,
@@ -148,7 +149,10 @@ class GoalRule:
         at = moment.current
         if goal.deadline is None:
             return at, None, None
-        deadline = moment.position_of(goal)
+        try:
+            deadline = moment.position_of(goal)
+        except PeriodError as unplaceable:
+            return at, None, f"the deadline's period cannot be placed: {unplaceable}"
         if at < deadline:
             pacing, problem = self.pace(moment, deadline)
             return at, pacing, problem
