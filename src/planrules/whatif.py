@@ -21,7 +21,7 @@ import attrs
 
 from planrules import syntax as s
 from planrules.compile import Frame
-from planrules.exprcheck import Scope, names_read
+from planrules.exprcheck import AGGREGATES, Scope, names_read, operands
 from planrules.report import Change, Result
 from planrules.rules import GoalRule, Moment, ThresholdRule
 from planrules.values import EVALUATION, as_fraction, whole_if_possible
@@ -48,23 +48,43 @@ class Input:
 
 @attrs.define
 class WhatIf:
-    """Judges one rule for one key with one input of the current period changed."""
+    """Judges one rule for one key with one input of the current period changed.
+
+    Where the rule reads no sum over keys, only its own key matters: the keyed metrics of its
+    dimension are cut down to that key once, so that judging it again costs what one key
+    costs, not what all of a `per store` rule's 100,000 stores would.
+    """
 
     rule: GoalRule | ThresholdRule
     moment: Moment
     key: str | None
+    metrics: dict[int, dict[str, Any]] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.metrics = self.moment.frame.metrics
+
+    def narrow_to_key(self, keyed: set[str]) -> None:
+        key = self.key
+        assert key is not None
+        self.metrics = {
+            position: {
+                name: _only(value, key) if name in keyed else value
+                for name, value in snapshot.items()
+            }
+            for position, snapshot in self.metrics.items()
+        }
 
     def margins(self, input: Input, value: Any) -> Margins:
         frame = self.moment.frame
         current = self.moment.current
-        snapshot = dict(frame.metrics[current])
+        snapshot = dict(self.metrics[current])
         if input.key is None:
             snapshot[input.metric] = value
         else:
             keyed = dict(snapshot.get(input.metric) or {})
             keyed[input.key] = value
             snapshot[input.metric] = keyed
-        metrics = dict(frame.metrics)
+        metrics = dict(self.metrics)
         metrics[current] = snapshot
         changed = Frame(metrics, frame.label, frame.window_start)
         moment = Moment(changed, current, self.moment.window_end, self.moment.position_of)
@@ -72,6 +92,12 @@ class WhatIf:
 
     def passes(self, input: Input, value: Any) -> bool:
         return _all_hold(self.margins(input, value))
+
+
+def _only(value: Any, key: str) -> Any:
+    if not isinstance(value, dict):
+        return value
+    return {key: value[key]} if key in value else {}
 
 
 def _all_hold(margins: Margins) -> bool:
@@ -86,33 +112,61 @@ def what_it_takes(
     """One change per input that alone makes the rule pass for `key`, smallest first found."""
     with decimal.localcontext(EVALUATION):
         what_if = WhatIf(rule, moment, key)
+        per = _dimension(rule)
+        aggregates = reads_aggregate(_expressions(rule), scope)
+        if per is not None and key is not None and not aggregates:
+            what_if.narrow_to_key({name for name, m in scope.metrics.items() if m.dimension == per})
         changes = []
-        for input in rule_inputs(rule, moment, key, scope):
+        for input in rule_inputs(rule, moment, key, scope, aggregates):
             change = _smallest_change(what_if, input)
             if change is not None:
                 changes.append(change)
         return tuple(changes)
 
 
+def _dimension(rule: GoalRule | ThresholdRule) -> str | None:
+    return rule.goal.per if isinstance(rule, GoalRule) else rule.threshold.per
+
+
 def rule_inputs(
-    rule: GoalRule | ThresholdRule, moment: Moment, key: str | None, scope: Scope
+    rule: GoalRule | ThresholdRule,
+    moment: Moment,
+    key: str | None,
+    scope: Scope,
+    aggregates: bool,
 ) -> list[Input]:
+    """The values the rule reads at the current period: its own key first, and where it sums
+    over keys, the others too (the first MOST_KEYS in key order)."""
     snapshot = moment.frame.metrics.get(moment.current, {})
-    per = rule.goal.per if isinstance(rule, GoalRule) else rule.threshold.per
+    per = _dimension(rule)
     inputs: list[Input] = []
     for name in _metrics_read(_expressions(rule), scope):
         metric = scope.metrics[name]
-        unit = metric.type
+        value = snapshot.get(name)
+        if value is None:
+            continue
         if metric.dimension is None:
-            if snapshot.get(name) is not None:
-                inputs.append(Input(name, None, unit))
-        elif metric.dimension == per and key is not None:
-            if snapshot.get(name) is not None:
-                inputs.append(Input(name, key, unit))
-        else:
-            keys = sorted(snapshot.get(name) or {})[:MOST_KEYS]
-            inputs.extend(Input(name, k, unit) for k in keys)
+            inputs.append(Input(name, None, metric.type))
+            continue
+        own = [key] if metric.dimension == per and key is not None else []
+        others = [k for k in sorted(value) if k not in own] if aggregates or not own else []
+        inputs.extend(Input(name, k, metric.type) for k in [*own, *others[:MOST_KEYS]])
     return inputs
+
+
+def reads_aggregate(exprs: list[s.Expr], scope: Scope) -> bool:
+    """Whether the expressions sum, count or compare over the keys of a value, through lets."""
+    seen: set[str] = set()
+    pending = list(exprs)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, s.Call) and node.function in AGGREGATES and len(node.args) == 1:
+            return True
+        if isinstance(node, s.Name) and node.name in scope.lets and node.name not in seen:
+            seen.add(node.name)
+            pending.append(scope.lets[node.name].expr)
+        pending.extend(operands(node))
+    return False
 
 
 def _expressions(rule: GoalRule | ThresholdRule) -> list[s.Expr]:
@@ -156,8 +210,9 @@ def _smallest_change(what_if: WhatIf, input: Input) -> Change | None:
     if start is None or what_if.passes(input, start):
         return None
     grid = GRID.get(input.unit, GRID["number"])
-    outcome, change = _solved_exactly(what_if, input, start, grid)
-    if outcome == "not linear":
+    change = _solved_exactly(what_if, input, as_fraction(start), grid)
+    if change is None:
+        # Not linear after all, or flat where it was sampled (max, round, ...): search.
         change = _searched(what_if, input, start, grid)
     if change is None:
         return None
@@ -166,40 +221,44 @@ def _smallest_change(what_if: WhatIf, input: Input) -> Change | None:
 
 
 def _solved_exactly(
-    what_if: WhatIf, input: Input, start: Any, grid: Fraction
-) -> tuple[str, Fraction | None]:
-    """Where every margin is linear in the input: ("solved", the change, confirmed by judging
-    again) or ("no help", None); otherwise ("not linear", None)."""
-    origin = as_fraction(start)
+    what_if: WhatIf, input: Input, origin: Fraction, grid: Fraction
+) -> Fraction | None:
+    """Where the margins are linear in the input (read at three points): the change solved,
+    rounded away from zero onto the grid, and confirmed to pass where one grid step less
+    does not. None where any of that fails."""
     step = max(grid, abs(Fraction(origin)))
     samples = [what_if.margins(input, _as_input(origin + k * step)) for k in range(3)]
     if any(sample is None for sample in samples):
-        return "not linear", None
+        return None
     low, high = Fraction(-LARGEST), Fraction(LARGEST)
-    for (m0, strict), (m1, _), (m2, _) in zip(*samples, strict=True):
+    for (m0, _), (m1, _), (m2, _) in zip(*samples, strict=True):
         m0, m1, m2 = as_fraction(m0), as_fraction(m1), as_fraction(m2)
         if m2 - m1 != m1 - m0:
-            return "not linear", None
+            return None
         slope = (m1 - m0) / step
         if slope == 0:
-            if m0 < 0 or (strict and m0 == 0):
-                return "no help", None
+            if m0 < 0:
+                return None
             continue
         root = -m0 / slope
-        if strict:
-            root += grid if slope > 0 else -grid
         if slope > 0:
             low = max(low, root)
         else:
             high = min(high, root)
-    if low > high:
-        return "no help", None
-    change = low if low > 0 else high if high < 0 else Fraction(0)
-    change = _on_grid(change, grid) if input.unit == "count" else change
-    value = origin + change
-    if not _allowed(input, value) or not what_if.passes(input, _as_input(value)):
-        return "not linear", None
-    return "solved", change
+    if low > high or low <= 0 <= high:
+        return None
+    direction = 1 if low > 0 else -1
+    nearest = _on_grid(low if direction > 0 else high, grid)
+    # A strict comparison (`>`) is not met at its root: then one step further.
+    for change in (nearest, nearest + direction * grid):
+        value = origin + change
+        if not _allowed(input, value) or not what_if.passes(input, _as_input(value)):
+            continue
+        smaller = change - direction * grid
+        if smaller != 0 and what_if.passes(input, _as_input(origin + smaller)):
+            return None
+        return change
+    return None
 
 
 def _searched(what_if: WhatIf, input: Input, start: Any, grid: Fraction) -> Fraction | None:
