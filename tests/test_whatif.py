@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -100,3 +101,21 @@ def test_a_per_key_rule_is_judged_on_its_own_key_only() -> None:
     assert changes(text, one(sold=stores), "Sold", "s003") == [
         {"input": "sold", "key": "s003", "change": 7, "to": 10}
     ]
+
+
+def test_pacing_figures_read_after_evaluation_are_exact_under_any_decimal_context() -> None:
+    import decimal
+
+    text = (
+        "metric v: number\n"
+        'goal "G": v >= 2 by 2026-09-30 from 1.000000000000000000000000000000001\n'
+    )
+    ruleset = loads(HEAD + text, "x.plan")
+    report = ruleset.evaluate(one("2026-07", v=Decimal("1.000000000000000000000000000000002")))
+    result = report.results[0]
+    with decimal.localcontext(decimal.Context(prec=5)):
+        expected = result.expected
+    # baseline + (2 - baseline) / 3, to the last of 34 digits
+    baseline = Fraction(Decimal("1.000000000000000000000000000000001"))
+    assert expected is not None
+    assert Fraction(expected) * 3 == baseline * 3 + (2 - baseline)

@@ -8,13 +8,24 @@ reads as text never pays for formatting them.
 
 from __future__ import annotations
 
+import decimal
+import functools
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, cast
 
 import attrs
 
-from planrules.values import Num, add, describe, divide_or_unknown, multiply, subtract, to_decimal
+from planrules.values import (
+    EVALUATION,
+    Num,
+    add,
+    describe,
+    divide_or_unknown,
+    multiply,
+    subtract,
+    to_decimal,
+)
 
 STATUS_ORDER = {"pass": 0, "warn": 1, "fail": 2}
 COUNTED = ("pass", "warn", "fail", "unknown", "fired", "quiet", "cooling")
@@ -30,6 +41,18 @@ class Location:
 
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "column": self.column}
+
+
+def _exactly(compute: Callable[[Result], Num | None]) -> Callable[[Result], Num | None]:
+    """Worked out in the evaluation's exact context whenever it is asked for: a report is
+    read after `evaluate` has returned, under whatever decimal context the caller has."""
+
+    @functools.wraps(compute)
+    def in_exact_context(result: Result) -> Num | None:
+        with decimal.localcontext(EVALUATION):
+            return compute(result)
+
+    return in_exact_context
 
 
 @attrs.frozen
@@ -105,6 +128,7 @@ class Result:
         return None if self.pacing is None else self.pacing.elapsed
 
     @property
+    @_exactly
     def progress(self) -> Num | None:
         if (
             self.pacing is None
@@ -127,6 +151,7 @@ class Result:
         return None if self.value is None or self.target is None else pacing
 
     @property
+    @_exactly
     def expected(self) -> Num | None:
         pacing = self._forecast_pacing()
         if pacing is None:
@@ -135,6 +160,7 @@ class Result:
         return _exact(add(base, multiply(subtract(self.target, base), pacing.elapsed)))
 
     @property
+    @_exactly
     def forecast(self) -> Num | None:
         pacing = self._forecast_pacing()
         if pacing is None or pacing.elapsed == 0:
@@ -144,6 +170,7 @@ class Result:
         return _exact(add(base, divide_or_unknown(moved, pacing.elapsed, str)))
 
     @property
+    @_exactly
     def required_per_period(self) -> Num | None:
         pacing = self.pacing
         if pacing is None or not pacing.per_period or pacing.remaining <= 0:
