@@ -14,7 +14,7 @@ import attrs
 from planrules import syntax as s
 from planrules.compile import literal_value
 from planrules.report import Adjustment, Allocation, AllocationLine
-from planrules.values import add, multiply, subtract
+from planrules.values import add, multiply, subtract, sum_of
 
 CURRENT_KEY = "key"
 
@@ -69,7 +69,7 @@ class WorkingBudget:
             room = subtract(multiply(maximum.share, self.total), self.lines[line])
             limits.append((room, f"{line} would rise above its {maximum.text} share"))
         if with_total:
-            free = subtract(self.total, sum_all(self.lines.values()))
+            free = subtract(self.total, sum_of(self.lines.values()))
             limits.append((free, "lines would exceed the total"))
         return limits
 
@@ -83,13 +83,6 @@ class WorkingBudget:
 
 def _limit(number: s.Number) -> ShareLimit:
     return ShareLimit(literal_value(number), number.text)
-
-
-def sum_all(values: Any) -> Any:
-    total: Any = 0
-    for value in values:
-        total = add(total, value)
-    return total
 
 
 def clip(requested: Any, limits: list[tuple[Any, str]]) -> tuple[Any, str | None]:
@@ -121,6 +114,19 @@ class Adjuster:
         return tuple(budget.allocation() for budget in self.budgets.values())
 
     def apply(self, trigger: str, key: str | None, action: s.Shift | s.Scale) -> None:
+        names, budget_name, budget, problem = self.resolve(action, key)
+        if budget is None:
+            self.skip(trigger, key, action, names, problem, budget_name or "")
+        elif isinstance(action, s.Shift):
+            self.shift(trigger, key, action, budget, names[0], names[1])
+        else:
+            self.scale(trigger, key, action, budget, names[0])
+
+    def resolve(
+        self, action: s.Shift | s.Scale, key: str | None
+    ) -> tuple[list[str], str | None, WorkingBudget | None, str]:
+        """The lines an action names (the word `key` read as the current key), the budget's
+        name, the budget where it has them all, and otherwise why not."""
         written = (
             [action.source, action.destination] if isinstance(action, s.Shift) else [action.line]
         )
@@ -130,12 +136,7 @@ class Adjuster:
         fixed = [line.text for line in written if not _is_current_key(line)]
         budget_name = action.budget or self.holding(fixed)
         budget, problem = self.find(budget_name, names)
-        if budget is None:
-            self.skip(trigger, key, action, names, problem, budget_name or "")
-        elif isinstance(action, s.Shift):
-            self.shift(trigger, key, action, budget, names[0], names[1])
-        else:
-            self.scale(trigger, key, action, budget, names[0])
+        return names, budget_name, budget, problem
 
     def holding(self, lines: list[str]) -> str | None:
         """The one budget holding all these lines, if the lines settle it."""

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import decimal
 import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from planrules import syntax as s
-from planrules.exprcheck import AGGREGATES, ExprChecker, Scope, left_chain, names_read
+from planrules.exprcheck import AGGREGATES, ExprChecker, Scope, left_chain
 from planrules.fmt import expression as expression_text
 from planrules.numbers import is_whole
 from planrules.units import Type
@@ -37,6 +37,7 @@ from planrules.values import (
     negate,
     round_half_away,
     subtract,
+    sum_of,
 )
 
 FLOW_UNITS = frozenset({"count", "money"})
@@ -50,7 +51,7 @@ class Frame:
     serves every period a trigger or a replay looks at.
     """
 
-    __slots__ = ("first", "label", "memo", "metrics", "window_start")
+    __slots__ = ("label", "memo", "metrics", "positions", "window_start")
 
     def __init__(
         self,
@@ -60,15 +61,15 @@ class Frame:
     ) -> None:
         self.metrics = metrics
         self.label = label
-        self.first = min(metrics) if metrics else 0
+        self.positions = sorted(metrics)  # the positions with a snapshot, in order
         self.window_start = window_start
         self.memo: dict[tuple[int, int], Any] = {}
 
     def gap(self, position: int) -> Unknown:
-        if position < self.first:
+        first = self.positions[0] if self.positions else 0
+        if position < first:
             return Unknown(
-                f"no snapshot for {self.label(position)}: "
-                f"the history starts at {self.label(self.first)}"
+                f"no snapshot for {self.label(position)}: the history starts at {self.label(first)}"
             )
         return Unknown(f"{self.label(position)} has no snapshot (a gap in the history)")
 
@@ -134,35 +135,15 @@ class ExpressionCompiler:
         return self.let(name)
 
     def let(self, name: str) -> Compiled:
-        # The lets a let reads are compiled before it, so a long chain of lets does not recurse.
-        for let in self.lets_in_order(name):
-            compiled = self.compile(self.scope.lets[let].expr)
-            self.lets[let] = _memoised(self.new_slot(), compiled)
+        if name not in self.lets:
+            # Every let is compiled at once, each after the lets it reads (the checker's own
+            # order), so a long chain of lets never recurses.
+            for let in self.types.lets_in_dependency_order():
+                if let not in self.lets:
+                    self.lets[let] = _memoised(
+                        self.new_slot(), self.compile(self.scope.lets[let].expr)
+                    )
         return self.lets[name]
-
-    def lets_in_order(self, name: str) -> list[str]:
-        """`name` and the lets not yet compiled that it reads, through lets, each after the
-        lets it reads (the checker has ruled out cycles)."""
-        order: list[str] = []
-        entered = {name}
-        reading = [(name, self.lets_read(name))]
-        while reading:
-            current, reads = reading[-1]
-            read = next(reads, None)
-            if read is None:
-                reading.pop()
-                if current not in self.lets:
-                    order.append(current)
-            elif read not in self.lets and read not in entered:
-                entered.add(read)
-                reading.append((read, self.lets_read(read)))
-        return order
-
-    def lets_read(self, name: str) -> Iterator[str]:
-        scope = self.scope
-        for read in names_read(scope.lets[name].expr):
-            if read in scope.lets and read not in scope.metrics and read not in scope.tables:
-                yield read
 
     def key_access(self, expr: s.KeyAccess) -> Compiled:
         target = self.compile(expr.target)
@@ -369,20 +350,10 @@ def _aggregate(name: str, arg: Compiled) -> Compiled:
     return apply
 
 
-def _sum(values: list[Any]) -> Any:
-    try:
-        return sum(values, 0)
-    except (TypeError, decimal.DecimalException):
-        total: Any = 0
-        for value in values:
-            total = add(total, value)
-        return total
-
-
 def _average(values: list[Any]) -> Any:
     if not values:
         return Unknown("an average over no keys")
-    return divide_or_unknown(_sum(values), len(values), lambda: "an average over no keys")
+    return divide_or_unknown(sum_of(values), len(values), lambda: "an average over no keys")
 
 
 def _count(values: list[Any]) -> Any:
@@ -398,7 +369,7 @@ def _largest(values: list[Any]) -> Any:
 
 
 _SUMMARIES: dict[str, Callable[[list[Any]], Any]] = {
-    "sum": _sum,
+    "sum": sum_of,
     "avg": _average,
     "count": _count,
     "min": _smallest,

@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from planrules import syntax as s
-from planrules.adjust import CURRENT_KEY, Adjuster, WorkingBudget, sum_all
+from planrules.adjust import Adjuster, WorkingBudget
 from planrules.compile import Compiled, ExpressionCompiler, literal_value
 from planrules.diagnostics import PlanError
 from planrules.evaluate import Ruleset, Timeline
@@ -1088,13 +1088,6 @@ def _replayed_actions(context: _Context) -> list[tuple[Adjustment, Step]]:
     return explained
 
 
-def _line_name(key: s.Key, current: str | None) -> str:
-    """A line named in an action; the word `key` is the current key of a `per` trigger."""
-    if key.text == CURRENT_KEY and not key.quoted and current is not None:
-        return current
-    return key.text
-
-
 def _action_step(
     context: _Context,
     adjuster: Adjuster,
@@ -1102,13 +1095,11 @@ def _action_step(
     key: str | None,
     action: s.Shift | s.Scale,
 ) -> Step:
+    names, _, budget, problem = adjuster.resolve(action, key)
     if isinstance(action, s.Shift):
-        names = [_line_name(action.source, key), _line_name(action.destination, key)]
         text = f"shift {action.amount.text} from {names[0]} to {names[1]}"
     else:
-        names = [_line_name(action.line, key)]
         text = f"scale {names[0]} by {action.sign}{action.amount.text}"
-    budget, problem = adjuster.find(action.budget, names)
     if budget is None:
         adjuster.apply(trigger, key, action)
         return Step(text, "skipped", (Step("why", problem),))
@@ -1166,7 +1157,7 @@ def _scale_limits(
     if action.sign == "-":
         return [requested, _floor_step(context, budget, line)]
     money = context.write.money
-    lines = sum_all(budget.lines.values())
+    lines = sum_of(budget.lines.values())
     free = Step(
         f"limit: total - sum of lines = {money(budget.total)} - {money(lines)}",
         money(subtract(budget.total, lines)),

@@ -78,6 +78,24 @@ class Scope:
         return None
 
 
+def metrics_read(exprs: Iterable[s.Expr], scope: Scope) -> list[str]:
+    """The metrics the expressions read, through lets, in the order first met."""
+    found: dict[str, None] = {}
+    seen: set[str] = set()
+    pending = [name for expr in exprs for name in names_read(expr)]
+    pending.reverse()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in scope.metrics:
+            found[name] = None
+        elif name in scope.lets:
+            pending.extend(reversed(list(names_read(scope.lets[name].expr))))
+    return list(found)
+
+
 def names_read(expr: s.Expr) -> Iterator[str]:
     """The names an expression reads, in the order they are written."""
     pending = [expr]

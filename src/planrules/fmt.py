@@ -257,8 +257,10 @@ def _render(rows: list[_Row]) -> str:
         if not commented:
             out.extend(row.code for row in group)
             continue
-        column = max(_width(row.code) for row in group) + 1
-        out.extend(f"{row.code}{' ' * (column - _width(row.code))}{row.comment}" for row in group)
+        column = max(display_width(row.code) for row in group) + 1
+        out.extend(
+            f"{row.code}{' ' * (column - display_width(row.code))}{row.comment}" for row in group
+        )
     return "\n".join(out) + "\n" if out else ""
 
 
@@ -273,19 +275,19 @@ def _tidy(rows: list[_Row]) -> list[_Row]:
     return tidy
 
 
-def _width(text: str) -> int:
-    """Columns on a terminal: CJK characters take two, combining marks none."""
+def display_width(text: str) -> int:
+    """Columns on a terminal: wide and full-width (CJK) characters take two, marks none."""
     return sum(_char_width(char) for char in text)
 
 
 def _char_width(char: str) -> int:
-    if unicodedata.combining(char):
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me"):
         return 0
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 def _fits(text: str, indent: int) -> bool:
-    return indent + _width(text) <= MAX_WIDTH
+    return indent + display_width(text) <= MAX_WIDTH
 
 
 # ---- the module ----------------------------------------------------------------------------
@@ -352,12 +354,15 @@ def _closing(indent: int, span: Span, owner: str | None = None) -> _Line:
 def _columns(rows: Sequence[Sequence[str]]) -> list[str]:
     """Rows of cells as lines, every cell but a row's last padded to its column's width."""
     widths = [
-        max((_width(row[column]) for row in rows if len(row) > column + 1), default=0)
+        max((display_width(row[column]) for row in rows if len(row) > column + 1), default=0)
         for column in range(max((len(row) for row in rows), default=0))
     ]
     return [
         _GAP.join(
-            [cell + " " * (widths[column] - _width(cell)) for column, cell in enumerate(row[:-1])]
+            [
+                cell + " " * (widths[column] - display_width(cell))
+                for column, cell in enumerate(row[:-1])
+            ]
             + list(row[-1:])
         )
         for row in rows

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from planrules.fmt import display_width as cell_width
 from planrules.report import Adjustment, Allocation, AllocationLine, Replay, Report, Result
 from planrules.testing import TestFileRun, TestOutcome
 from planrules.values import Num, describe, subtract
@@ -421,17 +422,6 @@ def pad_columns(
 def _align(text: str, width: int, right: bool) -> str:
     padding = " " * (width - cell_width(text))
     return padding + text if right else text + padding
-
-
-def cell_width(text: str) -> int:
-    """The cells a terminal gives `text`: wide and full-width characters two, marks none."""
-    return sum(_char_width(char) for char in text)
-
-
-def _char_width(char: str) -> int:
-    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me"):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 def visible(text: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import decimal
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, cast
 
@@ -439,7 +439,7 @@ def replay_of(ruleset: str, reports: list[Report]) -> Replay:
     )
 
 
-def worst(statuses: Mapping[str, int] | list[str]) -> str:
+def worst(statuses: Iterable[str]) -> str:
     """The worst of pass, warn and fail."""
     found = "pass"
     for status in statuses:

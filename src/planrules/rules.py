@@ -8,6 +8,7 @@ periods, and every pace test is a cross-multiplication, so no status hangs on a 
 
 from __future__ import annotations
 
+import bisect
 import decimal
 import operator
 from collections.abc import Callable, Iterable, Sequence
@@ -20,19 +21,19 @@ import attrs
 
 from planrules import syntax as s
 from planrules.compile import Compiled, ExpressionCompiler, Frame, literal_value
-from planrules.exprcheck import Scope, names_read
+from planrules.exprcheck import Scope, metrics_read
 from planrules.fmt import expression as expression_text
 from planrules.periods import PeriodError
 from planrules.report import Location, Pacing, Result, worst
 from planrules.values import (
     Keyed,
     Unknown,
-    add,
     as_fraction,
     at_key,
     divide_or_unknown,
     multiply,
     subtract,
+    sum_of,
 )
 
 DEFAULT_TOLERANCE = Decimal("0.1")
@@ -64,7 +65,8 @@ class Moment:
 
     def positions(self) -> list[int]:
         """Positions with a snapshot, through the current one, in order."""
-        return sorted(p for p in self.frame.metrics if p <= self.current)
+        positions = self.frame.positions
+        return positions[: bisect.bisect_right(positions, self.current)]
 
     def keys(self, metrics: Sequence[str]) -> list[str]:
         """The keys of a `per` rule: every key its metrics had through the current period."""
@@ -96,21 +98,8 @@ def location(span: Any) -> Location:
 
 def keyed_metrics(exprs: Iterable[s.Expr | None], scope: Scope, dimension: str) -> list[str]:
     """The metrics keyed by `dimension` that these expressions read, through lets."""
-    found: list[str] = []
-    seen: set[str] = set()
-    pending = [name for expr in exprs if expr is not None for name in names_read(expr)]
-    while pending:
-        name = pending.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        metric = scope.metrics.get(name)
-        if metric is not None and metric.dimension == dimension:
-            found.append(name)
-        let = scope.lets.get(name)
-        if let is not None:
-            pending.extend(names_read(let.expr))
-    return sorted(found)
+    read = metrics_read([expr for expr in exprs if expr is not None], scope)
+    return sorted(name for name in read if scope.metrics[name].dimension == dimension)
 
 
 def unknown_reason(*values: Any) -> str | None:
@@ -488,83 +477,47 @@ class ThresholdRule:
 
     def judge_now(self, value: Any, frame: Frame, at: int) -> Result:
         """A threshold without `per`: its bounds are read only as far as they are needed."""
-        threshold = self.threshold
         if value.__class__ is Unknown:
-            return self.unknown(None, None, value.reason)
+            return self.result(None, "unknown", None, reason=value.reason)
         for status, beyond, bound, text in self.levels:
             reached = beyond(value, bound(frame, at))
             if reached is True:
-                return Result(
-                    threshold.name,
-                    "threshold",
-                    None,
-                    status,
-                    value,
-                    threshold.owner,
-                    self.location,
-                    self.unit,
-                    None,
-                    None,
-                    None,
-                    None,
-                    text,
-                )
+                return self.result(None, status, value, level=text)
             if reached is not False:
-                return self.unknown(None, value, reached.reason)
-        return Result(
-            threshold.name,
-            "threshold",
-            None,
-            "pass",
-            value,
-            threshold.owner,
-            self.location,
-            self.unit,
-        )
+                return self.result(None, "unknown", value, reason=reached.reason)
+        return self.result(None, "pass", value)
 
     def judge(self, key: str | None, value: Any, bounds: Sequence[Any]) -> Result:
-        threshold = self.threshold
         if isinstance(value, Unknown):
-            return self.unknown(key, None, value.reason)
+            return self.result(key, "unknown", None, reason=value.reason)
         for (status, beyond, _, text), bound in zip(self.levels, bounds, strict=True):
             reached = beyond(value, bound)
             if reached is True:
-                return Result(
-                    threshold.name,
-                    "threshold",
-                    key,
-                    status,
-                    value,
-                    threshold.owner,
-                    self.location,
-                    self.unit,
-                    level=text,
-                )
+                return self.result(key, status, value, level=text)
             if reached is not False:
-                return self.unknown(key, value, reached.reason)
-        return Result(
-            threshold.name,
-            "threshold",
-            key,
-            "pass",
-            value,
-            threshold.owner,
-            self.location,
-            self.unit,
-        )
+                return self.result(key, "unknown", value, reason=reached.reason)
+        return self.result(key, "pass", value)
 
-    def unknown(self, key: str | None, value: Any, reason: str) -> Result:
+    def result(
+        self,
+        key: str | None,
+        status: str,
+        value: Any,
+        level: str | None = None,
+        reason: str | None = None,
+    ) -> Result:
         threshold = self.threshold
         return Result(
             threshold.name,
             "threshold",
             key,
-            "unknown",
+            status,
             value,
             threshold.owner,
             self.location,
             self.unit,
-            reason=reason,
+            reason,
+            level=level,
         )
 
 
@@ -646,7 +599,7 @@ class BudgetRule:
             return self.result(None, self.total, spent)
         values = spent.values if isinstance(spent, Keyed) else {}
         named = {key for key, _ in self.lines}
-        result = self.result(None, self.total, _sum(values.values()))
+        result = self.result(None, self.total, sum_of(values.values()))
         result.unplanned = tuple(sorted(k for k, v in values.items() if k not in named and v != 0))
         whole = result.value
         own = "pass"
@@ -661,13 +614,6 @@ class BudgetRule:
             return result
         result.status = worst([*statuses, own])
         return result
-
-
-def _sum(values: Iterable[Any]) -> Any:
-    total: Any = 0
-    for value in values:
-        total = add(total, value)
-    return total
 
 
 # ---- triggers ------------------------------------------------------------------------------

@@ -262,15 +262,12 @@ def first_unknown(values: Iterable[Any]) -> Unknown | None:
 
 
 def sum_of(values: Iterable[Any]) -> Any:
-    items = list(values)
-    unknown = first_unknown(items)
-    if unknown is not None:
-        return unknown
+    """The exact sum; the first unknown among the values, if any (it absorbs the rest)."""
+    items = values if isinstance(values, list) else list(values)
     try:
-        total = sum(items, 0)
+        return sum(items, 0)
     except (TypeError, decimal.DecimalException):
-        total = whole_if_possible(sum((as_fraction(v) for v in items), Fraction(0)))
-    return total
+        return whole_if_possible(sum((as_fraction(v) for v in items), Fraction(0)))
 
 
 def extreme_of(values: list[Any], pick: Callable[..., Any], empty: str) -> Any:

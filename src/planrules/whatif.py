@@ -21,7 +21,7 @@ import attrs
 
 from planrules import syntax as s
 from planrules.compile import Frame
-from planrules.exprcheck import AGGREGATES, Scope, names_read, operands
+from planrules.exprcheck import AGGREGATES, Scope, metrics_read, operands
 from planrules.report import Change, Result
 from planrules.rules import GoalRule, Moment, ThresholdRule
 from planrules.values import EVALUATION, as_fraction, whole_if_possible
@@ -140,7 +140,7 @@ def rule_inputs(
     snapshot = moment.frame.metrics.get(moment.current, {})
     per = _dimension(rule)
     inputs: list[Input] = []
-    for name in _metrics_read(_expressions(rule), scope):
+    for name in metrics_read(_expressions(rule), scope):
         metric = scope.metrics[name]
         value = snapshot.get(name)
         if value is None:
@@ -175,24 +175,6 @@ def _expressions(rule: GoalRule | ThresholdRule) -> list[s.Expr]:
         return [e for e in (goal.subject, goal.target, goal.baseline) if e is not None]
     threshold = rule.threshold
     return [threshold.subject, *(level.bound for level in threshold.levels)]
-
-
-def _metrics_read(exprs: list[s.Expr], scope: Scope) -> list[str]:
-    """Metrics the expressions read, through lets, in the order first met."""
-    found: dict[str, None] = {}
-    seen: set[str] = set()
-    pending = [name for expr in exprs for name in names_read(expr)]
-    pending.reverse()
-    while pending:
-        name = pending.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name in scope.metrics:
-            found[name] = None
-        elif name in scope.lets:
-            pending.extend(reversed(list(names_read(scope.lets[name].expr))))
-    return list(found)
 
 
 # ---- solving for one input -----------------------------------------------------------------
