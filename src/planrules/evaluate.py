@@ -7,12 +7,11 @@ numbers it is given: what cannot be known is reported as `unknown`, with the rea
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import decimal
+import functools
 import gc
-import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from planrules import syntax as s
 from planrules.adjust import Adjuster
@@ -31,7 +30,17 @@ from planrules.periods import (
     window_first_period,
     window_last_period,
 )
-from planrules.report import Recommendation, Replay, Report, Result, replay_of, worst
+from planrules.report import (
+    Change,
+    Recommendation,
+    Replay,
+    Report,
+    Result,
+    Results,
+    Row,
+    as_results,
+    replay_of,
+)
 from planrules.rules import BudgetRule, GoalRule, Moment, ThresholdRule, TriggerRule, TriggerState
 from planrules.source import Source
 from planrules.values import EVALUATION, at_key, describe
@@ -100,43 +109,48 @@ class Ruleset:
 
     def report(self, timeline: Timeline, current: int, strict: bool) -> Report:
         moment = timeline.moment(current)
-        results: list[Result] = []
+        rows: list[Row] = []
         adjuster = Adjuster.of(self.budgets)
         recommendations: list[Recommendation] = []
         for rule in self.rules:
-            if isinstance(rule, TriggerRule):
+            if rule.__class__ is TriggerRule:
+                assert isinstance(rule, TriggerRule)
                 states = rule.states(moment)
-                results.extend(rule.result(moment, state) for state in states)
+                rows.extend(rule.row(moment, state) for state in states)
                 for state in states:
                     if state.state == "fired":
                         self.act(rule, state, moment, adjuster, recommendations)
             else:
-                results.extend(self.judged(rule, moment))
+                assert not isinstance(rule, TriggerRule)
+                rows.extend(rule.rows(moment))
+        results = Results(rows, functools.partial(self.made, moment))
         return Report(
             ruleset=self.name,
             as_of=timeline.label(current),
             currency=self.currency,
             status=overall_status(results, strict),
-            results=tuple(results),
+            results=results,
             adjustments=tuple(adjuster.adjustments),
             allocations=adjuster.allocations(),
             recommendations=tuple(recommendations),
         )
 
-    def judged(self, rule: GoalRule | ThresholdRule | BudgetRule, moment: Moment) -> list[Result]:
-        results = rule.results(moment)
-        if rule.__class__ is BudgetRule:
-            return results
-        assert not isinstance(rule, BudgetRule)
-        # One solver per rule serves every key; each works out its changes when asked.
-        solve = None
-        for result in results:
-            status = result.status
-            if status == "warn" or status == "fail":
+    def made(self, moment: Moment, rows: Sequence[Row]) -> tuple[Result, ...]:
+        """The results of an evaluation's rows; a goal or threshold that warns or fails gets
+        what it would take to pass, worked out when asked for by one solver per rule."""
+        results: list[Result] = []
+        solvers: dict[int, Callable[[Result], tuple[Change, ...]]] = {}
+        for row in rows:
+            rule = row[0]
+            result = rule.made(row)
+            status = row[2]
+            if (status == "warn" or status == "fail") and rule.__class__ is not BudgetRule:
+                solve = solvers.get(id(rule))
                 if solve is None:
-                    solve = solver(rule, moment, self.scope)
+                    solve = solvers[id(rule)] = solver(rule, moment, self.scope)
                 result.what_it_takes = solve
-        return results
+            results.append(result)
+        return tuple(results)
 
     def act(
         self,
@@ -226,16 +240,18 @@ def _names_current_key(expr: s.Expr, rule: s.Trigger, compiler: ExpressionCompil
     )
 
 
-def overall_status(results: Sequence[Result], strict: bool = False) -> str:
+def overall_status(results: Results | Sequence[Result], strict: bool = False) -> str:
     """The worst result; a fired trigger counts as its severity, unknown as warn (fail strict)."""
-    counts = collections.Counter(map(operator.attrgetter("status"), results))
-    statuses = [status for status in ("pass", "warn", "fail") if counts[status]]
-    if counts["unknown"]:
-        statuses.append("fail" if strict else "warn")
-    if counts["fired"]:
-        fired = {r.severity for r in results if r.status == "fired"}
-        statuses.extend(severity for severity in fired if severity in ("warn", "fail"))
-    return worst(statuses)
+    results = as_results(results)
+    statuses = set(results.statuses())
+    if "fail" in statuses:
+        return "fail"
+    severities = results.fired_severities() if "fired" in statuses else set()
+    if "fail" in severities or (strict and "unknown" in statuses):
+        return "fail"
+    if "warn" in statuses or "unknown" in statuses or "warn" in severities:
+        return "warn"
+    return "pass"
 
 
 class Timeline:

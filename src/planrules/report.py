@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import decimal
 import functools
-from collections.abc import Callable, Iterable
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, cast, overload
 
 import attrs
 
@@ -330,13 +331,103 @@ class Recommendation:
         return {"trigger": self.trigger, "key": self.key, "text": self.text}
 
 
+Row = tuple[Any, ...]
+"""One result as an evaluation first makes it: `(rule, key, status, ...)`, where the rest is
+the compiled rule's own and `rule.made(row)` makes the `Result`."""
+
+_STATUS_OF_ROW = operator.itemgetter(2)
+
+
+class Results(Sequence[Result]):
+    """A report's results in ruleset order, made into `Result` objects when first read.
+
+    An evaluation keeps each result as a row of plain values. A service that only wants the
+    verdict, or a `per store` rule over 100,000 stores, does not pay for 100,000 objects
+    that nobody reads. Statuses and counts are read from the rows directly.
+    """
+
+    __slots__ = ("_made", "_make", "_rows")
+
+    def __init__(
+        self, rows: Sequence[Row], make: Callable[[Sequence[Row]], tuple[Result, ...]]
+    ) -> None:
+        self._rows = rows
+        self._make = make
+        self._made: tuple[Result, ...] | None = None
+
+    @classmethod
+    def of(cls, results: Iterable[Result]) -> Results:
+        """Results already made (a report built by hand, as tests do)."""
+        made = cls((), _nothing_to_make)
+        made._made = tuple(results)
+        return made
+
+    def made(self) -> tuple[Result, ...]:
+        if self._made is None:
+            self._made = self._make(self._rows)
+            self._rows = ()
+        return self._made
+
+    def statuses(self) -> list[str]:
+        if self._made is not None:
+            return [result.status for result in self._made]
+        return list(map(_STATUS_OF_ROW, self._rows))
+
+    def fired_severities(self) -> set[str]:
+        """The severities of the triggers that fired."""
+        if self._made is not None:
+            return {r.severity for r in self._made if r.status == "fired" and r.severity}
+        return {row[0].severity for row in self._rows if row[2] == "fired"}
+
+    def summary(self) -> Iterator[tuple[str, str, str | None, str]]:
+        """(rule, kind, key, status) of each result, without making the results."""
+        if self._made is not None:
+            return ((r.rule, r.kind, r.key, r.status) for r in self._made)
+        return ((row[0].name, row[0].kind, row[1], row[2]) for row in self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows) if self._made is None else len(self._made)
+
+    @overload
+    def __getitem__(self, index: int) -> Result: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Result, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Result | tuple[Result, ...]:
+        return self.made()[index]
+
+    def __iter__(self) -> Iterator[Result]:
+        return iter(self.made())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Results):
+            return self.made() == other.made()
+        if isinstance(other, tuple | list):
+            return self.made() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Results({list(self.made())!r})"
+
+
+def _nothing_to_make(_rows: Sequence[Row]) -> tuple[Result, ...]:
+    return ()
+
+
+def as_results(results: Results | Iterable[Result]) -> Results:
+    return results if isinstance(results, Results) else Results.of(results)
+
+
 @attrs.frozen
 class Report:
     ruleset: str
     as_of: str
     currency: str | None
     status: str
-    results: tuple[Result, ...]
+    results: Results = attrs.field(converter=as_results)
     adjustments: tuple[Adjustment, ...]
     allocations: tuple[Allocation, ...]
     recommendations: tuple[Recommendation, ...]
@@ -344,8 +435,8 @@ class Report:
     @property
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys(COUNTED, 0)
-        for result in self.results:
-            counts[result.status] += 1
+        for status in self.results.statuses():
+            counts[status] += 1
         return counts
 
     def result(self, rule: str, key: str | None = None) -> Result | None:
@@ -416,11 +507,11 @@ def replay_of(ruleset: str, reports: list[Report]) -> Replay:
     kinds: dict[str, str] = {}
     order: dict[str, int] = {}
     for index, report in enumerate(reports):
-        for result in report.results:
-            order.setdefault(result.rule, len(order))
-            kinds[result.rule] = result.kind
-            row = rows.setdefault((result.rule, result.key), [None] * len(reports))
-            row[index] = result.status
+        for rule, kind, key, status in report.results.summary():
+            order.setdefault(rule, len(order))
+            kinds[rule] = kind
+            row = rows.setdefault((rule, key), [None] * len(reports))
+            row[index] = status
     first_seen = {rule_key: index for index, rule_key in enumerate(rows)}
 
     def place(rule_key: tuple[str, str | None]) -> tuple[int, str, int]:

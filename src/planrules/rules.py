@@ -24,7 +24,7 @@ from planrules.compile import Compiled, ExpressionCompiler, Frame, literal_value
 from planrules.exprcheck import Scope, metrics_read
 from planrules.fmt import expression as expression_text
 from planrules.periods import PeriodError
-from planrules.report import Location, Pacing, Result, worst
+from planrules.report import Location, Pacing, Result, Row, worst
 from planrules.values import (
     Keyed,
     Unknown,
@@ -113,8 +113,11 @@ def unknown_reason(*values: Any) -> str | None:
 
 
 class GoalRule:
+    kind = "goal"
+
     def __init__(self, goal: s.Goal, compiler: ExpressionCompiler) -> None:
         self.goal = goal
+        self.name = goal.name
         self.subject = compiler.compile(goal.subject)
         self.target = compiler.compile(goal.target)
         self.baseline = compiler.compile(goal.baseline) if goal.baseline is not None else None
@@ -182,7 +185,9 @@ class GoalRule:
         above = subtract(value, target) if goal.op in (">", ">=") else subtract(target, value)
         return [(above, strict)]
 
-    def results(self, moment: Moment) -> list[Result]:
+    def rows(self, moment: Moment) -> list[Row]:
+        """The goal judged at `moment`: rows (self, key, status, value, target, baseline,
+        pacing, reason)."""
         goal = self.goal
         at, pacing, problem = self.when(moment)
         if pacing is None and goal.deadline is not None and problem is None:
@@ -196,8 +201,37 @@ class GoalRule:
         if problem is None and pacing is not None:
             statuses = self.paced_column(pacing, *columns)
             if statuses is not None:
-                return self.column_results(keys, statuses, columns, pacing)
+                return list(
+                    zip(
+                        repeat(self),
+                        keys,
+                        statuses,
+                        columns[0],
+                        columns[1],
+                        repeat(None),
+                        repeat(pacing),
+                        repeat(None),
+                    )
+                )
         return [judge(key, *row) for key, *row in zip(keys, *columns, strict=True)]
+
+    def made(self, row: Row) -> Result:
+        _, key, status, value, target, baseline, pacing, reason = row
+        goal = self.goal
+        return Result(
+            goal.name,
+            "goal",
+            key,
+            status,
+            value,
+            goal.owner,
+            self.location,
+            self.unit,
+            reason,
+            target,
+            baseline,
+            pacing,
+        )
 
     def paced_column(
         self, pacing: Pacing, values: list[Any], targets: list[Any], baselines: list[Any]
@@ -226,19 +260,6 @@ class GoalRule:
         except (TypeError, decimal.DecimalException):
             return None
 
-    def column_results(
-        self, keys: list[str], statuses: list[str], columns: list[list[Any]], pacing: Pacing
-    ) -> list[Result]:
-        goal, location, unit = self.goal, self.location, self.unit
-        name, owner = goal.name, goal.owner
-        values, targets, _ = columns
-        return [
-            Result(
-                name, "goal", key, status, value, owner, location, unit, None, target, None, pacing
-            )
-            for key, status, value, target in zip(keys, statuses, values, targets, strict=True)
-        ]
-
     def pace(self, moment: Moment, deadline: int) -> tuple[Pacing | None, str | None]:
         start = moment.window_start
         span = deadline - start + 1
@@ -261,7 +282,7 @@ class GoalRule:
 
     def judge_with(
         self, pacing: Pacing | None, problem: str | None
-    ) -> Callable[[str | None, Any, Any, Any], Result]:
+    ) -> Callable[[str | None, Any, Any, Any], Row]:
         """A function judging one key; what is the same for every key is worked out once."""
         goal, compare = self.goal, self.compare
         paced = pacing is not None and pacing.paced
@@ -270,7 +291,7 @@ class GoalRule:
         warn_ahead = multiply(ahead, self.slack)
         loose = goal.op in ("<", "<=") and goal.baseline is None
 
-        def judge(key: str | None, value: Any, target: Any, baseline: Any) -> Result:
+        def judge(key: str | None, value: Any, target: Any, baseline: Any) -> Row:
             if (
                 problem is not None
                 or value.__class__ is Unknown
@@ -288,20 +309,7 @@ class GoalRule:
             else:
                 base = 0 if baseline is None else baseline
                 status = _paced_status(value, target, base, span_of_time, ahead, warn_ahead)
-            return Result(
-                goal.name,
-                "goal",
-                key,
-                status,
-                value,
-                goal.owner,
-                self.location,
-                self.unit,
-                None,
-                target,
-                baseline,
-                pacing,
-            )
+            return (self, key, status, value, target, baseline, pacing, None)
 
         return judge
 
@@ -313,26 +321,12 @@ class GoalRule:
         baseline: Any,
         pacing: Pacing | None,
         problem: str | None,
-    ) -> Result:
+    ) -> Row:
         def known(number: Any) -> Any:
             return None if isinstance(number, Unknown) else number
 
-        goal = self.goal
         reason = problem or unknown_reason(value, target, baseline) or ""
-        return Result(
-            goal.name,
-            "goal",
-            key,
-            "unknown",
-            known(value),
-            goal.owner,
-            self.location,
-            self.unit,
-            reason,
-            known(target),
-            known(baseline),
-            pacing,
-        )
+        return (self, key, "unknown", known(value), known(target), known(baseline), pacing, reason)
 
 
 def _paced_status(
@@ -381,8 +375,11 @@ def _column(value: Any, keys: list[str]) -> list[Any]:
 
 
 class ThresholdRule:
+    kind = "threshold"
+
     def __init__(self, threshold: s.Threshold, compiler: ExpressionCompiler) -> None:
         self.threshold = threshold
+        self.name = threshold.name
         self.subject = compiler.compile(threshold.subject)
         levels = sorted(threshold.levels, key=lambda level: level.status != "fail")
         self.levels = [
@@ -406,7 +403,8 @@ class ThresholdRule:
             else []
         )
 
-    def results(self, moment: Moment) -> list[Result]:
+    def rows(self, moment: Moment) -> list[Row]:
+        """The threshold judged at `moment`: rows (self, key, status, value, level, reason)."""
         frame, at = moment.frame, moment.current
         value = self.subject(frame, at)
         if self.threshold.per is None:
@@ -423,7 +421,7 @@ class ThresholdRule:
 
     def level_columns(
         self, keys: list[str], values: list[Any], bounds: list[list[Any]]
-    ) -> list[Result] | None:
+    ) -> list[Row] | None:
         """Every key judged at once where all values are known: each level compared over the
         whole column in C, the first level reached (fail levels first) winning."""
         kinds = set(map(type, values)).union(*(map(type, column) for column in bounds))
@@ -438,26 +436,7 @@ class ThresholdRule:
             for index in compress(range(count), map(beyond, values, column)):
                 statuses[index] = status
                 levels[index] = text
-        threshold, location, unit = self.threshold, self.location, self.unit
-        name, owner = threshold.name, threshold.owner
-        return [
-            Result(
-                name,
-                "threshold",
-                key,
-                status,
-                value,
-                owner,
-                location,
-                unit,
-                None,
-                None,
-                None,
-                None,
-                level,
-            )
-            for key, status, value, level in zip(keys, statuses, values, levels, strict=True)
-        ]
+        return list(zip(repeat(self), keys, statuses, values, levels, repeat(None)))
 
     def pass_margins(self, moment: Moment, key: str | None) -> list[tuple[Any, bool]] | None:
         """Numbers that are all >= 0 exactly when no level is reached for `key`; None where
@@ -475,37 +454,31 @@ class ThresholdRule:
             margins.append((room, False))
         return margins
 
-    def judge_now(self, value: Any, frame: Frame, at: int) -> Result:
+    def judge_now(self, value: Any, frame: Frame, at: int) -> Row:
         """A threshold without `per`: its bounds are read only as far as they are needed."""
         if value.__class__ is Unknown:
-            return self.result(None, "unknown", None, reason=value.reason)
+            return (self, None, "unknown", None, None, value.reason)
         for status, beyond, bound, text in self.levels:
             reached = beyond(value, bound(frame, at))
             if reached is True:
-                return self.result(None, status, value, level=text)
+                return (self, None, status, value, text, None)
             if reached is not False:
-                return self.result(None, "unknown", value, reason=reached.reason)
-        return self.result(None, "pass", value)
+                return (self, None, "unknown", value, None, reached.reason)
+        return (self, None, "pass", value, None, None)
 
-    def judge(self, key: str | None, value: Any, bounds: Sequence[Any]) -> Result:
+    def judge(self, key: str | None, value: Any, bounds: Sequence[Any]) -> Row:
         if isinstance(value, Unknown):
-            return self.result(key, "unknown", None, reason=value.reason)
+            return (self, key, "unknown", None, None, value.reason)
         for (status, beyond, _, text), bound in zip(self.levels, bounds, strict=True):
             reached = beyond(value, bound)
             if reached is True:
-                return self.result(key, status, value, level=text)
+                return (self, key, status, value, text, None)
             if reached is not False:
-                return self.result(key, "unknown", value, reason=reached.reason)
-        return self.result(key, "pass", value)
+                return (self, key, "unknown", value, None, reached.reason)
+        return (self, key, "pass", value, None, None)
 
-    def result(
-        self,
-        key: str | None,
-        status: str,
-        value: Any,
-        level: str | None = None,
-        reason: str | None = None,
-    ) -> Result:
+    def made(self, row: Row) -> Result:
+        _, key, status, value, level, reason = row
         threshold = self.threshold
         return Result(
             threshold.name,
@@ -525,8 +498,11 @@ class ThresholdRule:
 
 
 class BudgetRule:
+    kind = "budget"
+
     def __init__(self, budget: s.Budget, compiler: ExpressionCompiler) -> None:
         self.budget = budget
+        self.name = budget.name
         self.total = literal_value(budget.total)
         self.lines = [(line.key.text, literal_value(line.amount)) for line in budget.lines]
         tolerance = budget.tolerance.value if budget.tolerance is not None else DEFAULT_TOLERANCE
@@ -550,6 +526,15 @@ class BudgetRule:
         results = [self.line_result(key, amount, spent, pace) for key, amount in self.lines]
         results.append(self.whole_result(spent, pace, results))
         return results
+
+    def rows(self, moment: Moment) -> list[Row]:
+        """A budget's few results are made at once: rows (self, key, status, result)."""
+        return [(self, result.key, result.status, result) for result in self.results(moment)]
+
+    @staticmethod
+    def made(row: Row) -> Result:
+        result: Result = row[3]
+        return result
 
     def pace(self, moment: Moment) -> Fraction | None:
         end = moment.window_end
@@ -629,8 +614,11 @@ class TriggerState:
 
 
 class TriggerRule:
+    kind = "trigger"
+
     def __init__(self, trigger: s.Trigger, compiler: ExpressionCompiler) -> None:
         self.trigger = trigger
+        self.name = trigger.name
         self.condition = compiler.compile(trigger.condition)
         self.hold = int(trigger.hold.value) if trigger.hold is not None else 1
         self.window = int(trigger.window.value) if trigger.window is not None else None
@@ -674,6 +662,15 @@ class TriggerRule:
         if self.window is None:
             return all(position - back in held for back in range(self.hold))
         return sum(1 for back in range(self.window) if position - back in held) >= self.hold
+
+    def row(self, moment: Moment, state: TriggerState) -> Row:
+        """A trigger's result is made at once: a row (self, key, state, result)."""
+        return (self, state.key, state.state, self.result(moment, state))
+
+    @staticmethod
+    def made(row: Row) -> Result:
+        result: Result = row[3]
+        return result
 
     def result(self, moment: Moment, state: TriggerState) -> Result:
         return Result(
