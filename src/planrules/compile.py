@@ -251,6 +251,15 @@ def literal_value(number: s.Number) -> int | Decimal:
     return int(value) if is_whole(value) else value
 
 
+def constant_value(expr: s.Expr) -> int | Decimal | None:
+    """The value of a number written as such (`120`, `-5`, `0.8`); None for anything else."""
+    if isinstance(expr, s.Number):
+        return literal_value(expr)
+    if isinstance(expr, s.Unary) and expr.op == "-" and isinstance(expr.operand, s.Number):
+        return -literal_value(expr.operand)
+    return None
+
+
 def table_value(table: s.Table) -> Keyed:
     values = {entry.key.text: literal_value(entry.value) for entry in table.entries}
     if table.default is not None:

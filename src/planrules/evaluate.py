@@ -7,18 +7,26 @@ numbers it is given: what cannot be known is reported as `unknown`, with the rea
 
 from __future__ import annotations
 
-import contextlib
 import decimal
 import functools
 import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+
+import attrs
 
 from planrules import syntax as s
 from planrules.adjust import Adjuster
 from planrules.check import Checked, check_file, check_source
 from planrules.compile import Compiled, ExpressionCompiler, Frame
 from planrules.diagnostics import InputError, RulesetError
-from planrules.history import History, merge_snapshots, read_history, snapshots_from_data
+from planrules.history import (
+    History,
+    MetricValue,
+    Shapes,
+    history_from_data,
+    plain_snapshot,
+    read_history,
+)
 from planrules.periods import (
     Period,
     PeriodError,
@@ -38,10 +46,17 @@ from planrules.report import (
     Result,
     Results,
     Row,
-    as_results,
     replay_of,
 )
-from planrules.rules import BudgetRule, GoalRule, Moment, ThresholdRule, TriggerRule, TriggerState
+from planrules.rules import (
+    BudgetRule,
+    GoalRule,
+    Moment,
+    ThresholdRule,
+    ThresholdRun,
+    TriggerRule,
+    TriggerState,
+)
 from planrules.source import Source
 from planrules.values import EVALUATION, at_key, describe
 from planrules.whatif import solver
@@ -69,11 +84,23 @@ class Ruleset:
         self.name = checked.ruleset or checked.module.path
         self.currency = checked.currency
         self.scope = checked.scope
-        self.shapes = {name: m.dimension is not None for name, m in checked.scope.metrics.items()}
+        self.shapes = Shapes(
+            {name: m.dimension is not None for name, m in checked.scope.metrics.items()}
+        )
         compiler = ExpressionCompiler(checked.scope)
         self.rules: list[Rule] = [_compile_rule(rule, compiler) for rule in checked.rules]
         self.budgets = [rule for rule in checked.rules if isinstance(rule, s.Budget)]
         self.texts = _compile_texts(checked.rules, compiler)
+        self.layouts: dict[tuple[Period, ...], Layout] = {}
+        self.judges = _judges(self.rules)
+        self.adjusts = any(
+            isinstance(action, s.Shift | s.Scale)
+            for rule in checked.rules
+            if isinstance(rule, s.Trigger)
+            for action in rule.actions
+        )
+        # What a report proposes when no trigger moves any budget: the plan as it is.
+        self.planned = Adjuster.of(self.budgets).allocations()
 
     # ---- histories -------------------------------------------------------------------------
 
@@ -81,9 +108,7 @@ class Ruleset:
         """Snapshots in the JSON form (a dict, a list, or {"snapshots": [...]}) as a history."""
         if isinstance(snapshots, History):
             return snapshots
-        return merge_snapshots(
-            [snapshots_from_data(snapshots, "<snapshots>", self.shapes)], self.checked.cadence
-        )
+        return history_from_data(snapshots, "<snapshots>", self.shapes, self.checked.cadence)
 
     def read(self, paths: Sequence[str]) -> History:
         return read_history(paths, self.shapes, self.checked.cadence)
@@ -93,8 +118,7 @@ class Ruleset:
     ) -> Report:
         """Judge every rule at `at` (the last period by default) against the snapshots."""
         with collector_paused():
-            history = self.history(snapshots)
-            timeline = Timeline(self.checked, history)
+            timeline = self.timeline(snapshots)
             current = timeline.current(at)
             with decimal.localcontext(EVALUATION):
                 return self.report(timeline, current, strict)
@@ -102,37 +126,43 @@ class Ruleset:
     def replay(self, snapshots: object, strict: bool = False) -> Replay:
         """The status of every rule at every period of the history: a backtest."""
         with collector_paused():
-            timeline = Timeline(self.checked, self.history(snapshots))
+            timeline = self.timeline(snapshots)
             with decimal.localcontext(EVALUATION):
                 reports = [self.report(timeline, p, strict) for p in timeline.positions()]
             return replay_of(self.name, reports)
 
+    def timeline(self, snapshots: object) -> Timeline:
+        plain = plain_snapshot(snapshots, self.shapes, self.checked.cadence)
+        if plain is not None:
+            period, metrics = plain
+            return Timeline(self.checked, (period,), [metrics], self.layouts)
+        return Timeline.of(self.checked, self.history(snapshots), self.layouts)
+
     def report(self, timeline: Timeline, current: int, strict: bool) -> Report:
         moment = timeline.moment(current)
         rows: list[Row] = []
-        adjuster = Adjuster.of(self.budgets)
+        adjuster = Adjuster.of(self.budgets) if self.adjusts else None
         recommendations: list[Recommendation] = []
-        for rule in self.rules:
-            if rule.__class__ is TriggerRule:
-                assert isinstance(rule, TriggerRule)
-                states = rule.states(moment)
-                rows.extend(rule.row(moment, state) for state in states)
+        for judge, trigger in self.judges:
+            if judge is not None:
+                rows.extend(judge(moment))
+            else:
+                assert trigger is not None
+                states = trigger.states(moment)
+                rows.extend(trigger.row(moment, state) for state in states)
                 for state in states:
                     if state.state == "fired":
-                        self.act(rule, state, moment, adjuster, recommendations)
-            else:
-                assert not isinstance(rule, TriggerRule)
-                rows.extend(rule.rows(moment))
+                        self.act(trigger, state, moment, adjuster, recommendations)
         results = Results(rows, functools.partial(self.made, moment))
         return Report(
-            ruleset=self.name,
-            as_of=timeline.label(current),
-            currency=self.currency,
-            status=overall_status(results, strict),
-            results=results,
-            adjustments=tuple(adjuster.adjustments),
-            allocations=adjuster.allocations(),
-            recommendations=tuple(recommendations),
+            self.name,
+            timeline.label(current),
+            self.currency,
+            overall_status(results, strict),
+            results,
+            tuple(adjuster.adjustments) if adjuster is not None else (),
+            adjuster.allocations() if adjuster is not None else self.planned,
+            tuple(recommendations),
         )
 
     def made(self, moment: Moment, rows: Sequence[Row]) -> tuple[Result, ...]:
@@ -157,7 +187,7 @@ class Ruleset:
         rule: TriggerRule,
         state: TriggerState,
         moment: Moment,
-        adjuster: Adjuster,
+        adjuster: Adjuster | None,
         recommendations: list[Recommendation],
     ) -> None:
         for action in rule.trigger.actions:
@@ -165,6 +195,7 @@ class Ruleset:
                 text = self.fill(action, moment, state.key)
                 recommendations.append(Recommendation(rule.trigger.name, state.key, text))
             else:
+                assert adjuster is not None, "a ruleset that adjusts has an adjuster"
                 adjuster.apply(rule.trigger.name, state.key, action)
 
     def fill(self, action: s.Recommend, moment: Moment, key: str | None) -> str:
@@ -181,22 +212,47 @@ class Ruleset:
         return "".join(pieces)
 
 
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
+class collector_paused:
     """Python's cycle collector paused while a report is built.
 
-    An evaluation makes a great many small objects (a result per key, the values of the
+    An evaluation makes a great many small objects (a row per key, the values of the
     snapshots) and no cycles; left running, the collector walks them all again and again,
     which cost a third of a 100,000-key evaluation. It is switched back on afterwards, and
-    only if it was on.
+    only if it was on. A class rather than a generator: it is entered on every evaluation.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
+
+    __slots__ = ("was_enabled",)
+
+    def __enter__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *_exception: object) -> None:
+        if self.was_enabled:
             gc.enable()
+
+
+Judge = tuple[Callable[[Moment], list[Row]], None] | tuple[None, TriggerRule]
+
+
+def _judges(rules: Sequence[Rule]) -> list[Judge]:
+    """How each rule is judged, in ruleset order, looked up once: thresholds that follow one
+    another with fixed levels as one run; a trigger on its own, as it also acts when fired."""
+    judges: list[Judge] = []
+    run: list[ThresholdRule] = []
+    for rule in [*rules, None]:
+        if ThresholdRun.joins(rule):
+            assert isinstance(rule, ThresholdRule)
+            run.append(rule)
+            continue
+        if run:
+            judges.append((ThresholdRun(run).rows, None))
+            run = []
+        if isinstance(rule, TriggerRule):
+            judges.append((None, rule))
+        elif rule is not None:
+            judges.append((rule.rows, None))
+    return judges
 
 
 def _compile_rule(rule: s.Rule, compiler: ExpressionCompiler) -> Rule:
@@ -240,10 +296,9 @@ def _names_current_key(expr: s.Expr, rule: s.Trigger, compiler: ExpressionCompil
     )
 
 
-def overall_status(results: Results | Sequence[Result], strict: bool = False) -> str:
+def overall_status(results: Results, strict: bool = False) -> str:
     """The worst result; a fired trigger counts as its severity, unknown as warn (fail strict)."""
-    results = as_results(results)
-    statuses = set(results.statuses())
+    statuses = results.kinds_of_status()
     if "fail" in statuses:
         return "fail"
     severities = results.fired_severities() if "fired" in statuses else set()
@@ -254,46 +309,99 @@ def overall_status(results: Results | Sequence[Result], strict: bool = False) ->
     return "pass"
 
 
-class Timeline:
-    """Numbers the periods of a history from the earliest one the evaluation can need."""
+LAYOUTS_KEPT = 256  # layouts a ruleset remembers (a service sees the same few periods)
 
-    def __init__(self, checked: Checked, history: History) -> None:
+
+@attrs.frozen
+class Layout:
+    """Where a history's periods fall: numbered from the earliest period the evaluation can
+    need (the window's first, or the history's). It depends only on the periods, so a
+    ruleset works it out once for every request that sends the same ones."""
+
+    cadence: str
+    base: Period
+    periods: tuple[Period, ...]
+    positions: tuple[int, ...]  # of `periods`, in order
+    window_start: int
+    window_end: int | None
+    labels: dict[int, str] = attrs.field(factory=dict, eq=False)  # filled in as named
+
+    @classmethod
+    def of(cls, checked: Checked, periods: tuple[Period, ...]) -> Layout:
+        window = checked.window
+        window_first = window_first_period(window) if window else periods[0]
+        last = window_last_period(window) if window else None
+        base = min(periods[0], window_first)
+        return cls(
+            checked.cadence or periods[0].cadence,
+            base,
+            periods,
+            tuple(_position(base, period) for period in periods),
+            _position(base, window_first),
+            _position(base, last) if last is not None else None,
+        )
+
+
+def _position(base: Period, period: Period) -> int:
+    if period >= base:
+        return periods_between(base, period) - 1
+    return 1 - periods_between(period, base)
+
+
+class Timeline:
+    """A history's snapshots by position, with its layout."""
+
+    @classmethod
+    def of(
+        cls,
+        checked: Checked,
+        history: History,
+        layouts: dict[tuple[Period, ...], Layout] | None = None,
+    ) -> Timeline:
         if not history.snapshots:
             raise InputError("<snapshots>", "there are no snapshots to evaluate")
-        periods = [snapshot.period for snapshot in history.snapshots]
-        self.cadence = checked.cadence or periods[0].cadence
-        window = checked.window
-        self.window_first = window_first_period(window) if window else periods[0]
-        last = window_last_period(window) if window else None
-        self.base = min(periods[0], self.window_first)
-        self.periods = periods
-        self.metrics = {
-            self.position(p): snap.metrics
-            for p, snap in zip(periods, history.snapshots, strict=True)
-        }
-        self.window_start = self.position(self.window_first)
-        self.window_end = self.position(last) if last is not None else None
-        self.labels: dict[int, str] = {}
+        periods = tuple(snapshot.period for snapshot in history.snapshots)
+        return cls(checked, periods, [snap.metrics for snap in history.snapshots], layouts)
+
+    def __init__(
+        self,
+        checked: Checked,
+        periods: tuple[Period, ...],
+        metrics: list[dict[str, MetricValue]],
+        layouts: dict[tuple[Period, ...], Layout] | None = None,
+    ) -> None:
+        """`metrics` of each of `periods`, which are in order and distinct."""
+        layout = layouts.get(periods) if layouts is not None else None
+        if layout is None:
+            layout = Layout.of(checked, periods)
+            if layouts is not None:
+                if len(layouts) >= LAYOUTS_KEPT:
+                    layouts.clear()
+                layouts[periods] = layout
+        self.layout = layout
+        self.window_start = layout.window_start
+        self.window_end = layout.window_end
+        self.metrics = dict(zip(layout.positions, metrics, strict=True))
         self.frame: Frame | None = None
 
     def position(self, period: Period) -> int:
-        if period >= self.base:
-            return periods_between(self.base, period) - 1
-        return 1 - periods_between(period, self.base)
+        return _position(self.layout.base, period)
 
     def label(self, position: int) -> str:
-        label = self.labels.get(position)
+        labels = self.layout.labels
+        label = labels.get(position)
         if label is None:
             try:
-                label = period_label(shift_period(self.base, position))
+                label = period_label(shift_period(self.layout.base, position))
             except PeriodError:
                 label = f"period {position} of the history"
-            self.labels[position] = label
+            labels[position] = label
         return label
 
     def current(self, at: str | Period | None) -> int:
+        layout = self.layout
         if at is None:
-            return self.position(self.periods[-1])
+            return layout.positions[-1]
         period = at
         if isinstance(at, str):
             try:
@@ -301,8 +409,8 @@ class Timeline:
             except PeriodError as problem:
                 raise InputError("--at", str(problem)) from None
         assert isinstance(period, Period)
-        if period not in self.periods:
-            known = ", ".join(period_label(p) for p in self.periods)
+        if period not in layout.periods:
+            known = ", ".join(period_label(p) for p in layout.periods)
             raise InputError(
                 "--at", f"{period_label(period)} has no snapshot (the history has {known})"
             )
@@ -310,7 +418,7 @@ class Timeline:
 
     def deadline(self, goal: s.Goal) -> int:
         assert goal.deadline is not None
-        return self.position(period_containing(goal.deadline, self.cadence))
+        return self.position(period_containing(goal.deadline, self.layout.cadence))
 
     def moment(self, current: int) -> Moment:
         # One frame for every moment: values at a position do not depend on which period is
@@ -320,4 +428,4 @@ class Timeline:
         return Moment(self.frame, current, self.window_end, self.deadline)
 
     def positions(self) -> list[int]:
-        return [self.position(period) for period in self.periods]
+        return list(self.layout.positions)

@@ -133,7 +133,7 @@ def explain(
     result = report.result(node.name, chosen)
     # A frame of our own: a fresh compiler numbers its memo slots from 1 again, so sharing
     # the evaluation's frame would read the evaluation's memoised values as ours.
-    timeline = Timeline(ruleset.checked, history)
+    timeline = Timeline.of(ruleset.checked, history)
     current = timeline.current(at)
     with decimal.localcontext(EVALUATION):
         context = _Context.of(ruleset, report, timeline.moment(current), chosen, result)

@@ -37,6 +37,16 @@ Scalar: TypeAlias = int | Decimal
 MetricValue: TypeAlias = Scalar | dict[str, Scalar]
 MetricShapes: TypeAlias = Mapping[str, bool]  # declared metric name -> True if keyed
 
+
+class Shapes(dict[str, bool]):
+    """Declared metric names, True where keyed, with the unkeyed ones as a set: one subset
+    test then tells that a snapshot gives only declared unkeyed metrics."""
+
+    def __init__(self, shapes: Mapping[str, bool]) -> None:
+        super().__init__(shapes)
+        self.unkeyed = frozenset(name for name, keyed in shapes.items() if not keyed)
+
+
 DATA_ORIGIN = "<snapshots>"  # the origin of snapshots handed over as Python data
 
 LARGEST = 10**24
@@ -144,9 +154,9 @@ def snapshots_from_data(data: object, origin: str, shapes: MetricShapes) -> list
     Numbers may be int, Decimal or float (read as the decimal its repr shows). The snapshots
     come back in the order given; a period given twice is an error.
     """
-    single = _single_snapshot_fast(data, origin, shapes)
-    if single is not None:
-        return [single]
+    plain = plain_snapshot(data, shapes)
+    if plain is not None:
+        return [Snapshot(*plain, origin)]
     place = _Place(origin)
     snapshots: list[Snapshot] = []
     places: list[str] = []
@@ -157,9 +167,19 @@ def snapshots_from_data(data: object, origin: str, shapes: MetricShapes) -> list
     return snapshots
 
 
-def _single_snapshot_fast(data: object, origin: str, shapes: MetricShapes) -> Snapshot | None:
-    """One plain snapshot of whole numbers under ASCII names, as a service sends per request,
-    read without the bookkeeping that error messages need; None for anything else."""
+def history_from_data(
+    data: object, origin: str, shapes: MetricShapes, cadence: str | None = None
+) -> History:
+    """A history from snapshots in the JSON form, as `snapshots_from_data` reads them."""
+    return merge_snapshots([snapshots_from_data(data, origin, shapes)], cadence)
+
+
+def plain_snapshot(
+    data: object, shapes: MetricShapes, cadence: str | None = None
+) -> tuple[Period, dict[str, MetricValue]] | None:
+    """The period and metrics of one plain snapshot (whole numbers under ASCII names, in the
+    ruleset's cadence), as a service sends per request, read without the bookkeeping that
+    error messages need; None for anything else, which the careful path then reads."""
     if type(data) is not dict or len(data) != 2:
         return None
     period, metrics = data.get("period"), data.get("metrics")
@@ -169,8 +189,10 @@ def _single_snapshot_fast(data: object, origin: str, shapes: MetricShapes) -> Sn
         parsed = parse_period(period)
     except PeriodError:
         return None
+    if cadence is not None and parsed.cadence != cadence:
+        return None
     values = _metrics_fast(metrics, shapes)
-    return None if values is None else Snapshot(parsed, values, origin)
+    return None if values is None else (parsed, values)
 
 
 def read_snapshot_file(path: str, shapes: MetricShapes) -> list[Snapshot]:
@@ -325,6 +347,9 @@ def _metrics(raw: object, place: _Place, shapes: MetricShapes) -> dict[str, Metr
 def _metrics_fast(raw: dict[Any, object], shapes: MetricShapes) -> dict[str, MetricValue] | None:
     """The common case (ASCII names, whole numbers in range) without building any place
     for error messages; None where anything needs the careful path."""
+    unkeyed = shapes.unkeyed if isinstance(shapes, Shapes) else None
+    if unkeyed is not None and raw.keys() <= unkeyed:
+        return _scalars_fast(raw)
     metrics: dict[str, MetricValue] = {}
     for name, value in raw.items():
         if type(name) is not str or not name.isascii():
@@ -342,6 +367,20 @@ def _metrics_fast(raw: dict[Any, object], shapes: MetricShapes) -> dict[str, Met
         else:
             return None
     return metrics
+
+
+def _scalars_fast(raw: dict[str, object]) -> dict[str, MetricValue] | None:
+    """Declared scalar metrics only, all whole numbers in range, each test one pass in C; the
+    names are declared ones, so already NFC."""
+    if not raw:
+        return {}
+    values = raw.values()
+    if set(map(type, values)) != {int}:
+        return None
+    numbers = cast("ValuesView[int]", values)
+    if min(numbers) < -LARGEST or max(numbers) > LARGEST:
+        return None
+    return cast("dict[str, MetricValue]", dict(raw))
 
 
 def _scalar(value: object, place: _Place) -> Scalar:

@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from planrules import syntax as s
-from planrules.compile import Compiled, ExpressionCompiler, Frame, literal_value
+from planrules.compile import Compiled, ExpressionCompiler, Frame, constant_value, literal_value
 from planrules.exprcheck import Scope, metrics_read
 from planrules.fmt import expression as expression_text
 from planrules.periods import PeriodError
@@ -391,6 +391,27 @@ class ThresholdRule:
             )
             for level in levels
         ]
+        # Most thresholds compare with numbers written out: those are read once, here.
+        fixed = [constant_value(level.bound) for level in levels]
+        self.fixed_levels: list[tuple[str, Callable[[Any, Any], Any], Any, str]] | None = (
+            None
+            if None in fixed
+            else [
+                (status, beyond, bound, text)
+                for (status, beyond, _, text), bound in zip(self.levels, fixed, strict=True)
+            ]
+        )
+        self.per = threshold.per
+        subject = threshold.subject
+        # An unkeyed metric compared as it is, which a run of thresholds reads straight from
+        # the snapshot.
+        self.plain_metric = (
+            subject.name
+            if isinstance(subject, s.Name)
+            and subject.name in compiler.scope.metrics
+            and compiler.scope.metrics[subject.name].dimension is None
+            else None
+        )
         self.unit = compiler.type_of(threshold.subject).unit
         self.location = location(threshold.span)
         self.key_metrics = (
@@ -407,7 +428,7 @@ class ThresholdRule:
         """The threshold judged at `moment`: rows (self, key, status, value, level, reason)."""
         frame, at = moment.frame, moment.current
         value = self.subject(frame, at)
-        if self.threshold.per is None:
+        if self.per is None:
             return [self.judge_now(value, frame, at)]
         bounds = [bound(frame, at) for _, _, bound, _ in self.levels]
         keys = moment.keys(self.key_metrics)
@@ -492,6 +513,47 @@ class ThresholdRule:
             reason,
             level=level,
         )
+
+
+class ThresholdRun:
+    """Thresholds that follow one another in a ruleset, without `per` and with numbers
+    written out as their levels, judged in one loop: the metrics they compare as they are
+    read from the snapshot at once, and each decided by its fixed levels with no call per
+    rule. A service's checks of one snapshot are mostly such thresholds."""
+
+    def __init__(self, rules: Sequence[ThresholdRule]) -> None:
+        self.rules = [
+            (rule, rule.subject, rule.fixed_levels) for rule in rules if rule.fixed_levels
+        ]
+        assert len(self.rules) == len(rules), "only thresholds with fixed levels run together"
+        # A subject that is not a plain metric reads as absent here and is computed instead.
+        self.metrics: list[Any] = [rule.plain_metric for rule in rules]
+
+    @staticmethod
+    def joins(rule: object) -> bool:
+        return (
+            isinstance(rule, ThresholdRule) and rule.per is None and rule.fixed_levels is not None
+        )
+
+    def rows(self, moment: Moment) -> list[Row]:
+        frame, at = moment.frame, moment.current
+        snapshot = frame.metrics.get(at)
+        found = map(snapshot.get, self.metrics) if snapshot is not None else repeat(None)
+        rows: list[Row] = []
+        append = rows.append
+        for (rule, subject, levels), value in zip(self.rules, found, strict=False):
+            if value is None:
+                value = subject(frame, at)
+                if value.__class__ is Unknown:
+                    append((rule, None, "unknown", None, None, value.reason))
+                    continue
+            for status, beyond, bound, text in levels:
+                if beyond(value, bound):
+                    append((rule, None, status, value, text, None))
+                    break
+            else:
+                append((rule, None, "pass", value, None, None))
+        return rows
 
 
 # ---- budgets -------------------------------------------------------------------------------
