@@ -1,0 +1,131 @@
+"""The evaluator's fast paths decide exactly what its general paths decide.
+
+- A run of thresholds with fixed levels, judged in one loop, gives each rule the result it
+  gets when judged alone.
+- One plain snapshot, read without the bookkeeping error messages need, reads as the careful
+  path reads it.
+- Results kept as rows and made when read are the results the rules describe.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planrules.evaluate import Ruleset, loads
+from planrules.report import Report
+from planrules.rules import TriggerRule
+
+from .eval_strategies import checked_rulesets, histories
+
+METRICS = [f"m{i}" for i in range(6)]
+HEADER = 'ruleset "Runs"\ncurrency VND\n' + "".join(f"metric {m}: count\n" for m in METRICS)
+SUBJECTS = [*METRICS, "m0 + m1", "m2 / 3", "-m3", "max(m4, 7)", "m5 * 0.5"]
+LEVELS = [("warn", "above"), ("warn", "below"), ("fail", "above"), ("fail", "below")]
+bounds = st.integers(-50, 150).map(str) | st.decimals(-50, 150, places=2).map(str)
+
+
+@st.composite
+def threshold_runs(draw: st.DrawFn) -> str:
+    """Thresholds with fixed levels, now and then broken by one whose bound is computed."""
+    lines = [HEADER]
+    for index in range(draw(st.integers(1, 25))):
+        subject = draw(st.sampled_from(SUBJECTS))
+        combos = draw(st.lists(st.sampled_from(LEVELS), min_size=1, max_size=4, unique=True))
+        lines.append(f'threshold "T{index}": {subject}')
+        for status, direction in combos:
+            bound = draw(bounds) if draw(st.integers(0, 9)) else "m1 * 2"
+            lines.append(f"    {status} {direction} {bound}")
+    return "\n".join(lines) + "\n"
+
+
+values = st.one_of(
+    st.integers(-100, 200),
+    st.decimals(-100, 200, places=3),
+    st.none(),
+    st.just(True),  # not a number: the whole snapshot is refused
+)
+
+
+@st.composite
+def plain_snapshots(draw: st.DrawFn) -> dict[str, Any]:
+    metrics: dict[str, Any] = {}
+    for name in draw(st.lists(st.sampled_from([*METRICS, "undeclared"]), unique=True)):
+        metrics[name] = draw(values)
+    return {"period": draw(st.sampled_from(["2026-07", "2026-Q3"])), "metrics": metrics}
+
+
+def judged_alone(ruleset: Ruleset) -> Ruleset:
+    """The same ruleset with every rule judged on its own, as the general path does."""
+    ruleset.judges = [
+        (None, rule) if isinstance(rule, TriggerRule) else (rule.rows, None)
+        for rule in ruleset.rules
+    ]
+    return ruleset
+
+
+def outcome(ruleset: Ruleset, snapshots: object) -> Any:
+    try:
+        report = ruleset.evaluate(snapshots)
+    except Exception as problem:  # the same problem is expected of both paths
+        return type(problem).__name__, str(problem)
+    return summary(report)
+
+
+def summary(report: Report) -> Any:
+    return (
+        report.status,
+        report.counts,
+        [
+            (r.rule, r.kind, r.key, r.status, r.value, r.level, r.reason, r.target)
+            for r in report.results
+        ],
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(threshold_runs(), plain_snapshots())
+def test_a_run_of_thresholds_judges_each_as_alone(text: str, snapshot: dict[str, Any]) -> None:
+    fast = loads(text, "runs.plan")
+    alone = judged_alone(loads(text, "runs.plan"))
+    assert outcome(fast, snapshot) == outcome(alone, snapshot)
+
+
+@settings(max_examples=150, deadline=None)
+@given(threshold_runs(), plain_snapshots())
+def test_a_plain_snapshot_reads_as_the_careful_path(text: str, snapshot: dict[str, Any]) -> None:
+    # A mapping that is not a dict, in a list, takes the careful path at every step.
+    careful = [
+        {"period": snapshot["period"], "metrics": types.MappingProxyType(snapshot["metrics"])}
+    ]
+    ruleset = loads(text, "runs.plan")
+    assert outcome(ruleset, snapshot) == outcome(ruleset, careful)
+
+
+@settings(max_examples=100, deadline=None)
+@given(checked_rulesets(), histories())
+def test_any_ruleset_judges_as_with_every_rule_alone(
+    text: str, history: list[dict[str, Any]]
+) -> None:
+    fast = loads(text, "g.plan")
+    alone = judged_alone(loads(text, "g.plan"))
+    assert outcome(fast, history) == outcome(alone, history)
+
+
+def test_results_are_made_once_and_read_alike() -> None:
+    ruleset = loads(HEADER + 'threshold "T": m0 warn above 5 fail above 10\n', "t.plan")
+    report = ruleset.evaluate({"period": "2026-07", "metrics": {"m0": 7}})
+    assert report.counts["warn"] == 1 and report.status == "warn"
+    first = report.results[0]
+    assert report.results[0] is first
+    assert (first.rule, first.status, first.value, first.level) == (
+        "T",
+        "warn",
+        7,
+        "warn above 5",
+    )
+    assert first.to_pass is not None and (first.to_pass[0].change, first.to_pass[0].to) == (-2, 5)
+    assert list(report.results) == [first] and len(report.results) == 1
