@@ -31,6 +31,7 @@ from planrules.report import (
     Recommendation,
     Report,
     Result,
+    Results,
 )
 from planrules.values import Num
 from tests.conftest import RULESETS
@@ -189,7 +190,7 @@ def make_report(
         as_of="2026-08",
         currency=currency,
         status=status,
-        results=results,
+        results=Results.of(results),
         adjustments=adjustments,
         allocations=allocations,
         recommendations=recommendations,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import decimal
 import functools
 import gc
+import threading
 from collections.abc import Callable, Sequence
 
 import attrs
@@ -39,7 +40,6 @@ from planrules.periods import (
     window_last_period,
 )
 from planrules.report import (
-    Change,
     Recommendation,
     Replay,
     Report,
@@ -52,6 +52,7 @@ from planrules.rules import (
     BudgetRule,
     GoalRule,
     Moment,
+    Solver,
     ThresholdRule,
     ThresholdRun,
     TriggerRule,
@@ -117,18 +118,15 @@ class Ruleset:
         self, snapshots: object, at: str | Period | None = None, strict: bool = False
     ) -> Report:
         """Judge every rule at `at` (the last period by default) against the snapshots."""
-        with collector_paused():
+        with evaluating():
             timeline = self.timeline(snapshots)
-            current = timeline.current(at)
-            with decimal.localcontext(EVALUATION):
-                return self.report(timeline, current, strict)
+            return self.report(timeline, timeline.current(at), strict)
 
     def replay(self, snapshots: object, strict: bool = False) -> Replay:
         """The status of every rule at every period of the history: a backtest."""
-        with collector_paused():
+        with evaluating():
             timeline = self.timeline(snapshots)
-            with decimal.localcontext(EVALUATION):
-                reports = [self.report(timeline, p, strict) for p in timeline.positions()]
+            reports = [self.report(timeline, p, strict) for p in timeline.positions()]
             return replay_of(self.name, reports)
 
     def timeline(self, snapshots: object) -> Timeline:
@@ -169,17 +167,18 @@ class Ruleset:
         """The results of an evaluation's rows; a goal or threshold that warns or fails gets
         what it would take to pass, worked out when asked for by one solver per rule."""
         results: list[Result] = []
-        solvers: dict[int, Callable[[Result], tuple[Change, ...]]] = {}
+        append = results.append
+        solvers: dict[GoalRule | ThresholdRule, Solver] = {}
         for row in rows:
             rule = row[0]
-            result = rule.made(row)
             status = row[2]
-            if (status == "warn" or status == "fail") and rule.__class__ is not BudgetRule:
-                solve = solvers.get(id(rule))
+            if (status == "warn" or status == "fail") and rule.solvable:
+                solve = solvers.get(rule)
                 if solve is None:
-                    solve = solvers[id(rule)] = solver(rule, moment, self.scope)
-                result.what_it_takes = solve
-            results.append(result)
+                    solve = solvers[rule] = solver(rule, moment, self.scope)
+                append(rule.made(row, solve))
+            else:
+                append(rule.made(row, None))
         return tuple(results)
 
     def act(
@@ -212,24 +211,39 @@ class Ruleset:
         return "".join(pieces)
 
 
-class collector_paused:
-    """Python's cycle collector paused while a report is built.
+class evaluating:
+    """What an evaluation runs in: the exact decimal context, with Python's cycle collector
+    paused.
 
     An evaluation makes a great many small objects (a row per key, the values of the
     snapshots) and no cycles; left running, the collector walks them all again and again,
     which cost a third of a 100,000-key evaluation. It is switched back on afterwards, and
-    only if it was on. A class rather than a generator: it is entered on every evaluation.
+    only if it was on. The decimal context is each thread's own copy of EVALUATION, made once:
+    `decimal.localcontext` would copy it on every evaluation, and no evaluation reads the
+    flags a fresh copy would clear. A class rather than a generator, which costs more: it is
+    entered on every evaluation.
     """
 
-    __slots__ = ("was_enabled",)
+    __slots__ = ("collecting", "outer")
 
     def __enter__(self) -> None:
-        self.was_enabled = gc.isenabled()
+        self.outer = decimal.getcontext()
+        decimal.setcontext(_EXACT.context)
+        self.collecting = gc.isenabled()
         gc.disable()
 
     def __exit__(self, *_exception: object) -> None:
-        if self.was_enabled:
+        if self.collecting:
             gc.enable()
+        decimal.setcontext(self.outer)
+
+
+class _PerThread(threading.local):
+    def __init__(self) -> None:
+        self.context = EVALUATION.copy()
+
+
+_EXACT = _PerThread()
 
 
 Judge = tuple[Callable[[Moment], list[Row]], None] | tuple[None, TriggerRule]

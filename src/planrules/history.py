@@ -369,18 +369,16 @@ def _metrics_fast(raw: dict[Any, object], shapes: MetricShapes) -> dict[str, Met
     return metrics
 
 
-def _scalars_fast(raw: dict[str, object]) -> dict[str, MetricValue] | None:
+def _scalars_fast(raw: dict[Any, Any]) -> dict[str, MetricValue] | None:
     """Declared scalar metrics only, all whole numbers in range, each test one pass in C; the
     names are declared ones, so already NFC."""
     if not raw:
         return {}
-    values = raw.values()
-    if set(map(type, values)) != {int}:
+    numbers: Any = raw.values()
+    if set(map(type, numbers)) != {int} or min(numbers) < -LARGEST or max(numbers) > LARGEST:
         return None
-    numbers = cast("ValuesView[int]", values)
-    if min(numbers) < -LARGEST or max(numbers) > LARGEST:
-        return None
-    return cast("dict[str, MetricValue]", dict(raw))
+    metrics: dict[str, MetricValue] = dict(raw)
+    return metrics
 
 
 def _scalar(value: object, place: _Place) -> Scalar:

@@ -423,10 +423,6 @@ def _nothing_to_make(_rows: Sequence[Row]) -> tuple[Result, ...]:
     return ()
 
 
-def as_results(results: Results | Iterable[Result]) -> Results:
-    return results if isinstance(results, Results) else Results.of(results)
-
-
 @attrs.define
 class Report:
     """What an evaluation found. Not frozen, only because freezing an attrs class costs a
@@ -436,7 +432,7 @@ class Report:
     as_of: str
     currency: str | None
     status: str
-    results: Results = attrs.field(converter=as_results)
+    results: Results
     adjustments: tuple[Adjustment, ...]
     allocations: tuple[Allocation, ...]
     recommendations: tuple[Recommendation, ...]

@@ -24,7 +24,7 @@ from planrules.compile import Compiled, ExpressionCompiler, Frame, constant_valu
 from planrules.exprcheck import Scope, metrics_read
 from planrules.fmt import expression as expression_text
 from planrules.periods import PeriodError
-from planrules.report import Location, Pacing, Result, Row, worst
+from planrules.report import Change, Location, Pacing, Result, Row, worst
 from planrules.values import (
     Keyed,
     Unknown,
@@ -37,6 +37,7 @@ from planrules.values import (
 )
 
 DEFAULT_TOLERANCE = Decimal("0.1")
+Solver = Callable[[Result], tuple[Change, ...]]
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge,
     ">": operator.gt,
@@ -114,10 +115,12 @@ def unknown_reason(*values: Any) -> str | None:
 
 class GoalRule:
     kind = "goal"
+    solvable = True  # what it would take to pass is worked out for it
 
     def __init__(self, goal: s.Goal, compiler: ExpressionCompiler) -> None:
         self.goal = goal
         self.name = goal.name
+        self.owner = goal.owner
         self.subject = compiler.compile(goal.subject)
         self.target = compiler.compile(goal.target)
         self.baseline = compiler.compile(goal.baseline) if goal.baseline is not None else None
@@ -215,22 +218,22 @@ class GoalRule:
                 )
         return [judge(key, *row) for key, *row in zip(keys, *columns, strict=True)]
 
-    def made(self, row: Row) -> Result:
+    def made(self, row: Row, what_it_takes: Solver | None) -> Result:
         _, key, status, value, target, baseline, pacing, reason = row
-        goal = self.goal
         return Result(
-            goal.name,
+            self.name,
             "goal",
             key,
             status,
             value,
-            goal.owner,
+            self.owner,
             self.location,
             self.unit,
             reason,
             target,
             baseline,
             pacing,
+            what_it_takes=what_it_takes,
         )
 
     def paced_column(
@@ -376,10 +379,12 @@ def _column(value: Any, keys: list[str]) -> list[Any]:
 
 class ThresholdRule:
     kind = "threshold"
+    solvable = True
 
     def __init__(self, threshold: s.Threshold, compiler: ExpressionCompiler) -> None:
         self.threshold = threshold
         self.name = threshold.name
+        self.owner = threshold.owner
         self.subject = compiler.compile(threshold.subject)
         levels = sorted(threshold.levels, key=lambda level: level.status != "fail")
         self.levels = [
@@ -498,20 +503,20 @@ class ThresholdRule:
                 return (self, key, "unknown", value, None, reached.reason)
         return (self, key, "pass", value, None, None)
 
-    def made(self, row: Row) -> Result:
+    def made(self, row: Row, what_it_takes: Solver | None) -> Result:
         _, key, status, value, level, reason = row
-        threshold = self.threshold
         return Result(
-            threshold.name,
+            self.name,
             "threshold",
             key,
             status,
             value,
-            threshold.owner,
+            self.owner,
             self.location,
             self.unit,
             reason,
             level=level,
+            what_it_takes=what_it_takes,
         )
 
 
@@ -561,6 +566,7 @@ class ThresholdRun:
 
 class BudgetRule:
     kind = "budget"
+    solvable = False
 
     def __init__(self, budget: s.Budget, compiler: ExpressionCompiler) -> None:
         self.budget = budget
@@ -594,7 +600,7 @@ class BudgetRule:
         return [(self, result.key, result.status, result) for result in self.results(moment)]
 
     @staticmethod
-    def made(row: Row) -> Result:
+    def made(row: Row, _what_it_takes: Solver | None) -> Result:
         result: Result = row[3]
         return result
 
@@ -677,6 +683,7 @@ class TriggerState:
 
 class TriggerRule:
     kind = "trigger"
+    solvable = False
 
     def __init__(self, trigger: s.Trigger, compiler: ExpressionCompiler) -> None:
         self.trigger = trigger
@@ -730,7 +737,7 @@ class TriggerRule:
         return (self, state.key, state.state, self.result(moment, state))
 
     @staticmethod
-    def made(row: Row) -> Result:
+    def made(row: Row, _what_it_takes: Solver | None) -> Result:
         result: Result = row[3]
         return result
 
