@@ -9,7 +9,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import decimal
+import gc
 import types
+from fractions import Fraction
 from typing import Any
 
 from hypothesis import given, settings
@@ -129,3 +133,57 @@ def test_results_are_made_once_and_read_alike() -> None:
     )
     assert first.to_pass is not None and (first.to_pass[0].change, first.to_pass[0].to) == (-2, 5)
     assert list(report.results) == [first] and len(report.results) == 1
+
+
+def test_evaluation_leaves_the_callers_decimal_context_and_collector_as_they_were() -> None:
+    ruleset = loads(HEADER + 'threshold "T": m0 / 3 warn above 5\n', "t.plan")
+    gc.disable()
+    try:
+        with decimal.localcontext() as mine:
+            mine.prec = 5
+            report = ruleset.evaluate({"period": "2026-07", "metrics": {"m0": 100}})
+            assert decimal.getcontext() is mine and mine.prec == 5
+            assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert report.results[0].value == Fraction(100, 3)  # exact, whatever the caller's context
+    ruleset.evaluate({"period": "2026-07", "metrics": {"m0": 100}})
+    assert gc.isenabled()
+
+
+def test_evaluations_in_threads_agree() -> None:
+    text = HEADER + "".join(
+        f'threshold "T{i}": m{i % 6} * 1.5 / 7 warn above {i} fail above {i * 3}\n'
+        for i in range(20)
+    )
+    ruleset = loads(text, "t.plan")
+    snapshots = [
+        {
+            "period": f"2026-{month:02d}",
+            "metrics": {m: month * 7 + i for i, m in enumerate(METRICS)},
+        }
+        for month in range(1, 13)
+    ]
+    expected = [summary(ruleset.evaluate(snapshot)) for snapshot in snapshots]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(5):
+            got = list(pool.map(lambda s: summary(ruleset.evaluate(s)), snapshots))
+            assert got == expected
+
+
+def test_the_layout_of_a_history_is_worked_out_once_per_set_of_periods() -> None:
+    text = (
+        HEADER.replace("currency VND\n", "currency VND\nperiod 2026-01-01 to 2026-12-31 monthly\n")
+        + 'goal "G": m0 >= 120 by 2026-12-31\n'
+    )
+    ruleset = loads(text, "t.plan")
+    july = {"period": "2026-07", "metrics": {"m0": 70}}
+    august = {"period": "2026-08", "metrics": {"m0": 80}}
+    reports = [ruleset.evaluate(july), ruleset.evaluate(july)]
+    assert len(ruleset.layouts) == 1
+    reports.append(ruleset.evaluate(august))
+    assert len(ruleset.layouts) == 2
+    # July is the 7th month of the window whichever evaluation worked its place out.
+    assert [r.results[0].elapsed for r in reports] == [Fraction(7, 12)] * 2 + [Fraction(8, 12)]
+    for report, snapshot in zip(reports, (july, july, august), strict=True):
+        assert summary(report) == summary(loads(text, "t.plan").evaluate(snapshot))

@@ -8,7 +8,7 @@ from planrules.check import Checked, check_file, check_source
 from planrules.diagnostics import Diagnostic, InputError, PlanError, RulesetError
 from planrules.evaluate import Ruleset, load, loads
 from planrules.history import History, SnapshotError
-from planrules.report import Adjustment, Allocation, Recommendation, Report, Result
+from planrules.report import Adjustment, Allocation, Recommendation, Report, Result, Results
 from planrules.source import Source, Span
 
 __version__ = "0.1.0"
@@ -24,6 +24,7 @@ __all__ = [
     "Recommendation",
     "Report",
     "Result",
+    "Results",
     "Ruleset",
     "RulesetError",
     "SnapshotError",
