@@ -12,10 +12,14 @@ from __future__ import annotations
 import concurrent.futures
 import decimal
 import gc
+import pickle
 import types
+import weakref
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -187,3 +191,43 @@ def test_the_layout_of_a_history_is_worked_out_once_per_set_of_periods() -> None
     assert [r.results[0].elapsed for r in reports] == [Fraction(7, 12)] * 2 + [Fraction(8, 12)]
     for report, snapshot in zip(reports, (july, july, august), strict=True):
         assert summary(report) == summary(loads(text, "t.plan").evaluate(snapshot))
+
+
+def test_a_threshold_without_levels_passes_in_a_run() -> None:
+    text = HEADER + 'threshold "No levels": m0\nthreshold "High": m1\n    fail above 10\n'
+    report = loads(text, "t.plan").evaluate({"period": "2026-07", "metrics": {"m0": 100, "m1": 1}})
+    assert [(r.rule, r.status, r.value, r.level) for r in report.results] == [
+        ("No levels", "pass", 100, None),
+        ("High", "pass", 1, None),
+    ]
+
+
+def test_a_negative_bound_is_read_exactly_whatever_the_context_at_load() -> None:
+    text = HEADER + 'threshold "T": m0\n    fail below -1.2345\n'
+    with decimal.localcontext() as low:
+        low.prec = 3
+        ruleset = loads(text, "t.plan")
+    report = ruleset.evaluate({"period": "2026-07", "metrics": {"m0": Decimal("-1.234")}})
+    assert report.results[0].status == "pass"
+    report = ruleset.evaluate({"period": "2026-07", "metrics": {"m0": Decimal("-1.2346")}})
+    assert report.results[0].status == "fail"
+
+
+def test_a_report_built_from_a_tuple_of_results_counts_and_pickles() -> None:
+    ruleset = loads(HEADER + 'threshold "T": m0 warn above 5\n', "t.plan")
+    made = ruleset.evaluate({"period": "2026-07", "metrics": {"m0": 1}})
+    by_hand = attrs.evolve(made, results=tuple(made.results))
+    assert by_hand.counts == made.counts and by_hand.counts["pass"] == 1
+    copied = pickle.loads(pickle.dumps(made))
+    assert copied.to_dict() == made.to_dict()
+    assert hash(made) == hash(made)
+
+
+def test_a_report_whose_results_are_read_lets_the_evaluation_go() -> None:
+    ruleset = loads(HEADER + 'threshold "T": m0 warn above 5\n', "t.plan")
+    report = ruleset.evaluate({"period": "2026-07", "metrics": {"m0": 1}})
+    assert report.results[0].status == "pass"
+    gone = weakref.ref(ruleset)
+    del ruleset
+    gc.collect()
+    assert gone() is None

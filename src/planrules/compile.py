@@ -256,7 +256,9 @@ def constant_value(expr: s.Expr) -> int | Decimal | None:
     if isinstance(expr, s.Number):
         return literal_value(expr)
     if isinstance(expr, s.Unary) and expr.op == "-" and isinstance(expr.operand, s.Number):
-        return -literal_value(expr.operand)
+        value = literal_value(expr.operand)
+        # Not `-value`: Decimal's minus rounds to the context's precision, copy_negate never.
+        return -value if isinstance(value, int) else value.copy_negate()
     return None
 
 

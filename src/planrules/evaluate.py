@@ -52,7 +52,6 @@ from planrules.rules import (
     BudgetRule,
     GoalRule,
     Moment,
-    Solver,
     ThresholdRule,
     ThresholdRun,
     TriggerRule,
@@ -60,7 +59,7 @@ from planrules.rules import (
 )
 from planrules.source import Source
 from planrules.values import EVALUATION, at_key, describe
-from planrules.whatif import solver
+from planrules.whatif import Solver
 
 Rule = GoalRule | ThresholdRule | BudgetRule | TriggerRule
 
@@ -94,6 +93,9 @@ class Ruleset:
         self.texts = _compile_texts(checked.rules, compiler)
         self.layouts: dict[tuple[Period, ...], Layout] = {}
         self.judges = _judges(self.rules)
+        self.solvable = {
+            rule.name: rule for rule in self.rules if isinstance(rule, GoalRule | ThresholdRule)
+        }
         self.adjusts = any(
             isinstance(action, s.Shift | s.Scale)
             for rule in checked.rules
@@ -165,21 +167,9 @@ class Ruleset:
 
     def made(self, moment: Moment, rows: Sequence[Row]) -> tuple[Result, ...]:
         """The results of an evaluation's rows; a goal or threshold that warns or fails gets
-        what it would take to pass, worked out when asked for by one solver per rule."""
-        results: list[Result] = []
-        append = results.append
-        solvers: dict[GoalRule | ThresholdRule, Solver] = {}
-        for row in rows:
-            rule = row[0]
-            status = row[2]
-            if (status == "warn" or status == "fail") and rule.solvable:
-                solve = solvers.get(rule)
-                if solve is None:
-                    solve = solvers[rule] = solver(rule, moment, self.scope)
-                append(rule.made(row, solve))
-            else:
-                append(rule.made(row, None))
-        return tuple(results)
+        what it would take to pass, worked out when asked for by one solver for them all."""
+        solve = Solver(moment, self.scope, self.solvable)
+        return tuple([row[0].made(row, solve) for row in rows])
 
     def act(
         self,
@@ -219,16 +209,17 @@ class evaluating:
     snapshots) and no cycles; left running, the collector walks them all again and again,
     which cost a third of a 100,000-key evaluation. It is switched back on afterwards, and
     only if it was on. The decimal context is each thread's own copy of EVALUATION, made once:
-    `decimal.localcontext` would copy it on every evaluation, and no evaluation reads the
-    flags a fresh copy would clear. A class rather than a generator, which costs more: it is
-    entered on every evaluation.
+    `decimal.localcontext` would copy it on every evaluation; clearing its flags is enough.
+    A class rather than a generator, which costs more: it is entered on every evaluation.
     """
 
     __slots__ = ("collecting", "outer")
 
     def __enter__(self) -> None:
         self.outer = decimal.getcontext()
-        decimal.setcontext(_EXACT.context)
+        exact = _EXACT.context
+        exact.clear_flags()
+        decimal.setcontext(exact)
         self.collecting = gc.isenabled()
         gc.disable()
 

@@ -37,7 +37,8 @@ from planrules.values import (
 )
 
 DEFAULT_TOLERANCE = Decimal("0.1")
-Solver = Callable[[Result], tuple[Change, ...]]
+WhatItTakes = Callable[[Result], tuple[Change, ...]]  # a rule's `to_pass`, made when read
+_FALLING_SHORT = frozenset(("warn", "fail"))  # the statuses that get what it would take
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge,
     ">": operator.gt,
@@ -115,7 +116,6 @@ def unknown_reason(*values: Any) -> str | None:
 
 class GoalRule:
     kind = "goal"
-    solvable = True  # what it would take to pass is worked out for it
 
     def __init__(self, goal: s.Goal, compiler: ExpressionCompiler) -> None:
         self.goal = goal
@@ -218,7 +218,9 @@ class GoalRule:
                 )
         return [judge(key, *row) for key, *row in zip(keys, *columns, strict=True)]
 
-    def made(self, row: Row, what_it_takes: Solver | None) -> Result:
+    def made(self, row: Row, solve: WhatItTakes) -> Result:
+        """The result of one of this goal's rows; if it warns or fails, `solve` says what it
+        would take to pass."""
         _, key, status, value, target, baseline, pacing, reason = row
         return Result(
             self.name,
@@ -233,7 +235,7 @@ class GoalRule:
             target,
             baseline,
             pacing,
-            what_it_takes=what_it_takes,
+            what_it_takes=solve if status in _FALLING_SHORT else None,
         )
 
     def paced_column(
@@ -379,7 +381,6 @@ def _column(value: Any, keys: list[str]) -> list[Any]:
 
 class ThresholdRule:
     kind = "threshold"
-    solvable = True
 
     def __init__(self, threshold: s.Threshold, compiler: ExpressionCompiler) -> None:
         self.threshold = threshold
@@ -503,7 +504,9 @@ class ThresholdRule:
                 return (self, key, "unknown", value, None, reached.reason)
         return (self, key, "pass", value, None, None)
 
-    def made(self, row: Row, what_it_takes: Solver | None) -> Result:
+    def made(self, row: Row, solve: WhatItTakes) -> Result:
+        """The result of one of this threshold's rows; if it warns or fails, `solve` says
+        what it would take to pass."""
         _, key, status, value, level, reason = row
         return Result(
             self.name,
@@ -516,7 +519,7 @@ class ThresholdRule:
             self.unit,
             reason,
             level=level,
-            what_it_takes=what_it_takes,
+            what_it_takes=solve if status in _FALLING_SHORT else None,
         )
 
 
@@ -527,15 +530,15 @@ class ThresholdRun:
     rule. A service's checks of one snapshot are mostly such thresholds."""
 
     def __init__(self, rules: Sequence[ThresholdRule]) -> None:
-        self.rules = [
-            (rule, rule.subject, rule.fixed_levels) for rule in rules if rule.fixed_levels
-        ]
-        assert len(self.rules) == len(rules), "only thresholds with fixed levels run together"
+        self.rules = [(rule, rule.subject, rule.fixed_levels or []) for rule in rules]
         # A subject that is not a plain metric reads as absent here and is computed instead.
         self.metrics: list[Any] = [rule.plain_metric for rule in rules]
+        self.unread = [None] * len(rules)
 
     @staticmethod
     def joins(rule: object) -> bool:
+        """A threshold without `per` whose levels are all numbers written out (or that has
+        no levels, and so passes)."""
         return (
             isinstance(rule, ThresholdRule) and rule.per is None and rule.fixed_levels is not None
         )
@@ -543,10 +546,10 @@ class ThresholdRun:
     def rows(self, moment: Moment) -> list[Row]:
         frame, at = moment.frame, moment.current
         snapshot = frame.metrics.get(at)
-        found = map(snapshot.get, self.metrics) if snapshot is not None else repeat(None)
+        found = list(map(snapshot.get, self.metrics)) if snapshot is not None else self.unread
         rows: list[Row] = []
         append = rows.append
-        for (rule, subject, levels), value in zip(self.rules, found, strict=False):
+        for (rule, subject, levels), value in zip(self.rules, found, strict=True):
             if value is None:
                 value = subject(frame, at)
                 if value.__class__ is Unknown:
@@ -566,7 +569,6 @@ class ThresholdRun:
 
 class BudgetRule:
     kind = "budget"
-    solvable = False
 
     def __init__(self, budget: s.Budget, compiler: ExpressionCompiler) -> None:
         self.budget = budget
@@ -600,7 +602,7 @@ class BudgetRule:
         return [(self, result.key, result.status, result) for result in self.results(moment)]
 
     @staticmethod
-    def made(row: Row, _what_it_takes: Solver | None) -> Result:
+    def made(row: Row, _solve: WhatItTakes) -> Result:
         result: Result = row[3]
         return result
 
@@ -683,7 +685,6 @@ class TriggerState:
 
 class TriggerRule:
     kind = "trigger"
-    solvable = False
 
     def __init__(self, trigger: s.Trigger, compiler: ExpressionCompiler) -> None:
         self.trigger = trigger
@@ -737,7 +738,7 @@ class TriggerRule:
         return (self, state.key, state.state, self.result(moment, state))
 
     @staticmethod
-    def made(row: Row, _what_it_takes: Solver | None) -> Result:
+    def made(row: Row, _solve: WhatItTakes) -> Result:
         result: Result = row[3]
         return result
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import decimal
 import math
-from collections.abc import Callable
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -303,12 +303,14 @@ def _as_input(value: Fraction) -> Any:
         return value
 
 
-def solver(
-    rule: GoalRule | ThresholdRule, moment: Moment, scope: Scope
-) -> Callable[[Result], tuple[Change, ...]]:
-    """What it takes for any result of `rule` at `moment`, worked out for the result's key."""
+@attrs.frozen
+class Solver:
+    """What it would take for any result of one evaluation to pass, worked out for the
+    result's rule and key when asked for: one for every result of a report."""
 
-    def solve(result: Result) -> tuple[Change, ...]:
-        return what_it_takes(rule, moment, result.key, scope)
+    moment: Moment
+    scope: Scope
+    rules: Mapping[str, GoalRule | ThresholdRule]  # by name: the rules it can solve
 
-    return solve
+    def __call__(self, result: Result) -> tuple[Change, ...]:
+        return what_it_takes(self.rules[result.rule], self.moment, result.key, self.scope)
