@@ -169,7 +169,8 @@ class Ruleset:
         """The results of an evaluation's rows; a goal or threshold that warns or fails gets
         what it would take to pass, worked out when asked for by one solver for them all."""
         solve = Solver(moment, self.scope, self.solvable)
-        return tuple([row[0].made(row, solve) for row in rows])
+        with evaluating():  # a result per key, 100,000 of them at times: no collector
+            return tuple([row[0].made(row, solve) for row in rows])
 
     def act(
         self,
