@@ -10,8 +10,10 @@ from __future__ import annotations
 import decimal
 import functools
 import gc
+import itertools
 import threading
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import attrs
 
@@ -24,9 +26,10 @@ from planrules.history import (
     History,
     MetricValue,
     Shapes,
-    history_from_data,
+    merge_snapshots,
     plain_snapshot,
     read_history,
+    snapshots_from_data,
 )
 from planrules.periods import (
     Period,
@@ -111,7 +114,9 @@ class Ruleset:
         """Snapshots in the JSON form (a dict, a list, or {"snapshots": [...]}) as a history."""
         if isinstance(snapshots, History):
             return snapshots
-        return history_from_data(snapshots, "<snapshots>", self.shapes, self.checked.cadence)
+        return merge_snapshots(
+            [snapshots_from_data(snapshots, "<snapshots>", self.shapes)], self.checked.cadence
+        )
 
     def read(self, paths: Sequence[str]) -> History:
         return read_history(paths, self.shapes, self.checked.cadence)
@@ -245,19 +250,12 @@ def _judges(rules: Sequence[Rule]) -> list[Judge]:
     """How each rule is judged, in ruleset order, looked up once: thresholds that follow one
     another with fixed levels as one run; a trigger on its own, as it also acts when fired."""
     judges: list[Judge] = []
-    run: list[ThresholdRule] = []
-    for rule in [*rules, None]:
-        if ThresholdRun.joins(rule):
-            assert isinstance(rule, ThresholdRule)
-            run.append(rule)
+    for joins, group in itertools.groupby(rules, ThresholdRun.joins):
+        if joins:
+            judges.append((ThresholdRun(cast(list[ThresholdRule], list(group))).rows, None))
             continue
-        if run:
-            judges.append((ThresholdRun(run).rows, None))
-            run = []
-        if isinstance(rule, TriggerRule):
-            judges.append((None, rule))
-        elif rule is not None:
-            judges.append((rule.rows, None))
+        for rule in group:
+            judges.append((None, rule) if isinstance(rule, TriggerRule) else (rule.rows, None))
     return judges
 
 
@@ -304,7 +302,7 @@ def _names_current_key(expr: s.Expr, rule: s.Trigger, compiler: ExpressionCompil
 
 def overall_status(results: Results, strict: bool = False) -> str:
     """The worst result; a fired trigger counts as its severity, unknown as warn (fail strict)."""
-    statuses = results.kinds_of_status()
+    statuses = set(results.statuses())
     if "fail" in statuses:
         return "fail"
     severities = results.fired_severities() if "fired" in statuses else set()
@@ -385,8 +383,6 @@ class Timeline:
                     layouts.clear()
                 layouts[periods] = layout
         self.layout = layout
-        self.window_start = layout.window_start
-        self.window_end = layout.window_end
         self.metrics = dict(zip(layout.positions, metrics, strict=True))
         self.frame: Frame | None = None
 
@@ -430,8 +426,8 @@ class Timeline:
         # One frame for every moment: values at a position do not depend on which period is
         # current, so a replay reuses what earlier periods worked out (running totals above all).
         if self.frame is None:
-            self.frame = Frame(self.metrics, self.label, self.window_start)
-        return Moment(self.frame, current, self.window_end, self.deadline)
+            self.frame = Frame(self.metrics, self.label, self.layout.window_start)
+        return Moment(self.frame, current, self.layout.window_end, self.deadline)
 
     def positions(self) -> list[int]:
         return list(self.layout.positions)

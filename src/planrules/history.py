@@ -167,13 +167,6 @@ def snapshots_from_data(data: object, origin: str, shapes: MetricShapes) -> list
     return snapshots
 
 
-def history_from_data(
-    data: object, origin: str, shapes: MetricShapes, cadence: str | None = None
-) -> History:
-    """A history from snapshots in the JSON form, as `snapshots_from_data` reads them."""
-    return merge_snapshots([snapshots_from_data(data, origin, shapes)], cadence)
-
-
 def plain_snapshot(
     data: object, shapes: MetricShapes, cadence: str | None = None
 ) -> tuple[Period, dict[str, MetricValue]] | None:

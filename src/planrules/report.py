@@ -388,13 +388,6 @@ class Results(Sequence[Result]):
             return [result.status for result in made]
         return list(map(_STATUS_OF_ROW, rows))
 
-    def kinds_of_status(self) -> set[str]:
-        """The statuses that occur."""
-        rows, made = self._rows_or_made()
-        if made is not None:
-            return {result.status for result in made}
-        return set(map(_STATUS_OF_ROW, rows))
-
     def fired_severities(self) -> set[str]:
         """The severities of the triggers that fired."""
         rows, made = self._rows_or_made()

@@ -104,6 +104,12 @@ def keyed_metrics(exprs: Iterable[s.Expr | None], scope: Scope, dimension: str) 
     return sorted(name for name in read if scope.metrics[name].dimension == dimension)
 
 
+def made_already(row: Row, _solve: WhatItTakes) -> Result:
+    """The result of a row that carries it: a budget's or a trigger's, made at once."""
+    result: Result = row[3]
+    return result
+
+
 def unknown_reason(*values: Any) -> str | None:
     for value in values:
         if isinstance(value, Unknown):
@@ -120,7 +126,6 @@ class GoalRule:
     def __init__(self, goal: s.Goal, compiler: ExpressionCompiler) -> None:
         self.goal = goal
         self.name = goal.name
-        self.owner = goal.owner
         self.subject = compiler.compile(goal.subject)
         self.target = compiler.compile(goal.target)
         self.baseline = compiler.compile(goal.baseline) if goal.baseline is not None else None
@@ -228,7 +233,7 @@ class GoalRule:
             key,
             status,
             value,
-            self.owner,
+            self.goal.owner,
             self.location,
             self.unit,
             reason,
@@ -385,7 +390,6 @@ class ThresholdRule:
     def __init__(self, threshold: s.Threshold, compiler: ExpressionCompiler) -> None:
         self.threshold = threshold
         self.name = threshold.name
-        self.owner = threshold.owner
         self.subject = compiler.compile(threshold.subject)
         levels = sorted(threshold.levels, key=lambda level: level.status != "fail")
         self.levels = [
@@ -514,7 +518,7 @@ class ThresholdRule:
             key,
             status,
             value,
-            self.owner,
+            self.threshold.owner,
             self.location,
             self.unit,
             reason,
@@ -601,10 +605,7 @@ class BudgetRule:
         """A budget's few results are made at once: rows (self, key, status, result)."""
         return [(self, result.key, result.status, result) for result in self.results(moment)]
 
-    @staticmethod
-    def made(row: Row, _solve: WhatItTakes) -> Result:
-        result: Result = row[3]
-        return result
+    made = staticmethod(made_already)
 
     def pace(self, moment: Moment) -> Fraction | None:
         end = moment.window_end
@@ -737,10 +738,7 @@ class TriggerRule:
         """A trigger's result is made at once: a row (self, key, state, result)."""
         return (self, state.key, state.state, self.result(moment, state))
 
-    @staticmethod
-    def made(row: Row, _solve: WhatItTakes) -> Result:
-        result: Result = row[3]
-        return result
+    made = staticmethod(made_already)
 
     def result(self, moment: Moment, state: TriggerState) -> Result:
         return Result(
