@@ -10,9 +10,9 @@ import argparse
 import statistics
 import time
 
-from planrules.build import lark_parser
-from planrules.check import check_source
-from planrules.source import Source
+from planrules.lang.build import lark_parser
+from planrules.lang.check import check_source
+from planrules.lang.source import Source
 
 HEADER = """ruleset "Generated benchmark plan"
 currency VND

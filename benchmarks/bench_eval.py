@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from planrules.evaluate import load, loads
+from planrules.eval.evaluate import load, loads
 
 ROOT = Path(__file__).resolve().parent.parent
 

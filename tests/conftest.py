@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from planrules.build import Parsed, parse_source
-from planrules.check import Checked, check_file
-from planrules.source import Source
+from planrules.lang.build import Parsed, parse_source
+from planrules.lang.check import Checked, check_file
+from planrules.lang.source import Source
 
 ROOT = Path(__file__).resolve().parents[1]
 RULESETS = ROOT / "rulesets"

@@ -6,8 +6,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from planrules.evaluate import Ruleset, loads
-from planrules.report import Report, Result
+from planrules.eval.evaluate import Ruleset, loads
+from planrules.report.model import Report, Result
 
 # A plan window of July to September 2026, monthly, with a metric of every shape.
 HEADER = """\

@@ -17,11 +17,11 @@ from typing import TypeVar
 
 from hypothesis import strategies as st
 
-from planrules import syntax as s
-from planrules.fmt import format_module, recommendation
-from planrules.numbers import SCALES, canonical_literal, parse_literal
-from planrules.parser import grammar_text
-from planrules.source import Span
+from planrules.lang import syntax as s
+from planrules.lang.fmt import format_module, recommendation
+from planrules.lang.numbers import SCALES, canonical_literal, parse_literal
+from planrules.lang.parser import grammar_text
+from planrules.lang.source import Span
 
 T = TypeVar("T")
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planrules.check import Checked, check_file, check_source
-from planrules.source import Source
+from planrules.lang.check import Checked, check_file, check_source
+from planrules.lang.source import Source
 from tests.conftest import RULESETS, codes
 
 Check = Callable[..., Checked]

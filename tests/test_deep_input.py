@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from planrules import Checked, Source, check_file, check_source
-from planrules.fmt import format_source
+from planrules.lang.fmt import format_source
 from tests.conftest import codes
 
 HEAD = 'ruleset "r"\nmetric orders: count\nmetric spend: money by channel\n'
@@ -112,8 +112,8 @@ def test_total_of_a_long_chain_of_lets_over_a_stock(checker: Callable[[str], Che
 
 
 def test_a_chain_of_lets_too_deep_to_evaluate_is_reported_once() -> None:
-    from planrules.check import check_source as check_text
-    from planrules.source import Source
+    from planrules.lang.check import check_source as check_text
+    from planrules.lang.source import Source
 
     lines = ['ruleset "x"', "metric orders: count", "let a0 = orders"]
     lines += [f"let a{i} = a{i - 1} + 1" for i in range(1, 400)]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from planrules.check import check_source
-from planrules.fmt import format_source
-from planrules.source import Source
+from planrules.lang.check import check_source
+from planrules.lang.fmt import format_source
+from planrules.lang.source import Source
 from tests.conftest import ROOT
 
 

@@ -19,9 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planrules.diagnostics import RulesetError
-from planrules.evaluate import loads
-from planrules.report import Report, Result
+from planrules.eval.evaluate import loads
+from planrules.lang.diagnostics import RulesetError
+from planrules.report.model import Report, Result
 
 from .eval_helpers import HEADER, evaluate, exact, months, result, ruleset, snap
 

@@ -17,8 +17,8 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from planrules.evaluate import loads
-from planrules.report import Report
+from planrules.eval.evaluate import loads
+from planrules.report.model import Report
 
 from .eval_strategies import (
     CHANNELS,

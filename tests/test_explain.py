@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from planrules.diagnostics import PlanError
-from planrules.evaluate import Ruleset, load, loads
-from planrules.explain import (
+from planrules.eval.evaluate import Ruleset, load, loads
+from planrules.lang.diagnostics import PlanError
+from planrules.report.explain import (
     ExplainError,
     Explanation,
     Step,

@@ -23,9 +23,9 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planrules.evaluate import Ruleset, loads
-from planrules.report import Report
-from planrules.rules import TriggerRule
+from planrules.eval.evaluate import Ruleset, loads
+from planrules.eval.rules import TriggerRule
+from planrules.report.model import Report
 
 from .eval_strategies import checked_rulesets, histories
 

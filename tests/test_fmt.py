@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planrules import syntax as s
-from planrules.build import parse_source
-from planrules.fmt import format_module, format_source
-from planrules.source import Source
+from planrules.lang import syntax as s
+from planrules.lang.build import parse_source
+from planrules.lang.fmt import format_module, format_source
+from planrules.lang.source import Source
 from tests import strategies as gen
 
 PROPERTIES = settings(

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from planrules.check import check_file
-from planrules.diagnostics import CODES, format_diagnostic
+from planrules.lang.check import check_file
+from planrules.lang.diagnostics import CODES, format_diagnostic
 
 TESTS = Path(__file__).resolve().parent
 GOLDEN_DIR = TESTS / "golden" / "check"

@@ -14,8 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planrules.diagnostics import InputError
-from planrules.history import (
+from planrules.eval.history import (
     DATA_ORIGIN,
     LARGEST,
     History,
@@ -28,7 +27,8 @@ from planrules.history import (
     read_snapshot_file,
     snapshots_from_data,
 )
-from planrules.periods import CADENCES, parse_period, period_containing, period_label
+from planrules.lang.diagnostics import InputError
+from planrules.lang.periods import CADENCES, parse_period, period_containing, period_label
 
 SHAPES: MetricShapes = {"revenue": False, "orders": False, "spend": True, "chi_phí": True}
 AUGUST = parse_period("2026-08")

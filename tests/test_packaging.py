@@ -29,7 +29,7 @@ def test_the_wheel_ships_the_grammar_and_loads_it_outside_the_checkout(tmp_path:
         archive.extractall(tmp_path / "site")
     assert packaged == (ROOT / "grammar" / "planrules.lark").read_text("utf-8")
     program = (
-        "import planrules, planrules.parser as p; from planrules.check import check_file;"
+        "import planrules, planrules.lang.parser as p; from planrules.lang.check import check_file;"
         f"c = check_file({str(RULESETS / 'saado.plan')!r});"
         "print(planrules.__file__); print(c.ok, len(c.rules))"
     )
@@ -47,6 +47,6 @@ def test_the_wheel_ships_the_grammar_and_loads_it_outside_the_checkout(tmp_path:
 
 
 def test_the_editable_install_finds_the_grammar_of_the_checkout() -> None:
-    from planrules.parser import grammar_text
+    from planrules.lang.parser import grammar_text
 
     assert grammar_text() == (ROOT / "grammar" / "planrules.lark").read_text("utf-8")

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planrules import syntax as s
-from planrules.build import MAX_NESTING, Parsed, parse_source
-from planrules.numbers import parse_literal
-from planrules.source import Source
+from planrules.lang import syntax as s
+from planrules.lang.build import MAX_NESTING, Parsed, parse_source
+from planrules.lang.numbers import parse_literal
+from planrules.lang.source import Source
 from tests.conftest import RULESETS
 
 Parse = Callable[[str], Parsed]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planrules.periods import (
+from planrules.lang.periods import (
     CADENCES,
     Period,
     PeriodError,

@@ -1,4 +1,4 @@
-"""Reports written out as text, JSON, Markdown and JUnit XML (planrules.render)."""
+"""Reports written out as text, JSON, Markdown and JUnit XML (planrules.report.render)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,9 @@ from typing import Any
 
 import pytest
 
-from planrules.evaluate import load
-from planrules.render import (
-    FORMATS,
-    json_decimal,
-    render,
-    render_json,
-    render_junit,
-    render_markdown,
-    render_text,
-)
-from planrules.report import (
+from planrules.eval.evaluate import load
+from planrules.eval.values import Num
+from planrules.report.model import (
     Adjustment,
     Allocation,
     AllocationLine,
@@ -33,7 +25,15 @@ from planrules.report import (
     Result,
     Results,
 )
-from planrules.values import Num
+from planrules.report.render import (
+    FORMATS,
+    json_decimal,
+    render,
+    render_json,
+    render_junit,
+    render_markdown,
+    render_text,
+)
 from tests.conftest import RULESETS
 
 ESCAPE = "\x1b"

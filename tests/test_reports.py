@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from planrules import syntax as s
-from planrules.check import check_file
-from planrules.evaluate import Ruleset, load
-from planrules.periods import period_label
-from planrules.render import render_json, render_text
-from planrules.testing import run_test
+from planrules.eval.evaluate import Ruleset, load
+from planrules.eval.testing import run_test
+from planrules.lang import syntax as s
+from planrules.lang.check import check_file
+from planrules.lang.periods import period_label
+from planrules.report.render import render_json, render_text
 from tests.conftest import ROOT, RULESETS
 
 GOLDEN = ROOT / "tests" / "golden" / "reports"

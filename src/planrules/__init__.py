@@ -4,12 +4,12 @@
 `.evaluate(snapshots, at="2026-08")` returns a `Report` (`.status`, `.results`, `.to_dict()`).
 """
 
-from planrules.check import Checked, check_file, check_source
-from planrules.diagnostics import Diagnostic, InputError, PlanError, RulesetError
-from planrules.evaluate import Ruleset, load, loads
-from planrules.history import History, SnapshotError
-from planrules.report import Adjustment, Allocation, Recommendation, Report, Result, Results
-from planrules.source import Source, Span
+from planrules.eval.evaluate import Ruleset, load, loads
+from planrules.eval.history import History, SnapshotError
+from planrules.lang.check import Checked, check_file, check_source
+from planrules.lang.diagnostics import Diagnostic, InputError, PlanError, RulesetError
+from planrules.lang.source import Source, Span
+from planrules.report.model import Adjustment, Allocation, Recommendation, Report, Result, Results
 
 __version__ = "0.1.0"
 

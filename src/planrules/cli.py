@@ -15,12 +15,15 @@ from typing import NoReturn
 import click
 
 from planrules import __version__
-from planrules.check import check_file
-from planrules.diagnostics import Diagnostic, InputError, PlanError, format_diagnostic
-from planrules.evaluate import Ruleset
-from planrules.explain import explain, render_explanation
-from planrules.fmt import FormatResult, format_source
-from planrules.render import (
+from planrules.eval.evaluate import Ruleset
+from planrules.eval.testing import TestFileRun, run_tests
+from planrules.lang.check import check_file
+from planrules.lang.diagnostics import Diagnostic, InputError, PlanError, format_diagnostic
+from planrules.lang.fmt import FormatResult, format_source
+from planrules.lang.source import Source
+from planrules.lang.workspace import decode_source, find_plan_files, is_test_file, read_source
+from planrules.report.explain import explain, render_explanation
+from planrules.report.render import (
     FORMATS,
     REPLAY_FORMATS,
     describe_failure,
@@ -28,9 +31,6 @@ from planrules.render import (
     render_replay,
     render_test_junit,
 )
-from planrules.source import Source
-from planrules.testing import TestFileRun, run_tests
-from planrules.workspace import decode_source, find_plan_files, is_test_file, read_source
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1

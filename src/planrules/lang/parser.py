@@ -14,8 +14,8 @@ from typing import Any
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from planrules.diagnostics import Diagnostic, error
-from planrules.source import Source, point
+from planrules.lang.diagnostics import Diagnostic, error
+from planrules.lang.source import Source, point
 
 _comments: ContextVar[list[Token]] = ContextVar("planrules_comments")
 
@@ -47,7 +47,7 @@ def grammar_text() -> str:
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
     # An editable install or a checkout: the grammar lives at the top of the repository.
-    return (Path(__file__).resolve().parents[2] / "grammar" / "planrules.lark").read_text(
+    return (Path(__file__).resolve().parents[3] / "grammar" / "planrules.lark").read_text(
         encoding="utf-8"
     )
 

@@ -19,13 +19,14 @@ from typing import Any
 
 import attrs
 
-from planrules import syntax as s
-from planrules.compile import Compiled, ExpressionCompiler, Frame, constant_value, literal_value
-from planrules.exprcheck import Scope, metrics_read
-from planrules.fmt import expression as expression_text
-from planrules.periods import PeriodError
-from planrules.report import Change, Location, Pacing, Result, Row, worst
-from planrules.values import (
+from planrules.eval.compile import (
+    Compiled,
+    ExpressionCompiler,
+    Frame,
+    constant_value,
+    literal_value,
+)
+from planrules.eval.values import (
     Keyed,
     Unknown,
     as_fraction,
@@ -35,6 +36,11 @@ from planrules.values import (
     subtract,
     sum_of,
 )
+from planrules.lang import syntax as s
+from planrules.lang.exprcheck import Scope, metrics_read
+from planrules.lang.fmt import expression as expression_text
+from planrules.lang.periods import PeriodError
+from planrules.report.model import Change, Location, Pacing, Result, Row, worst
 
 DEFAULT_TOLERANCE = Decimal("0.1")
 WhatItTakes = Callable[[Result], tuple[Change, ...]]  # a rule's `to_pass`, made when read

@@ -16,10 +16,10 @@ from typing import TypeVar
 
 import attrs
 
-from planrules import syntax as s
-from planrules.build import Parsed, parse_source
-from planrules.diagnostics import Diagnostic, InputError, error, sorted_diagnostics, warning
-from planrules.exprcheck import (
+from planrules.lang import syntax as s
+from planrules.lang.build import Parsed, parse_source
+from planrules.lang.diagnostics import Diagnostic, InputError, error, sorted_diagnostics, warning
+from planrules.lang.exprcheck import (
     MAX_EVALUATION_DEPTH,
     ExprChecker,
     Scope,
@@ -28,7 +28,7 @@ from planrules.exprcheck import (
     is_whole_count,
     names_read,
 )
-from planrules.periods import (
+from planrules.lang.periods import (
     PeriodError,
     Window,
     parse_period,
@@ -37,9 +37,9 @@ from planrules.periods import (
     window_first_period,
     window_last_period,
 )
-from planrules.source import Source, Span
-from planrules.units import BOOL, Type, UnitError, additive
-from planrules.workspace import is_test_file, read_source
+from planrules.lang.source import Source, Span
+from planrules.lang.units import BOOL, Type, UnitError, additive
+from planrules.lang.workspace import is_test_file, read_source
 
 Reader = Callable[[str], Source]
 _T = TypeVar("_T")

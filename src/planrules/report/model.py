@@ -17,7 +17,7 @@ from typing import Any, cast, overload
 
 import attrs
 
-from planrules.values import (
+from planrules.eval.values import (
     EVALUATION,
     Num,
     add,

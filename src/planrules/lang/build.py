@@ -11,12 +11,12 @@ from typing import Any
 import attrs
 from lark import Lark, Token, Tree
 
-from planrules import syntax as s
-from planrules.diagnostics import Diagnostic, error
-from planrules.numbers import canonical_literal, parse_literal
-from planrules.parser import SyntaxProblem, build_lark, parse_with
-from planrules.periods import PeriodError, parse_date, parse_period
-from planrules.source import Source, Span, point
+from planrules.lang import syntax as s
+from planrules.lang.diagnostics import Diagnostic, error
+from planrules.lang.numbers import canonical_literal, parse_literal
+from planrules.lang.parser import SyntaxProblem, build_lark, parse_with
+from planrules.lang.periods import PeriodError, parse_date, parse_period
+from planrules.lang.source import Source, Span, point
 
 # An expression may nest this many levels (brackets, calls, unary operators, operands on the
 # right of an operator) and no more: the checker and the printer follow nesting by recursion,

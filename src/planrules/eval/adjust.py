@@ -11,10 +11,10 @@ from typing import Any
 
 import attrs
 
-from planrules import syntax as s
-from planrules.compile import literal_value
-from planrules.report import Adjustment, Allocation, AllocationLine
-from planrules.values import add, multiply, subtract, sum_of
+from planrules.eval.compile import literal_value
+from planrules.eval.values import add, multiply, subtract, sum_of
+from planrules.lang import syntax as s
+from planrules.report.model import Adjustment, Allocation, AllocationLine
 
 CURRENT_KEY = "key"
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 import attrs
 
-from planrules.source import Source, Span
+from planrules.lang.source import Source, Span
 
 Severity = Literal["error", "warning"]
 

@@ -15,12 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from planrules import syntax as s
-from planrules.exprcheck import AGGREGATES, ExprChecker, Scope, left_chain
-from planrules.fmt import expression as expression_text
-from planrules.numbers import is_whole
-from planrules.units import Type
-from planrules.values import (
+from planrules.eval.values import (
     Keyed,
     Unknown,
     absolute,
@@ -39,6 +34,11 @@ from planrules.values import (
     subtract,
     sum_of,
 )
+from planrules.lang import syntax as s
+from planrules.lang.exprcheck import AGGREGATES, ExprChecker, Scope, left_chain
+from planrules.lang.fmt import expression as expression_text
+from planrules.lang.numbers import is_whole
+from planrules.lang.units import Type
 
 FLOW_UNITS = frozenset({"count", "money"})
 

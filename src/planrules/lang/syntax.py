@@ -12,7 +12,7 @@ from typing import Literal
 
 import attrs
 
-from planrules.source import Span
+from planrules.lang.source import Span
 
 # ---- expressions ---------------------------------------------------------------------------
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from planrules.diagnostics import InputError
-from planrules.source import Source
+from planrules.lang.diagnostics import InputError
+from planrules.lang.source import Source
 
 PLAN_SUFFIX = ".plan"
 TEST_SUFFIX = "_test.plan"

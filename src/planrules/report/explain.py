@@ -20,18 +20,11 @@ from typing import Any
 
 import attrs
 
-from planrules import syntax as s
-from planrules.adjust import Adjuster, WorkingBudget
-from planrules.compile import Compiled, ExpressionCompiler, literal_value
-from planrules.diagnostics import PlanError
-from planrules.evaluate import Ruleset, Timeline
-from planrules.exprcheck import AGGREGATES, HISTORY, did_you_mean
-from planrules.fmt import expression as expression_text
-from planrules.fmt import quote
-from planrules.render import visible
-from planrules.report import Adjustment, Report, Result
-from planrules.rules import DEFAULT_TOLERANCE, BudgetRule, Moment, TriggerRule
-from planrules.values import (
+from planrules.eval.adjust import Adjuster, WorkingBudget
+from planrules.eval.compile import Compiled, ExpressionCompiler, literal_value
+from planrules.eval.evaluate import Ruleset, Timeline
+from planrules.eval.rules import DEFAULT_TOLERANCE, BudgetRule, Moment, TriggerRule
+from planrules.eval.values import (
     EVALUATION,
     Keyed,
     Unknown,
@@ -41,6 +34,13 @@ from planrules.values import (
     subtract,
     sum_of,
 )
+from planrules.lang import syntax as s
+from planrules.lang.diagnostics import PlanError
+from planrules.lang.exprcheck import AGGREGATES, HISTORY, did_you_mean
+from planrules.lang.fmt import expression as expression_text
+from planrules.lang.fmt import quote
+from planrules.report.model import Adjustment, Report, Result
+from planrules.report.render import visible
 
 FORMATS = ("text", "json")
 MAX_DEPTH = 50  # levels of sub-expressions written out; deeper ones are "…"

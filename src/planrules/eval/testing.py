@@ -15,14 +15,19 @@ from typing import Any
 
 import attrs
 
-from planrules import syntax as s
-from planrules.compile import literal_value
-from planrules.diagnostics import PlanError
-from planrules.evaluate import Ruleset
-from planrules.history import Snapshot, merge_snapshots, read_snapshot_file, snapshots_from_data
-from planrules.report import Report, amount, ratio
-from planrules.source import Source, Span
-from planrules.values import describe
+from planrules.eval.compile import literal_value
+from planrules.eval.evaluate import Ruleset
+from planrules.eval.history import (
+    Snapshot,
+    merge_snapshots,
+    read_snapshot_file,
+    snapshots_from_data,
+)
+from planrules.eval.values import describe
+from planrules.lang import syntax as s
+from planrules.lang.diagnostics import PlanError
+from planrules.lang.source import Source, Span
+from planrules.report.model import Report, amount, ratio
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq,

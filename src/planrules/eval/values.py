@@ -17,7 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from planrules.numbers import EXACT
+from planrules.lang.numbers import EXACT
 
 Num = int | Decimal | Fraction
 

@@ -40,10 +40,10 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from planrules import syntax as s
-from planrules.build import parse_source
-from planrules.diagnostics import Diagnostic, has_errors
-from planrules.source import Source, Span
+from planrules.lang import syntax as s
+from planrules.lang.build import parse_source
+from planrules.lang.diagnostics import Diagnostic, has_errors
+from planrules.lang.source import Source, Span
 
 INDENT = 4
 # A block's header continues deeper than its body, so that the two stay apart.

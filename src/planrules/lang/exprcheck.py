@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import attrs
 
-from planrules import syntax as s
-from planrules.diagnostics import Diagnostic, error
-from planrules.numbers import is_whole
-from planrules.units import BOOL, Type, UnitError, additive, join_dimensions, multiplicative
+from planrules.lang import syntax as s
+from planrules.lang.diagnostics import Diagnostic, error
+from planrules.lang.numbers import is_whole
+from planrules.lang.units import BOOL, Type, UnitError, additive, join_dimensions, multiplicative
 
 AGGREGATES = frozenset({"sum", "avg", "min", "max", "count"})
 HISTORY = frozenset({"total", "previous", "change", "growth", "rolling_avg", "rolling_sum"})

@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from planrules.fmt import display_width as cell_width
-from planrules.report import Adjustment, Allocation, AllocationLine, Replay, Report, Result
-from planrules.testing import TestFileRun, TestOutcome
-from planrules.values import Num, describe, subtract
+from planrules.eval.testing import TestFileRun, TestOutcome
+from planrules.eval.values import Num, describe, subtract
+from planrules.lang.fmt import display_width as cell_width
+from planrules.report.model import Adjustment, Allocation, AllocationLine, Replay, Report, Result
 
 FORMATS = ("text", "json", "markdown", "junit")
 

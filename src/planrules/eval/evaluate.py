@@ -17,12 +17,9 @@ from typing import cast
 
 import attrs
 
-from planrules import syntax as s
-from planrules.adjust import Adjuster
-from planrules.check import Checked, check_file, check_source
-from planrules.compile import Compiled, ExpressionCompiler, Frame
-from planrules.diagnostics import InputError, RulesetError
-from planrules.history import (
+from planrules.eval.adjust import Adjuster
+from planrules.eval.compile import Compiled, ExpressionCompiler, Frame
+from planrules.eval.history import (
     History,
     MetricValue,
     Shapes,
@@ -31,7 +28,21 @@ from planrules.history import (
     read_history,
     snapshots_from_data,
 )
-from planrules.periods import (
+from planrules.eval.rules import (
+    BudgetRule,
+    GoalRule,
+    Moment,
+    ThresholdRule,
+    ThresholdRun,
+    TriggerRule,
+    TriggerState,
+)
+from planrules.eval.values import EVALUATION, at_key, describe
+from planrules.eval.whatif import Solver
+from planrules.lang import syntax as s
+from planrules.lang.check import Checked, check_file, check_source
+from planrules.lang.diagnostics import InputError, RulesetError
+from planrules.lang.periods import (
     Period,
     PeriodError,
     parse_period,
@@ -42,7 +53,8 @@ from planrules.periods import (
     window_first_period,
     window_last_period,
 )
-from planrules.report import (
+from planrules.lang.source import Source
+from planrules.report.model import (
     Recommendation,
     Replay,
     Report,
@@ -51,18 +63,6 @@ from planrules.report import (
     Row,
     replay_of,
 )
-from planrules.rules import (
-    BudgetRule,
-    GoalRule,
-    Moment,
-    ThresholdRule,
-    ThresholdRun,
-    TriggerRule,
-    TriggerState,
-)
-from planrules.source import Source
-from planrules.values import EVALUATION, at_key, describe
-from planrules.whatif import Solver
 
 Rule = GoalRule | ThresholdRule | BudgetRule | TriggerRule
 

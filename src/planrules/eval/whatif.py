@@ -19,12 +19,12 @@ from typing import Any
 
 import attrs
 
-from planrules import syntax as s
-from planrules.compile import Frame
-from planrules.exprcheck import AGGREGATES, Scope, metrics_read, operands
-from planrules.report import Change, Result
-from planrules.rules import GoalRule, Moment, ThresholdRule
-from planrules.values import EVALUATION, as_fraction, whole_if_possible
+from planrules.eval.compile import Frame
+from planrules.eval.rules import GoalRule, Moment, ThresholdRule
+from planrules.eval.values import EVALUATION, as_fraction, whole_if_possible
+from planrules.lang import syntax as s
+from planrules.lang.exprcheck import AGGREGATES, Scope, metrics_read, operands
+from planrules.report.model import Change, Result
 
 LARGEST = 10**24  # snapshot values never go beyond this; neither do proposed ones
 MOST_KEYS = 10  # keys of an aggregated metric tried one by one

@@ -23,8 +23,8 @@ from typing import Any, TypeAlias, cast
 
 import attrs
 
-from planrules.diagnostics import InputError
-from planrules.periods import (
+from planrules.lang.diagnostics import InputError
+from planrules.lang.periods import (
     CADENCES,
     Period,
     PeriodError,
