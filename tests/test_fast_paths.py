@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planrules.eval.evaluate import Ruleset, loads
-from planrules.eval.rules import TriggerRule
+from planrules.eval.triggers import TriggerRule
 from planrules.report.model import Report
 
 from .eval_strategies import checked_rulesets, histories

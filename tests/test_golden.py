@@ -128,7 +128,7 @@ def test_every_expected_code_is_known() -> None:
 
 def test_codes_in_source_are_known() -> None:
     found: dict[str, set[str]] = {}
-    for path in sorted(SOURCE_DIR.glob("*.py")):
+    for path in sorted(SOURCE_DIR.rglob("*.py")):
         for code in _CODE_ARGUMENT.findall(path.read_text(encoding="utf-8")):
             found.setdefault(code, set()).add(path.name)
     assert "syntax-error" in found, "the scan of the source found no diagnostic codes"

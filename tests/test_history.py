@@ -15,18 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planrules.eval.history import (
-    DATA_ORIGIN,
-    LARGEST,
     History,
-    MetricShapes,
-    Scalar,
-    Snapshot,
-    SnapshotError,
     merge_snapshots,
     read_history,
     read_snapshot_file,
     snapshots_from_data,
 )
+from planrules.eval.snapshot import DATA_ORIGIN, MetricShapes, Scalar, Snapshot, SnapshotError
+from planrules.eval.snapshot_numbers import LARGEST
 from planrules.lang.diagnostics import InputError
 from planrules.lang.periods import CADENCES, parse_period, period_containing, period_label
 

@@ -5,7 +5,8 @@
 """
 
 from planrules.eval.evaluate import Ruleset, load, loads
-from planrules.eval.history import History, SnapshotError
+from planrules.eval.history import History
+from planrules.eval.snapshot import SnapshotError
 from planrules.lang.check import Checked, check_file, check_source
 from planrules.lang.diagnostics import Diagnostic, InputError, PlanError, RulesetError
 from planrules.lang.source import Source, Span

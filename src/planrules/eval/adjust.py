@@ -52,26 +52,39 @@ class WorkingBudget:
             budget.name, literal_value(budget.total), planned, dict(planned), minimum, maximum
         )
 
-    def floor_limit(self, line: str) -> tuple[Any, str]:
-        """How far `line` may fall: to its MIN share, or to zero without one."""
+    def floor_limit(self, line: str) -> Limit:
+        """How far `line` may fall: to its MIN share of the total, or to zero without one."""
         minimum = self.minimum.get(line)
         floor = multiply(minimum.share, self.total) if minimum is not None else 0
         if minimum is None or floor <= 0:
-            return self.lines[line], f"{line} would fall below zero"
-        return subtract(
-            self.lines[line], floor
-        ), f"{line} would fall below its {minimum.text} share"
+            why = f"{line} would fall below zero"
+            return Limit("floor", self.lines[line], why, line, minimum, 0)
+        why = f"{line} would fall below its {minimum.text} share"
+        return Limit("floor", subtract(self.lines[line], floor), why, line, minimum, floor)
 
-    def ceiling_limits(self, line: str, with_total: bool) -> list[tuple[Any, str]]:
-        limits: list[tuple[Any, str]] = []
+    def ceiling_limits(self, line: str, with_total: bool) -> list[Limit]:
+        """How far `line` may rise: to its MAX share, and (`with_total`, where no other line
+        gives way) no further than the total leaves free."""
+        limits: list[Limit] = []
         maximum = self.maximum.get(line)
         if maximum is not None:
-            room = subtract(multiply(maximum.share, self.total), self.lines[line])
-            limits.append((room, f"{line} would rise above its {maximum.text} share"))
+            ceiling = multiply(maximum.share, self.total)
+            why = f"{line} would rise above its {maximum.text} share"
+            room = subtract(ceiling, self.lines[line])
+            limits.append(Limit("ceiling", room, why, line, maximum, ceiling))
         if with_total:
-            free = subtract(self.total, sum_of(self.lines.values()))
-            limits.append((free, "lines would exceed the total"))
+            lines = sum_of(self.lines.values())
+            free = subtract(self.total, lines)
+            limits.append(Limit("free", free, "lines would exceed the total", None, None, lines))
         return limits
+
+    def limits(self, action: s.Shift | s.Scale, lines: list[str]) -> list[Limit]:
+        """Every limit on an action, in the order a tie names the binding one."""
+        if isinstance(action, s.Shift):
+            return [self.floor_limit(lines[0]), *self.ceiling_limits(lines[1], False)]
+        if action.sign == "-":
+            return [self.floor_limit(lines[0])]
+        return self.ceiling_limits(lines[0], True)
 
     def allocation(self) -> Allocation:
         return Allocation(
@@ -85,17 +98,35 @@ def _limit(number: s.Number) -> ShareLimit:
     return ShareLimit(literal_value(number), number.text)
 
 
-def clip(requested: Any, limits: list[tuple[Any, str]]) -> tuple[Any, str | None]:
+@attrs.frozen
+class Limit:
+    """How far an action may move a line, and the words for it where it binds.
+
+    `kind` is "floor" (how far a line may fall), "ceiling" (how far it may rise) or "free"
+    (what the total leaves free); `line` the line it bounds (None for the free room); `share`
+    the MIN or MAX share that sets it, if any; `bound` what the line may fall or rise to (for
+    the free room, the sum of the lines).
+    """
+
+    kind: str
+    room: Any
+    why: str
+    line: str | None
+    share: ShareLimit | None
+    bound: Any
+
+
+def clip(requested: Any, limits: list[Limit]) -> tuple[Any, str | None]:
     """The amount that may be applied, and the binding limit where it is less than asked."""
     applied = requested
-    for room, _ in limits:
-        if room < applied:
-            applied = room
+    for limit in limits:
+        if limit.room < applied:
+            applied = limit.room
     if applied < 0:
         applied = 0
     if applied >= requested:
         return requested, None
-    binding = next(why for room, why in limits if room <= applied)
+    binding = next(limit.why for limit in limits if limit.room <= applied)
     return applied, binding
 
 
@@ -199,8 +230,7 @@ class Adjuster:
     ) -> None:
         amount = literal_value(action.amount)
         requested = multiply(amount, budget.lines[source]) if action.amount.percent else amount
-        limits = [budget.floor_limit(source), *budget.ceiling_limits(destination, False)]
-        applied, clipped = clip(requested, limits)
+        applied, clipped = clip(requested, budget.limits(action, [source, destination]))
         budget.lines[source] = subtract(budget.lines[source], applied)
         budget.lines[destination] = add(budget.lines[destination], applied)
         self.adjustments.append(
@@ -221,11 +251,10 @@ class Adjuster:
         self, trigger: str, key: str | None, action: s.Scale, budget: WorkingBudget, line: str
     ) -> None:
         requested = multiply(literal_value(action.amount), budget.lines[line])
+        applied, clipped = clip(requested, budget.limits(action, [line]))
         if action.sign == "-":
-            applied, clipped = clip(requested, [budget.floor_limit(line)])
             budget.lines[line] = subtract(budget.lines[line], applied)
         else:
-            applied, clipped = clip(requested, budget.ceiling_limits(line, True))
             budget.lines[line] = add(budget.lines[line], applied)
         self.adjustments.append(
             Adjustment(

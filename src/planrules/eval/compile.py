@@ -77,7 +77,7 @@ class Frame:
 Compiled = Callable[[Frame, int], Any]
 
 
-class _Types(ExprChecker):
+class ExpressionTypes(ExprChecker):
     """The checker's typing, remembered per node: the ruleset is already known to be sound."""
 
     def __init__(self, scope: Scope) -> None:
@@ -91,14 +91,25 @@ class _Types(ExprChecker):
         return self.known[key]
 
 
-class ExpressionCompiler:
-    """Compiles expressions of one checked ruleset; lets are compiled once and shared."""
+Record = Callable[[s.Expr, int, Any], None]  # told each value an expression comes to
 
-    def __init__(self, scope: Scope) -> None:
+
+class ExpressionCompiler:
+    """Compiles expressions of one checked ruleset; lets are compiled once and shared.
+
+    Given `record`, every closure it compiles tells `record` each value it comes to, for an
+    explanation (`planrules.eval.trace`); without it, the closures hold no trace of tracing.
+    A recording compiler numbers its memo slots below zero, so that its closures, sharing a
+    frame with the ruleset's own, work everything out (and record it) themselves.
+    """
+
+    def __init__(self, scope: Scope, record: Record | None = None) -> None:
         self.scope = scope
-        self.types = _Types(scope)
+        self.types = ExpressionTypes(scope)
         self.lets: dict[str, Compiled] = {}
         self.slots = 0
+        self.record = record
+        self.slot_step = 1 if record is None else -1
 
     def type_of(self, expr: s.Expr) -> Type:
         found = self.types.type_of(expr)
@@ -106,10 +117,14 @@ class ExpressionCompiler:
 
     def new_slot(self) -> int:
         """A memo slot: each memoised closure keeps its values under its own number."""
-        self.slots += 1
+        self.slots += self.slot_step
         return self.slots
 
     def compile(self, expr: s.Expr) -> Compiled:
+        compiled = self.compile_node(expr)
+        return compiled if self.record is None else _recording(expr, compiled, self.record)
+
+    def compile_node(self, expr: s.Expr) -> Compiled:
         match expr:
             case s.Number():
                 return _constant(literal_value(expr))
@@ -179,7 +194,19 @@ class ExpressionCompiler:
                 value = step(value, frame, position)
             return value
 
-        return apply
+        record = self.record
+        if record is None:
+            return apply
+
+        def apply_recording(frame: Frame, position: int) -> Any:
+            # The operators inside the chain (`a + b` of `a + b + c`) are recorded as well.
+            value = first(frame, position)
+            for operation, step in zip(chain, steps, strict=True):
+                value = step(value, frame, position)
+                record(operation, position, value)
+            return value
+
+        return apply_recording
 
     def step(self, expr: s.Binary) -> Callable[[Any, Frame, int], Any]:
         """Applies `expr`'s operator to a value already worked out and its right operand."""
@@ -279,6 +306,15 @@ def _constant(value: Any) -> Compiled:
         return value
 
     return constant
+
+
+def _recording(expr: s.Expr, compute: Compiled, record: Record) -> Compiled:
+    def recorded(frame: Frame, position: int) -> Any:
+        value = compute(frame, position)
+        record(expr, position, value)
+        return value
+
+    return recorded
 
 
 def _memoised(slot: int, compute: Compiled) -> Compiled:
@@ -405,6 +441,20 @@ def _plus(a: Any, b: Any) -> Any:
         return lift(add, a, b)
 
 
+def periods_read(function: str, count: int, position: int, window_start: int) -> list[int]:
+    """The periods a history function reads at `position`, earliest first: `total` the
+    window's through `position`, `previous` the one `count` back, `change` and `growth` the
+    one before and this one, the rolling functions the last `count`. Its closures below read
+    these, and an explanation lists them."""
+    if function == "total":
+        return list(range(window_start, position + 1))
+    if function == "previous":
+        return [position - count]
+    if function in ("change", "growth"):
+        return [position - 1, position]
+    return list(range(position - count + 1, position + 1))
+
+
 def _total(slot: int, subject: Compiled, keyed: bool) -> Compiled:
     """The window's sum through a position; reuses the sum through the position before."""
     zero: Any = Keyed({}, 0) if keyed else 0
@@ -421,7 +471,8 @@ def _total(slot: int, subject: Compiled, keyed: bool) -> Compiled:
         elif before is not None and position > start:
             running = _plus(before, subject(frame, position))
         else:
-            running = sum_over_periods([subject(frame, p) for p in range(start, position + 1)])
+            periods = periods_read("total", 0, position, start)
+            running = sum_over_periods([subject(frame, p) for p in periods])
         memo[key] = running
         return running
 
@@ -494,8 +545,9 @@ def _growth(subject: Compiled, text: str) -> Compiled:
 
 def _rolling_sum(subject: Compiled, count: int) -> Compiled:
     def rolling(frame: Frame, position: int) -> Any:
-        running: Any = subject(frame, position - count + 1)
-        for period in range(position - count + 2, position + 1):
+        first, *rest = periods_read("rolling_sum", count, position, frame.window_start)
+        running: Any = subject(frame, first)
+        for period in rest:
             if isinstance(running, Unknown):
                 break
             running = _plus(running, subject(frame, period))

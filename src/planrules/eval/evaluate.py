@@ -18,25 +18,25 @@ from typing import cast
 import attrs
 
 from planrules.eval.adjust import Adjuster
+from planrules.eval.budgets import BudgetRule
 from planrules.eval.compile import Compiled, ExpressionCompiler, Frame
 from planrules.eval.history import (
     History,
-    MetricValue,
-    Shapes,
     merge_snapshots,
     plain_snapshot,
     read_history,
     snapshots_from_data,
 )
 from planrules.eval.rules import (
-    BudgetRule,
     GoalRule,
     Moment,
     ThresholdRule,
     ThresholdRun,
-    TriggerRule,
-    TriggerState,
 )
+from planrules.eval.snapshot import MetricValue, Shapes
+from planrules.eval.trace import Trace
+from planrules.eval.traced import TracedAdjuster, traced_rule
+from planrules.eval.triggers import TriggerRule, TriggerState
 from planrules.eval.values import EVALUATION, at_key, describe
 from planrules.eval.whatif import Solver
 from planrules.lang import syntax as s
@@ -143,12 +143,41 @@ class Ruleset:
             return Timeline(self.checked, (period,), [metrics], self.layouts)
         return Timeline.of(self.checked, self.history(snapshots), self.layouts)
 
-    def report(self, timeline: Timeline, current: int, strict: bool) -> Report:
+    def traced(
+        self, snapshots: object, rule: str, key: str | None, at: str | Period | None = None
+    ) -> tuple[Report, Trace]:
+        """Evaluate as `evaluate` does, recording what the rule named `rule` worked out for
+        `key` (a budget's line, or None for the whole) and every budget action applied."""
+        trace = Trace(rule, key)
+        node = next(r for r in self.checked.rules if r.name == rule)
+        traced = traced_rule(node, self.scope, trace)
+        rules = [traced if compiled.name == rule else compiled for compiled in self.rules]
+        with evaluating():
+            timeline = self.timeline(snapshots)
+            current = timeline.current(at)
+            adjuster = TracedAdjuster.tracing(self.budgets, trace) if self.adjusts else None
+            report = self.report(timeline, current, False, _judges(rules), adjuster)
+        moment = timeline.moment(current)
+        trace.current, trace.window_start = current, moment.window_start
+        trace.positions, trace.label = tuple(moment.positions()), timeline.label
+        return report, trace
+
+    def report(
+        self,
+        timeline: Timeline,
+        current: int,
+        strict: bool,
+        judges: list[Judge] | None = None,
+        adjuster: Adjuster | None = None,
+    ) -> Report:
+        """The report at `current`; `judges` and `adjuster` are the ruleset's own unless a
+        traced evaluation gives its own."""
         moment = timeline.moment(current)
         rows: list[Row] = []
-        adjuster = Adjuster.of(self.budgets) if self.adjusts else None
+        if adjuster is None and self.adjusts:
+            adjuster = Adjuster.of(self.budgets)
         recommendations: list[Recommendation] = []
-        for judge, trigger in self.judges:
+        for judge, trigger in judges or self.judges:
             if judge is not None:
                 rows.extend(judge(moment))
             else:
@@ -300,12 +329,17 @@ def _names_current_key(expr: s.Expr, rule: s.Trigger, compiler: ExpressionCompil
     )
 
 
+# What a fired trigger counts as in the overall status, by its severity.
+SEVERITY_COUNTS = {"info": "pass", "warn": "warn", "fail": "fail"}
+
+
 def overall_status(results: Results, strict: bool = False) -> str:
     """The worst result; a fired trigger counts as its severity, unknown as warn (fail strict)."""
     statuses = set(results.statuses())
     if "fail" in statuses:
         return "fail"
-    severities = results.fired_severities() if "fired" in statuses else set()
+    fired = results.fired_severities() if "fired" in statuses else set()
+    severities = {SEVERITY_COUNTS[severity] for severity in fired}
     if "fail" in severities or (strict and "unknown" in statuses):
         return "fail"
     if "warn" in statuses or "unknown" in statuses or "warn" in severities:

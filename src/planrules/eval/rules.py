@@ -1,6 +1,8 @@
-"""Compiled rules: goals with pacing, thresholds, budgets and triggers, judged at a moment.
+"""Compiled rules judged at a moment: goals with pacing and thresholds, and what every kind
+shares (the moment itself, a rule's keys, its location). Budgets and triggers are compiled in
+`budgets.py` and `triggers.py`.
 
-Each rule is compiled once into an object holding its compiled expressions; `results` judges it
+Each rule is compiled once into an object holding its compiled expressions; `rows` judges it
 at one current period. A `per` rule evaluates its expressions once, over all keys at a time,
 then decides each key with a few exact comparisons. Paces are fractions `done / span` of whole
 periods, and every pace test is a cross-multiplication, so no status hangs on a rounding.
@@ -20,27 +22,23 @@ from typing import Any
 import attrs
 
 from planrules.eval.compile import (
-    Compiled,
     ExpressionCompiler,
     Frame,
     constant_value,
-    literal_value,
 )
 from planrules.eval.values import (
     Keyed,
     Unknown,
     as_fraction,
     at_key,
-    divide_or_unknown,
     multiply,
     subtract,
-    sum_of,
 )
 from planrules.lang import syntax as s
 from planrules.lang.exprcheck import Scope, metrics_read
 from planrules.lang.fmt import expression as expression_text
 from planrules.lang.periods import PeriodError
-from planrules.report.model import Change, Location, Pacing, Result, Row, worst
+from planrules.report.model import Change, Location, Pacing, Result, Row
 
 DEFAULT_TOLERANCE = Decimal("0.1")
 WhatItTakes = Callable[[Result], tuple[Change, ...]]  # a rule's `to_pass`, made when read
@@ -276,10 +274,15 @@ class GoalRule:
         except (TypeError, decimal.DecimalException):
             return None
 
+    @staticmethod
+    def periods_done(moment: Moment, deadline: int) -> tuple[int, int]:
+        """The window's periods through the current one, and through the deadline's."""
+        start = moment.window_start
+        return moment.current - start + 1, deadline - start + 1
+
     def pace(self, moment: Moment, deadline: int) -> tuple[Pacing | None, str | None]:
         start = moment.window_start
-        span = deadline - start + 1
-        done = moment.current - start + 1
+        done, span = self.periods_done(moment, deadline)
         remaining = deadline - moment.current
 
         def pacing(elapsed: Any) -> Pacing:
@@ -296,16 +299,42 @@ class GoalRule:
             )
         return pacing(sum(self.weights[:done], Decimal(0))), None
 
-    def judge_with(
-        self, pacing: Pacing | None, problem: str | None
-    ) -> Callable[[str | None, Any, Any, Any], Row]:
-        """A function judging one key; what is the same for every key is worked out once."""
+    def warn_line(self, elapsed: Any) -> Any:
+        """The progress below which a paced goal fails: elapsed x (1 - tolerance). The
+        verdict itself compares cross-multiplied, with `ahead x slack` (see `verdict_with`)."""
+        return multiply(elapsed, self.slack)
+
+    def verdict_with(self, pacing: Pacing | None) -> Callable[[Any, Any, Any], str]:
+        """A function deciding one key whose values are known: the verdict names the test that
+        decided it, and GOAL_STATUS gives its status. What is the same for every key is worked
+        out once."""
         goal, compare = self.goal, self.compare
         paced = pacing is not None and pacing.paced
         elapsed = Fraction(pacing.elapsed) if pacing is not None else Fraction(0)
         ahead, span_of_time = elapsed.numerator, elapsed.denominator
         warn_ahead = multiply(ahead, self.slack)
         loose = goal.op in ("<", "<=") and goal.baseline is None
+
+        def verdict(value: Any, target: Any, baseline: Any) -> str:
+            holds = compare(value, target)
+            if not paced:
+                return "holds" if holds else "misses"
+            if holds:
+                return "holds"
+            if ahead == 0:
+                return "not started"
+            if loose:
+                return "loose"
+            base = 0 if baseline is None else baseline
+            return _pace_verdict(value, target, base, span_of_time, ahead, warn_ahead)
+
+        return verdict
+
+    def judge_with(
+        self, pacing: Pacing | None, problem: str | None
+    ) -> Callable[[str | None, Any, Any, Any], Row]:
+        """A function judging one key; what is the same for every key is worked out once."""
+        verdict = self.verdict_with(pacing)
 
         def judge(key: str | None, value: Any, target: Any, baseline: Any) -> Row:
             if (
@@ -315,16 +344,7 @@ class GoalRule:
                 or baseline.__class__ is Unknown
             ):
                 return self.unknown(key, value, target, baseline, pacing, problem)
-            holds = compare(value, target)
-            if not paced:
-                status = "pass" if holds else "fail"
-            elif holds or ahead == 0:
-                status = "pass"
-            elif loose:
-                status = "warn"
-            else:
-                base = 0 if baseline is None else baseline
-                status = _paced_status(value, target, base, span_of_time, ahead, warn_ahead)
+            status = GOAL_STATUS[verdict(value, target, baseline)]
             return (self, key, status, value, target, baseline, pacing, None)
 
         return judge
@@ -345,19 +365,35 @@ class GoalRule:
         return (self, key, "unknown", known(value), known(target), known(baseline), pacing, reason)
 
 
-def _paced_status(
+# What each verdict of a goal comes to. "holds" and "misses" are the comparison as written,
+# for a goal that is not paced; a paced one passes where it "holds" already or has "not
+# started", warns where it is "loose" (a `<` goal with no `from`, which has no progress to
+# pace), and otherwise is judged by its progress against the pace lines.
+GOAL_STATUS = {
+    "holds": "pass",
+    "misses": "fail",
+    "not started": "pass",
+    "loose": "warn",
+    "on pace": "pass",
+    "near pace": "warn",
+    "behind pace": "fail",
+    "no span": "fail",  # the target equals the baseline and the comparison does not hold
+}
+
+
+def _pace_verdict(
     value: Any, target: Any, base: Any, span_of_time: int, ahead: Any, warn_ahead: Any
 ) -> str:
-    """pass where progress (value - base) / (target - base) >= ahead / span_of_time, warn
-    within the tolerance (warn_ahead = ahead x (1 - tolerance)), else fail.
+    """On pace where progress (value - base) / (target - base) >= ahead / span_of_time, near
+    it within the tolerance (warn_ahead = ahead x (1 - tolerance)), else behind.
 
     Cross-multiplied, so no division (and no rounding) decides it.
     """
     try:
-        return _pace_verdict(value - base, target - base, span_of_time, ahead, warn_ahead)
+        return _progress_verdict(value - base, target - base, span_of_time, ahead, warn_ahead)
     except (TypeError, decimal.DecimalException):  # Decimal beside Fraction: go exact
         moved, span = subtract(value, base), subtract(target, base)
-        return _pace_verdict(
+        return _progress_verdict(
             as_fraction(moved),
             as_fraction(span),
             span_of_time,
@@ -366,15 +402,15 @@ def _paced_status(
         )
 
 
-def _pace_verdict(moved: Any, span: Any, span_of_time: int, ahead: Any, warn_ahead: Any) -> str:
+def _progress_verdict(moved: Any, span: Any, span_of_time: int, ahead: Any, warn_ahead: Any) -> str:
     if span == 0:
-        return "fail"
+        return "no span"
     done = moved * span_of_time
     if span < 0:
         done, span = -done, -span
     if done >= span * ahead:
-        return "pass"
-    return "warn" if done >= span * warn_ahead else "fail"
+        return "on pace"
+    return "near pace" if done >= span * warn_ahead else "behind pace"
 
 
 def _column(value: Any, keys: list[str]) -> list[Any]:
@@ -397,7 +433,8 @@ class ThresholdRule:
         self.threshold = threshold
         self.name = threshold.name
         self.subject = compiler.compile(threshold.subject)
-        levels = sorted(threshold.levels, key=lambda level: level.status != "fail")
+        # Fail levels are tried first: the first level reached decides.
+        self.level_nodes = sorted(threshold.levels, key=lambda level: level.status != "fail")
         self.levels = [
             (
                 level.status,
@@ -405,10 +442,10 @@ class ThresholdRule:
                 compiler.compile(level.bound),
                 f"{level.status} {level.direction} {expression_text(level.bound)}",
             )
-            for level in levels
+            for level in self.level_nodes
         ]
         # Most thresholds compare with numbers written out: those are read once, here.
-        fixed = [constant_value(level.bound) for level in levels]
+        fixed = [constant_value(level.bound) for level in self.level_nodes]
         self.fixed_levels: list[tuple[str, Callable[[Any, Any], Any], Any, str]] | None = (
             None
             if None in fixed
@@ -572,191 +609,3 @@ class ThresholdRun:
             else:
                 append((rule, None, "pass", value, None, None))
         return rows
-
-
-# ---- budgets -------------------------------------------------------------------------------
-
-
-class BudgetRule:
-    kind = "budget"
-
-    def __init__(self, budget: s.Budget, compiler: ExpressionCompiler) -> None:
-        self.budget = budget
-        self.name = budget.name
-        self.total = literal_value(budget.total)
-        self.lines = [(line.key.text, literal_value(line.amount)) for line in budget.lines]
-        tolerance = budget.tolerance.value if budget.tolerance is not None else DEFAULT_TOLERANCE
-        self.allowance = 1 + tolerance
-        self.location = location(budget.span)
-        self.spending: Compiled | None = None
-        if budget.metric is not None:
-            metric = s.Name(budget.metric, budget.span)
-            spent = metric if budget.per_period else s.Call("total", (metric,), budget.span)
-            self.spending = compiler.compile(spent)
-
-    def results(self, moment: Moment) -> list[Result]:
-        if self.spending is None:
-            return []
-        at = moment.current
-        end = moment.window_end
-        if not self.budget.per_period and end is not None:
-            at = min(at, end)
-        spent = self.spending(moment.frame, at)
-        pace = self.pace(moment)
-        results = [self.line_result(key, amount, spent, pace) for key, amount in self.lines]
-        results.append(self.whole_result(spent, pace, results))
-        return results
-
-    def rows(self, moment: Moment) -> list[Row]:
-        """A budget's few results are made at once: rows (self, key, status, result)."""
-        return [(self, result.key, result.status, result) for result in self.results(moment)]
-
-    made = staticmethod(made_already)
-
-    def pace(self, moment: Moment) -> Fraction | None:
-        end = moment.window_end
-        if self.budget.per_period or end is None:
-            return None
-        start = moment.window_start
-        done = min(moment.current, end) - start + 1
-        return Fraction(max(done, 0), end - start + 1)
-
-    def result(self, key: str | None, planned: Any, spent: Any) -> Result:
-        result = Result(
-            rule=self.budget.name,
-            kind="budget",
-            key=key,
-            status="pass",
-            value=None if isinstance(spent, Unknown) else spent,
-            owner=self.budget.owner,
-            location=self.location,
-            unit="money",
-            planned=planned,
-        )
-        if isinstance(spent, Unknown):
-            result.status, result.reason = "unknown", spent.reason
-        elif planned != 0:
-            result.used = divide_or_unknown(spent, planned, str)
-        return result
-
-    def over_pace(self, spent: Any, planned: Any, pace: Fraction | None) -> bool:
-        """spent / planned > pace x (1 + tolerance), cross-multiplied."""
-        if pace is None:
-            return False
-        return bool(spent > multiply(multiply(planned, pace), self.allowance))
-
-    def line_result(self, key: str, amount: Any, spent: Any, pace: Fraction | None) -> Result:
-        line_spent = at_key(spent, key)
-        result = self.result(key, amount, line_spent)
-        if result.status == "unknown":
-            return result
-        if line_spent > amount:
-            result.status = "fail"
-        elif self.over_pace(line_spent, amount, pace):
-            result.status = "warn"
-        return result
-
-    def whole_result(self, spent: Any, pace: Fraction | None, lines: list[Result]) -> Result:
-        if isinstance(spent, Unknown):
-            return self.result(None, self.total, spent)
-        values = spent.values if isinstance(spent, Keyed) else {}
-        named = {key for key, _ in self.lines}
-        result = self.result(None, self.total, sum_of(values.values()))
-        result.unplanned = tuple(sorted(k for k, v in values.items() if k not in named and v != 0))
-        whole = result.value
-        own = "pass"
-        if whole is not None and whole > self.total:
-            own = "fail"
-        elif result.unplanned or self.over_pace(whole, self.total, pace):
-            own = "warn"
-        statuses = [line.status for line in lines]
-        if "unknown" in statuses and own != "fail":
-            line = lines[statuses.index("unknown")]
-            result.status, result.reason = "unknown", line.reason
-            return result
-        result.status = worst([*statuses, own])
-        return result
-
-
-# ---- triggers ------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class TriggerState:
-    key: str | None
-    state: str  # fired quiet cooling unknown
-    held: tuple[int, ...]
-    last_fired: int | None
-    reason: str | None
-
-
-class TriggerRule:
-    kind = "trigger"
-
-    def __init__(self, trigger: s.Trigger, compiler: ExpressionCompiler) -> None:
-        self.trigger = trigger
-        self.name = trigger.name
-        self.condition = compiler.compile(trigger.condition)
-        self.hold = int(trigger.hold.value) if trigger.hold is not None else 1
-        self.window = int(trigger.window.value) if trigger.window is not None else None
-        self.cooldown = int(trigger.cooldown.value) if trigger.cooldown is not None else 0
-        self.severity = trigger.severity or "warn"
-        self.location = location(trigger.span)
-        self.key_metrics = (
-            keyed_metrics([trigger.condition], compiler.scope, trigger.per) if trigger.per else []
-        )
-
-    def states(self, moment: Moment) -> list[TriggerState]:
-        positions = moment.positions()
-        conditions = {p: self.condition(moment.frame, p) for p in positions}
-        if self.trigger.per is None:
-            return [self.state(None, positions, conditions)]
-        keys = moment.keys(self.key_metrics)
-        return [self.state(key, positions, conditions) for key in keys]
-
-    def state(
-        self, key: str | None, positions: Sequence[int], conditions: dict[int, Any]
-    ) -> TriggerState:
-        held = [p for p in positions if at_key(conditions[p], key) is True]
-        held_set = set(held)
-        last_fired: int | None = None
-        state = "quiet"
-        for position in positions:
-            if not self.would_fire(position, held_set):
-                state = "quiet"
-            elif last_fired is not None and position - last_fired <= self.cooldown:
-                state = "cooling"
-            else:
-                state, last_fired = "fired", position
-        current = at_key(conditions[positions[-1]], key) if positions else Unknown("no snapshots")
-        if isinstance(current, Unknown):
-            return TriggerState(key, "unknown", tuple(held), last_fired, current.reason)
-        return TriggerState(key, state, tuple(held), last_fired, None)
-
-    def would_fire(self, position: int, held: set[int]) -> bool:
-        # With `for N of M` the current period need not be one of the N: held in at least N
-        # of the last M is enough, as the contract words it.
-        if self.window is None:
-            return all(position - back in held for back in range(self.hold))
-        return sum(1 for back in range(self.window) if position - back in held) >= self.hold
-
-    def row(self, moment: Moment, state: TriggerState) -> Row:
-        """A trigger's result is made at once: a row (self, key, state, result)."""
-        return (self, state.key, state.state, self.result(moment, state))
-
-    made = staticmethod(made_already)
-
-    def result(self, moment: Moment, state: TriggerState) -> Result:
-        return Result(
-            rule=self.trigger.name,
-            kind="trigger",
-            key=state.key,
-            status=state.state,
-            value=None,
-            owner=self.trigger.owner,
-            location=self.location,
-            reason=state.reason,
-            severity=self.severity,
-            held=tuple(moment.label(p) for p in state.held),
-            last_fired=moment.label(state.last_fired) if state.last_fired is not None else None,
-        )

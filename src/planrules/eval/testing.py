@@ -17,12 +17,8 @@ import attrs
 
 from planrules.eval.compile import literal_value
 from planrules.eval.evaluate import Ruleset
-from planrules.eval.history import (
-    Snapshot,
-    merge_snapshots,
-    read_snapshot_file,
-    snapshots_from_data,
-)
+from planrules.eval.history import merge_snapshots, read_snapshot_file, snapshots_from_data
+from planrules.eval.snapshot import Snapshot
 from planrules.eval.values import describe
 from planrules.lang import syntax as s
 from planrules.lang.diagnostics import PlanError

@@ -1,0 +1,88 @@
+"""One period's metrics as a file or a piece of data gives them, and what every reader of
+snapshots shares: the declared shapes they are read against, the error any problem becomes,
+the place that error names, and the words of its message."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import TypeAlias
+
+import attrs
+
+from planrules.lang.diagnostics import InputError
+from planrules.lang.periods import Period, period_label
+
+Scalar: TypeAlias = int | Decimal
+MetricValue: TypeAlias = Scalar | dict[str, Scalar]
+MetricShapes: TypeAlias = Mapping[str, bool]  # declared metric name -> True if keyed
+
+
+class Shapes(dict[str, bool]):
+    """Declared metric names, True where keyed, with the unkeyed ones as a set: one subset
+    test then tells that a snapshot gives only declared unkeyed metrics."""
+
+    def __init__(self, shapes: Mapping[str, bool]) -> None:
+        super().__init__(shapes)
+        self.unkeyed = frozenset(name for name, keyed in shapes.items() if not keyed)
+
+
+DATA_ORIGIN = "<snapshots>"  # the origin of snapshots handed over as Python data
+
+_SHOWN_LENGTH = 40
+
+
+@attrs.frozen
+class Snapshot:
+    """The metrics of one period, as one file (or one piece of data) gives them."""
+
+    period: Period
+    metrics: dict[str, MetricValue]  # declared metrics only; absent ones and null keys left out
+    origin: str  # the file it came from, or DATA_ORIGIN
+
+
+class SnapshotError(InputError):
+    """Snapshots that cannot be read: the file, then the period, metric and key at fault."""
+
+
+@attrs.frozen
+class Place:
+    """Where a problem is: the file, then parts such as `period 2026-08` and `metric `x``."""
+
+    origin: str
+    parts: tuple[str, ...] = ()
+
+    def at(self, part: str) -> Place:
+        return Place(self.origin, (*self.parts, part))
+
+    def error(self, problem: str) -> SnapshotError:
+        where = ", ".join(self.parts)
+        return SnapshotError(self.origin, f"{where}: {problem}" if where else problem)
+
+
+def check_distinct_periods(
+    snapshots: Sequence[Snapshot], places: Sequence[str], file: Place
+) -> None:
+    first_place: dict[Period, str] = {}
+    for snapshot, place in zip(snapshots, places, strict=True):
+        seen = first_place.setdefault(snapshot.period, place)
+        if seen != place:
+            raise file.error(
+                f"period {period_label(snapshot.period)} is given twice ({seen} and {place})"
+            )
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def shown(text: str) -> str:
+    """Text cut short for a message, so that one huge value cannot flood it."""
+    return text if len(text) <= _SHOWN_LENGTH else text[: _SHOWN_LENGTH - 1] + "…"
+
+
+def quoted(value: object) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return shown(json.dumps(text, ensure_ascii=False))

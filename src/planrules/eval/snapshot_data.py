@@ -1,0 +1,247 @@
+"""Validation of snapshots in the JSON form, whether parsed from a file or handed over as data.
+
+Only declared metrics are kept, their names NFC-normalised. The common case (whole numbers in
+range under ASCII names) is checked in a few passes in C without building any place for error
+messages; anything else takes the careful path, which names where each problem is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, ValuesView
+from typing import Any, cast
+
+from planrules.eval.snapshot import (
+    MetricShapes,
+    MetricValue,
+    Place,
+    Scalar,
+    Shapes,
+    Snapshot,
+    nfc,
+    quoted,
+    shown,
+)
+from planrules.eval.snapshot_numbers import LARGEST, ValueProblem, exact_number, kind_of
+from planrules.lang.periods import Period, PeriodError, parse_period
+
+_SNAPSHOT_FIELDS = ("period", "metrics")
+
+
+class DuplicateKeys(dict[str, Any]):
+    """A JSON object that gave some keys twice; validation reports them where they matter."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        seen: set[str] = set()
+        duplicates: set[str] = set()
+        for key, _ in pairs:
+            (duplicates if key in seen else seen).add(key)
+        self.duplicates = frozenset(duplicates)
+
+
+# ---- snapshot objects -------------------------------------------------------------------
+
+
+def snapshot_objects(data: object, place: Place) -> list[object]:
+    if isinstance(data, Mapping):
+        if "snapshots" in data and "period" not in data:
+            return _wrapped_snapshots(data, place)
+        return [data]
+    if isinstance(data, list | tuple):
+        return list(data)
+    raise place.error(
+        f"holds {kind_of(data)}, where a snapshot, a list of snapshots "
+        'or {"snapshots": [...]} is expected'
+    )
+
+
+def _wrapped_snapshots(data: Mapping[Any, object], place: Place) -> list[object]:
+    _reject_duplicate_fields(data, place)
+    for field in data:
+        if field != "snapshots":
+            raise place.error(f"unknown field {quoted(field)} beside `snapshots`")
+    inner = data["snapshots"]
+    if not isinstance(inner, list | tuple):
+        raise place.error(f"`snapshots` holds {kind_of(inner)}, where a list is expected")
+    return list(inner)
+
+
+def snapshot_from_object(item: object, file: Place, number: str, shapes: MetricShapes) -> Snapshot:
+    place = file.at(number)
+    if not isinstance(item, Mapping):
+        raise place.error(f"holds {kind_of(item)}, where a snapshot object is expected")
+    _reject_duplicate_fields(item, place)
+    if "period" not in item:
+        raise place.error('has no `period` (a snapshot is {"period": ..., "metrics": {...}})')
+    period = read_period(item["period"], place)
+    # From here on the period names the snapshot better than its position does.
+    place = file.at(f"period {item['period']}")
+    for field in item:
+        if field not in _SNAPSHOT_FIELDS:
+            raise place.error(
+                f"unknown field {quoted(field)} (a snapshot has only `period` and `metrics`)"
+            )
+    if "metrics" not in item:
+        raise place.error("has no `metrics`")
+    return Snapshot(period, _metrics(item["metrics"], place, shapes), file.origin)
+
+
+def _reject_duplicate_fields(item: Mapping[Any, object], place: Place) -> None:
+    if isinstance(item, DuplicateKeys) and item.duplicates:
+        raise place.error(f"field {quoted(min(item.duplicates))} is given twice")
+
+
+def read_period(text: object, place: Place) -> Period:
+    if not isinstance(text, str):
+        raise place.error(f"the period is {kind_of(text)}, where text such as 2026-07 is expected")
+    try:
+        return parse_period(text)
+    except PeriodError as problem:
+        raise place.error(str(problem)) from None
+
+
+# ---- metrics ----------------------------------------------------------------------------
+
+
+def _metrics(raw: object, place: Place, shapes: MetricShapes) -> dict[str, MetricValue]:
+    if type(raw) is dict:
+        fast = metrics_fast(raw, shapes)
+        if fast is not None:
+            return fast
+    if not isinstance(raw, Mapping):
+        raise place.error(f"`metrics` holds {kind_of(raw)}, where an object is expected")
+    duplicates = raw.duplicates if isinstance(raw, DuplicateKeys) else frozenset()
+    metrics: dict[str, MetricValue] = {}
+    written_as: dict[str, str] = {}
+    for written, value in raw.items():
+        # Names that cannot be declared (not text, or undeclared) are ignored unchecked.
+        if not isinstance(written, str):
+            continue
+        name = nfc(written)
+        if name not in shapes:
+            continue
+        metric_place = place.at(f"metric `{shown(name)}`")
+        if written in duplicates:
+            raise metric_place.error("is given twice")
+        if name in written_as:
+            raise metric_place.error(_nfc_twins("metric", written_as[name], written))
+        written_as[name] = written
+        if value is not None:
+            metrics[name] = (
+                _keyed_value(value, metric_place) if shapes[name] else _scalar(value, metric_place)
+            )
+    return metrics
+
+
+def metrics_fast(raw: dict[Any, object], shapes: MetricShapes) -> dict[str, MetricValue] | None:
+    """The common case (ASCII names, whole numbers in range) without building any place
+    for error messages; None where anything needs the careful path."""
+    unkeyed = shapes.unkeyed if isinstance(shapes, Shapes) else None
+    if unkeyed is not None and raw.keys() <= unkeyed:
+        return _scalars_fast(raw)
+    metrics: dict[str, MetricValue] = {}
+    for name, value in raw.items():
+        if type(name) is not str or not name.isascii():
+            return None
+        keyed = shapes.get(name)
+        if keyed is None or value is None:
+            continue
+        if keyed:
+            values = _keyed_fast(value) if type(value) is dict else None
+            if values is None:
+                return None
+            metrics[name] = values
+        elif type(value) is int and -LARGEST <= value <= LARGEST:
+            metrics[name] = value
+        else:
+            return None
+    return metrics
+
+
+def _scalars_fast(raw: dict[Any, Any]) -> dict[str, MetricValue] | None:
+    """Declared scalar metrics only, all whole numbers in range, each test one pass in C; the
+    names are declared ones, so already NFC."""
+    if not raw:
+        return {}
+    numbers: Any = raw.values()
+    if set(map(type, numbers)) != {int} or min(numbers) < -LARGEST or max(numbers) > LARGEST:
+        return None
+    metrics: dict[str, MetricValue] = dict(raw)
+    return metrics
+
+
+def _scalar(value: object, place: Place) -> Scalar:
+    if isinstance(value, Mapping):
+        raise place.error("a map of keys where a single number is expected (it is not keyed)")
+    try:
+        return exact_number(value)
+    except ValueProblem as problem:
+        raise place.error(str(problem)) from None
+
+
+def _keyed_value(value: object, place: Place) -> dict[str, Scalar]:
+    if not isinstance(value, Mapping):
+        raise place.error(
+            f"{kind_of(value)} where a map of keys to numbers is expected (the metric is keyed)"
+        )
+    fast = _keyed_fast(value)
+    return fast if fast is not None else _keyed_checked(value, place)
+
+
+def _keyed_fast(value: Mapping[Any, object]) -> dict[str, Scalar] | None:
+    """The common case, all ints in range under plain keys, checked in C-speed passes.
+
+    Returns None where anything needs a closer look; `_keyed_checked` then finds it.
+    """
+    if type(value) is not dict or not value:
+        return None
+    # Each test below is one pass in C over the values or the keys: no Python per item.
+    if set(map(type, value.values())) != {int}:
+        return None
+    numbers = cast("ValuesView[int]", value.values())
+    if min(numbers) < -LARGEST or max(numbers) > LARGEST:
+        return None
+    try:
+        if "".join(value).isascii():
+            return dict(value)  # ASCII is already NFC
+    except TypeError:  # a key that is not text
+        return None
+    normalised = {nfc(key): number for key, number in value.items()}
+    return normalised if len(normalised) == len(value) else None
+
+
+def _keyed_checked(value: Mapping[Any, object], place: Place) -> dict[str, Scalar]:
+    """Every key and value checked one by one; the place is built only for an error."""
+    duplicates = value.duplicates if isinstance(value, DuplicateKeys) else frozenset()
+    result: dict[str, Scalar] = {}
+    written_as: dict[str, str] = {}
+    for written, number in value.items():
+        if not isinstance(written, str):
+            raise place.error(f"the key {written!r} is not text")
+        key = written if written.isascii() else nfc(written)
+        if written in duplicates:
+            raise _key_place(place, key).error("is given twice")
+        if key in written_as:
+            raise _key_place(place, key).error(_nfc_twins("key", written_as[key], written))
+        written_as[key] = written
+        if number is None:
+            continue
+        if type(number) is int and -LARGEST <= number <= LARGEST:
+            result[key] = number  # most values, even on this path
+            continue
+        try:
+            result[key] = exact_number(number)
+        except ValueProblem as problem:
+            raise _key_place(place, key).error(str(problem)) from None
+    return result
+
+
+def _key_place(metric: Place, key: str) -> Place:
+    return metric.at(f"key `{shown(key)}`")
+
+
+def _nfc_twins(what: str, first: str, second: str) -> str:
+    return (
+        f"is given twice, as {quoted(first)} and {quoted(second)}, "
+        f"which are one {what} once NFC-normalised"
+    )

@@ -1,0 +1,42 @@
+"""What the checker's passes share: one list that every diagnostic goes to, and the way their
+messages point at a clause and write numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import attrs
+
+from planrules.lang import syntax as s
+from planrules.lang.diagnostics import Diagnostic, error, warning
+from planrules.lang.source import Span
+
+Report = Callable[[Diagnostic], None]
+
+
+@attrs.define
+class Reporting:
+    """A pass reports into the list the whole check collects, so that no problem stops it."""
+
+    report: Report
+
+    def problem(self, code: str, span: Span, message: str, hint: str | None = None) -> None:
+        self.report(error(code, span, message, hint))
+
+    def caution(self, code: str, span: Span, message: str, hint: str | None = None) -> None:
+        self.report(warning(code, span, message, hint))
+
+
+def where(rule: s.Rule, clause: str) -> Span:
+    """Where a rule's name or clause was written; the whole rule where that is not known."""
+    return next((span for name, span in rule.clause_spans if name == clause), rule.span)
+
+
+def plain(value: Decimal) -> str:
+    return f"{value.normalize():,f}"
+
+
+def percent(value: Decimal) -> str:
+    rounded = (value * 100).quantize(Decimal("0.01")).normalize()
+    return f"{rounded:f}%"

@@ -1,0 +1,161 @@
+"""Each rule by its kind, after the names and lets: goals and thresholds here, budgets and
+triggers in their own modules."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import attrs
+
+from planrules.lang import syntax as s
+from planrules.lang.check_budgets import BudgetCheck, BudgetLines, budgets_among
+from planrules.lang.check_reporting import Report, Reporting, percent, plain, where
+from planrules.lang.check_triggers import TriggerCheck
+from planrules.lang.check_values import RuleValues
+from planrules.lang.exprcheck import Scope
+from planrules.lang.periods import (
+    PeriodError,
+    Window,
+    period_containing,
+    periods_between,
+    window_first_period,
+)
+
+_ONE = Decimal(1)
+
+
+def check_rules(
+    rules: list[s.Rule],
+    scope: Scope,
+    unknown_dimensions: set[str],
+    window: Window | None,
+    report: Report,
+) -> None:
+    values = RuleValues(report, scope, unknown_dimensions)
+    goals = _GoalCheck(report, values, window)
+    thresholds = _ThresholdCheck(report, values)
+    budgets = BudgetCheck(report, values)
+    triggers = TriggerCheck(report, values, BudgetLines(report, budgets_among(rules)))
+    for rule in rules:
+        if isinstance(rule, s.Goal):
+            goals.check(rule)
+        elif isinstance(rule, s.Threshold):
+            thresholds.check(rule)
+        elif isinstance(rule, s.Budget):
+            budgets.check(rule)
+        else:
+            triggers.check(rule)
+
+
+@attrs.define
+class _GoalCheck(Reporting):
+    values: RuleValues
+    window: Window | None
+
+    def check(self, goal: s.Goal) -> None:
+        number_type = self.values.number_type
+        subject = number_type(goal.subject, goal.per, "the goal's value")
+        target = number_type(goal.target, goal.per, "the goal's target")
+        if subject is not None and target is not None:
+            self.values.compatible(goal.target, subject, target, goal.op)
+        if goal.baseline is not None:
+            baseline = number_type(goal.baseline, goal.per, "the goal's baseline")
+            if subject is not None and baseline is not None:
+                self.values.compatible(goal.baseline, subject, baseline, "from")
+        if goal.tolerance is not None:
+            self.values.check_fraction(goal.tolerance, "a tolerance")
+        if goal.deadline is not None:
+            self.check_deadline(goal)
+        elif goal.phased is not None:
+            self.problem(
+                "phased-weights",
+                goal.phased[0].span.through(goal.phased[-1].span),
+                "`phased` spreads a goal over the periods to its deadline; add `by DATE`",
+            )
+
+    def check_deadline(self, goal: s.Goal) -> None:
+        window = self.window
+        assert goal.deadline is not None
+        if window is None:
+            return
+        try:
+            period_containing(goal.deadline, window.cadence)
+        except PeriodError as problem:
+            self.problem("bad-date", where(goal, "by"), f"the deadline cannot be used: {problem}")
+            return
+        if not (window.start <= goal.deadline <= (window.end or goal.deadline)):
+            self.caution(
+                "deadline-outside-window",
+                where(goal, "by"),
+                f"the deadline {goal.deadline} is outside the plan window "
+                f"{window.start} to {window.end}",
+            )
+        elif goal.phased is not None:
+            self.check_phased(goal.phased, window, goal.deadline)
+
+    def check_phased(
+        self, weights: tuple[s.Number, ...], window: Window, deadline: datetime.date
+    ) -> None:
+        first = window_first_period(window)
+        last = period_containing(deadline, window.cadence)
+        count = periods_between(first, last)
+        span = weights[0].span.through(weights[-1].span)
+        if len(weights) != count:
+            self.problem(
+                "phased-weights",
+                span,
+                f"`phased` gives {len(weights)} weight(s), but the goal spans {count} "
+                f"period(s) from the window's start through its deadline",
+            )
+        total = sum((w.value for w in weights), Decimal(0))
+        if total != _ONE:
+            self.problem(
+                "phased-weights",
+                span,
+                f"`phased` weights sum to {percent(total)}, not 100%",
+            )
+
+
+@attrs.define
+class _ThresholdCheck(Reporting):
+    values: RuleValues
+
+    def check(self, threshold: s.Threshold) -> None:
+        number_type = self.values.number_type
+        subject = number_type(threshold.subject, threshold.per, "the threshold's value")
+        for level in threshold.levels:
+            bound = number_type(level.bound, threshold.per, "a level")
+            if subject is not None and bound is not None:
+                self.values.compatible(level.bound, subject, bound, "<")
+        if not threshold.levels:
+            self.caution("no-levels", threshold.span, "this threshold has no warn or fail level")
+        self.check_reachable(threshold.levels)
+
+    def check_reachable(self, levels: tuple[s.Level, ...]) -> None:
+        """A warn level hidden behind a fail level in the same direction is never reported."""
+        fails = {
+            level.direction: _constant(level.bound) for level in levels if level.status == "fail"
+        }
+        for level in levels:
+            fail = fails.get(level.direction)
+            warn = _constant(level.bound)
+            if level.status != "warn" or fail is None or warn is None:
+                continue
+            hidden = warn >= fail if level.direction == "above" else warn <= fail
+            if hidden:
+                self.caution(
+                    "unreachable-level",
+                    level.span,
+                    f"`warn {level.direction} {plain(warn)}` can never be reached: "
+                    f"`fail {level.direction} {plain(fail)}` is reached first",
+                )
+
+
+def _constant(expr: s.Expr) -> Decimal | None:
+    if isinstance(expr, s.Number):
+        return expr.value
+    if isinstance(expr, s.Unary) and expr.op == "-":
+        inner = _constant(expr.operand)
+        return -inner if inner is not None else None
+    return None

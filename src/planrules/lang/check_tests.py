@@ -1,0 +1,160 @@
+"""Tests, after the rules: a test names the rules, budget lines and metrics of the ruleset it
+tests, and the periods of its snapshots must be in the ruleset's cadence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import attrs
+
+from planrules.lang import syntax as s
+from planrules.lang.check_budgets import BudgetLines, budgets_among
+from planrules.lang.check_reporting import Report, Reporting
+from planrules.lang.exprcheck import Scope, did_you_mean
+from planrules.lang.periods import parse_period
+from planrules.lang.source import Span
+from planrules.lang.workspace import is_test_file
+
+_RULE_STATES = ("pass", "warn", "fail", "unknown")
+_TRIGGER_STATES = ("fired", "quiet", "cooling", "unknown")
+
+
+def declared_tests(module: s.Module) -> Iterator[s.Test]:
+    return (d for d in module.declarations if isinstance(d, s.Test))
+
+
+def check_tests(
+    module: s.Module, scope: Scope, rules: list[s.Rule], cadence: str | None, report: Report
+) -> None:
+    by_name = {rule.name: rule for rule in rules}
+    budget_lines = BudgetLines(report, budgets_among(rules))
+    _TestCheck(report, scope, by_name, cadence, budget_lines).check(module)
+
+
+@attrs.define
+class _TestCheck(Reporting):
+    scope: Scope
+    rules: dict[str, s.Rule]
+    cadence: str | None
+    budget_lines: BudgetLines
+
+    def check(self, module: s.Module) -> None:
+        testing = is_test_file(module.path)
+        names: set[str] = set()
+        for test in declared_tests(module):
+            self.check_test(test, testing, names)
+
+    def check_test(self, test: s.Test, testing: bool, names: set[str]) -> None:
+        if not testing:
+            self.problem(
+                "test-outside-test-file",
+                test.span,
+                "tests belong in a file named *_test.plan",
+            )
+        if test.name in names:
+            self.problem("duplicate-test", test.span, f'a test named "{test.name}" exists already')
+        names.add(test.name)
+        periods: set[str] = set()
+        for item in test.items:
+            if isinstance(item, s.SnapshotBlock):
+                if item.period in periods:
+                    self.problem(
+                        "duplicate-period",
+                        item.span,
+                        f"this test has two snapshots of {item.period}",
+                    )
+                periods.add(item.period)
+            self.check_item(item)
+
+    def check_item(self, item: s.TestItem) -> None:
+        if isinstance(item, s.ExpectStatus | s.ExpectValue):
+            rule = self.rules.get(item.rule)
+            if rule is None:
+                self.problem(
+                    "unknown-rule",
+                    item.span,
+                    f'no rule is named "{item.rule}"',
+                    did_you_mean(item.rule, self.rules),
+                )
+            else:
+                self.check_expectation(item, rule)
+        elif isinstance(item, s.ExpectProposed):
+            self.budget_lines.check_named(item.budget, [item.line], item.span)
+        elif isinstance(item, s.SnapshotBlock):
+            self.check_cadence(item.period, item.span)
+            self.check_snapshot_block(item)
+        elif isinstance(item, s.At):
+            self.check_cadence(item.period, item.span)
+
+    def check_expectation(self, item: s.ExpectStatus | s.ExpectValue, rule: s.Rule) -> None:
+        """An expectation the rule can never meet is a mistake in the test, not a failure."""
+        kind = type(rule).__name__.lower()
+        keyed = not isinstance(rule, s.Goal | s.Threshold | s.Trigger) or rule.per is not None
+        if item.key is not None and not keyed:
+            self.problem(
+                "bad-expectation",
+                item.span,
+                f'{kind} "{rule.name}" has no `per`, so it has no result for a key',
+            )
+        if isinstance(item, s.ExpectStatus):
+            possible = _TRIGGER_STATES if isinstance(rule, s.Trigger) else _RULE_STATES
+            if item.status not in possible:
+                self.problem(
+                    "bad-expectation",
+                    item.span,
+                    f"a {kind} is never {item.status}; it is {_alternatives(possible)}",
+                )
+
+    def check_cadence(self, label: str, span: Span) -> None:
+        cadence = self.cadence
+        if cadence is None:
+            return
+        try:
+            period = parse_period(label)
+        except ValueError:
+            return  # reported by the builder
+        if period.cadence != cadence:
+            self.problem(
+                "bad-period",
+                span,
+                f"{label} is not a {cadence} period, as the ruleset's cadence is",
+            )
+
+    def check_repeated_keys(self, keys: list[s.Key], where: str) -> None:
+        seen: set[str] = set()
+        for key in keys:
+            if key.text in seen:
+                self.problem("duplicate-key", key.span, f"`{key.text}` is given twice {where}")
+            seen.add(key.text)
+
+    def check_snapshot_block(self, block: s.SnapshotBlock) -> None:
+        self.check_repeated_keys(
+            [entry.metric for entry in block.entries], f"in the snapshot of {block.period}"
+        )
+        for entry in block.entries:
+            keyed = [value.key for value in entry.values or ()]
+            self.check_repeated_keys(keyed, f"for `{entry.metric.text}`")
+            self.check_snapshot_entry(entry)
+
+    def check_snapshot_entry(self, entry: s.SnapshotEntry) -> None:
+        metric = self.scope.metrics.get(entry.metric.text)
+        if metric is None:
+            self.problem(
+                "unknown-name",
+                entry.metric.span,
+                f"`{entry.metric.text}` is not a metric",
+                did_you_mean(entry.metric.text, self.scope.metrics),
+            )
+        elif (entry.values is None) != (metric.dimension is None):
+            wanted = (
+                f"is keyed by {metric.dimension}: give its values in a block, "
+                f"`{metric.name} {{ KEY VALUE ... }}`"
+                if metric.dimension
+                else f"has no keys: give it one value, `{metric.name} VALUE`"
+            )
+            self.problem("snapshot-shape", entry.span, f"`{metric.name}` {wanted}")
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    listed = list(words)
+    return ", ".join(listed[:-1]) + " or " + listed[-1]

@@ -1,0 +1,90 @@
+"""Triggers and their actions: the condition, the counts of periods, the text of a
+recommendation and the budget lines a shift or scale moves."""
+
+from __future__ import annotations
+
+import attrs
+
+from planrules.lang import syntax as s
+from planrules.lang.check_budgets import BudgetLines
+from planrules.lang.check_reporting import Reporting
+from planrules.lang.check_values import RuleValues
+from planrules.lang.exprcheck import is_whole_count
+from planrules.lang.units import BOOL
+
+
+@attrs.define
+class TriggerCheck(Reporting):
+    """Needs only the budgets' names and lines, not their own checks."""
+
+    values: RuleValues
+    budget_lines: BudgetLines
+
+    def check(self, trigger: s.Trigger) -> None:
+        condition = self.values.value_type(trigger.condition, trigger.per, "the condition")
+        if condition is not None and condition.unit != BOOL:
+            self.problem(
+                "type-mismatch",
+                trigger.condition.span,
+                "a trigger's condition must be true or false, such as `conversion < 2%`",
+            )
+        self.check_counts(trigger)
+        for action in trigger.actions:
+            if isinstance(action, s.Recommend):
+                self.check_text(action, trigger.per)
+            else:
+                self.check_budget_action(action, trigger.per)
+
+    def check_counts(self, trigger: s.Trigger) -> None:
+        for number, least in ((trigger.hold, 1), (trigger.window, 1), (trigger.cooldown, 0)):
+            if number is not None and not is_whole_count(number, least):
+                self.problem(
+                    "bad-count",
+                    number.span,
+                    f"a number of periods is a whole number of at least {least}",
+                )
+        hold, window = trigger.hold, trigger.window
+        if hold is not None and window is not None and hold.value > window.value:
+            self.problem(
+                "hold-exceeds-window",
+                hold.span.through(window.span),
+                f"`for {hold.text} of {window.text} periods` asks for more periods than it "
+                "looks at",
+            )
+
+    def check_text(self, action: s.Recommend, per: str | None) -> None:
+        for part in action.parts:
+            if not isinstance(part, s.Interpolation):
+                continue
+            if part.expr == s.Name("key", part.span):
+                if per is None:
+                    self.problem(
+                        "key-outside-per",
+                        part.span,
+                        "`{key}` names the current key of a `per` trigger; this one has none",
+                    )
+                continue
+            self.values.value_type(part.expr, per, "a value in the text")
+
+    def check_budget_action(self, action: s.Shift | s.Scale, per: str | None) -> None:
+        keys = [action.source, action.destination] if isinstance(action, s.Shift) else [action.line]
+        for key in keys:
+            if _is_current_key(key) and per is None:
+                self.problem(
+                    "key-outside-per",
+                    key.span,
+                    "`key` names the current key of a `per` trigger; quote a line called key",
+                )
+        if isinstance(action, s.Scale) and not action.amount.percent:
+            self.problem("bad-amount", action.amount.span, "`scale` takes a percent, such as 10%")
+        if isinstance(action, s.Shift) and action.amount.percent:
+            self.values.check_fraction(action.amount, "a shifted share")
+        named = [key for key in keys if not _is_current_key(key)]
+        if action.budget is not None:
+            self.budget_lines.check_named(action.budget, named, action.span)
+        elif named:
+            self.budget_lines.find(named, action.span)
+
+
+def _is_current_key(key: s.Key) -> bool:
+    return key.text == "key" and not key.quoted

@@ -1,0 +1,292 @@
+"""The steps of an explanation, and the sub-expressions of a rule written out from a trace.
+
+Every value a step shows is one the evaluation recorded (`planrules.eval.trace`): the
+expression walk below reads the trace at each node and period, and writes "not worked out"
+where the evaluation never needed a value there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import attrs
+
+from planrules.eval.compile import ExpressionTypes, literal_value, periods_read
+from planrules.eval.trace import NOT_READ, Record, Trace
+from planrules.eval.values import Keyed, Unknown, at_key, describe
+from planrules.lang import syntax as s
+from planrules.lang.exprcheck import AGGREGATES, HISTORY
+from planrules.lang.fmt import expression as expression_text
+from planrules.report.model import Report, Result
+
+MAX_DEPTH = 50  # levels of sub-expressions written out; deeper ones are "…"
+MAX_STEPS = 5000  # steps in one explanation, so a very wide expression stays readable
+MAX_PERIODS = 24  # periods listed under a history function, a budget or a trigger
+MAX_KEYS = 12  # keys written of a keyed value
+MAX_TEXT = 160  # characters of an expression's text
+ELLIPSIS = "…"
+NOT_WORKED_OUT = "not worked out (the evaluation did not need it)"
+
+
+@attrs.frozen
+class Step:
+    """One line of the explanation tree: what was worked out, and what it came to."""
+
+    text: str
+    value: str
+    children: tuple[Step, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "value": self.value,
+            "children": [child.to_dict() for child in self.children],
+        }
+
+
+def section(title: str, steps: Iterable[Step]) -> Step:
+    return Step(title, "", tuple(steps))
+
+
+def verdict(status: str, why: str) -> Step:
+    return Step("verdict", f"{status}: {why}")
+
+
+def truth(value: Any) -> str:
+    if isinstance(value, Unknown):
+        return f"unknown ({value.reason})"
+    return "true" if value is True else "false"
+
+
+def short(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + ELLIPSIS
+
+
+def periods_word(count: int) -> str:
+    return "period" if count == 1 else "periods"
+
+
+@attrs.define
+class Writer:
+    """Writes values with their units and the ruleset's currency."""
+
+    currency: str | None
+
+    def value(self, value: Any, unit: str) -> str:
+        if value is NOT_READ:
+            return NOT_WORKED_OUT
+        if isinstance(value, Unknown):
+            return f"unknown ({value.reason})"
+        if isinstance(value, Keyed):
+            return self.keyed(value, unit)
+        return describe(value, unit, self.currency)
+
+    def keyed(self, value: Keyed, unit: str) -> str:
+        items = sorted(value.values.items())
+        if not items:
+            return "no keys"
+        shown = [f"{k}: {describe(v, unit, self.currency)}" for k, v in items[:MAX_KEYS]]
+        if len(items) > MAX_KEYS:
+            shown.append(f"{ELLIPSIS} ({len(items)} keys)")
+        return ", ".join(shown)
+
+    def operand(self, value: Any, unit: str) -> str:
+        """A value inside a comparison's text; an unknown's reason is in the step's value."""
+        if value is NOT_READ or isinstance(value, Unknown):
+            return "unknown"
+        return self.value(value, unit)
+
+    def money(self, value: Any) -> str:
+        return self.value(value, "money")
+
+    def ratio(self, value: Any) -> str:
+        return self.value(value, "ratio")
+
+
+class Walker:
+    """Writes out an expression at a period, at the rule's key, with every sub-expression's
+    value as the trace recorded it."""
+
+    def __init__(
+        self, trace: Trace, types: ExpressionTypes, key: str | None, writer: Writer
+    ) -> None:
+        self.trace = trace
+        self.types = types
+        self.key = key
+        self.writer = writer
+        self.steps_left = MAX_STEPS
+        self.quiet_cut = False
+        self.expanded: set[tuple[str, int, bool]] = set()  # lets written out already
+
+    def value(self, expr: s.Expr, position: int, whole: bool = False) -> Any:
+        """The recorded value at `position`; keyed values at the rule's key unless `whole`."""
+        value = self.trace.value(expr, position)
+        return value if whole or value is NOT_READ else at_key(value, self.key)
+
+    def unit_of(self, expr: s.Expr, hint: str | None = None) -> str:
+        """A bare literal takes the unit of what it is compared with or added to."""
+        found = self.types.type_of(expr)
+        if found is None:
+            return "number"
+        return hint if found.literal and hint is not None else found.unit
+
+    def walk(
+        self,
+        expr: s.Expr,
+        position: int,
+        *,
+        whole: bool = False,
+        hint: str | None = None,
+        title: str = "",
+        in_period: bool = False,
+        levels: int = MAX_DEPTH,
+    ) -> Step:
+        """A step for `expr` and, `levels` deep, its parts; "…" where MAX_DEPTH cuts it."""
+        self.steps_left -= 1
+        text = short(expression_text(expr))
+        if title:
+            text = f"{title} {text}"
+        if in_period:
+            text = f"{text} in {self.trace.label(position)}"
+        shown = self.writer.value(self.value(expr, position, whole), self.unit_of(expr, hint))
+        if not self.has_parts(expr):
+            return Step(text, shown)
+        if levels <= 0 or self.steps_left <= 0:
+            # A shallow walk (a trigger's period row) ends quietly; a cut one says so.
+            quiet = self.quiet_cut and self.steps_left > 0
+            return Step(text, shown, () if quiet else (Step(ELLIPSIS, "left out"),))
+        return Step(text, shown, self.parts(expr, position, whole, levels - 1))
+
+    def shallow(self, expr: s.Expr, position: int) -> Step:
+        """The expression and the values of its direct parts, nothing deeper."""
+        self.quiet_cut = True
+        try:
+            return self.walk(expr, position, levels=1)
+        finally:
+            self.quiet_cut = False
+
+    def has_parts(self, expr: s.Expr) -> bool:
+        if isinstance(expr, s.Number):
+            return False
+        if isinstance(expr, s.Name):
+            return expr.name in self.types.scope.lets
+        return True
+
+    def parts(self, expr: s.Expr, position: int, whole: bool, levels: int) -> tuple[Step, ...]:
+        match expr:
+            case s.Name():
+                return self.let(expr.name, position, whole, levels)
+            case s.KeyAccess():
+                # The key read is named in the text; the value it is read from is shown whole.
+                return (self.walk(expr.target, position, whole=True, levels=levels),)
+            case s.Unary():
+                return (self.walk(expr.operand, position, whole=whole, levels=levels),)
+            case s.Binary():
+                return self.sides(expr, position, whole, levels)
+            case s.Call():
+                return self.call(expr, position, whole, levels)
+        return ()
+
+    def sides(self, expr: s.Binary, position: int, whole: bool, levels: int) -> tuple[Step, ...]:
+        takes_unit = expr.op in ("+", "-", "<", "<=", ">", ">=", "==", "!=")
+        left_hint = self.unit_of(expr.right) if takes_unit else None
+        right_hint = self.unit_of(expr.left) if takes_unit else None
+        return (
+            self.walk(expr.left, position, whole=whole, hint=left_hint, levels=levels),
+            self.walk(expr.right, position, whole=whole, hint=right_hint, levels=levels),
+        )
+
+    def let(self, name: str, position: int, whole: bool, levels: int) -> tuple[Step, ...]:
+        let = self.types.scope.lets[name]
+        mark = (name, position, whole)
+        if mark in self.expanded:
+            # Written out once; a let read many times would otherwise grow the tree
+            # exponentially (let b = a + a, let c = b + b, ...).
+            self.steps_left -= 1
+            body = short(expression_text(let.expr))
+            value = self.writer.value(self.value(let.expr, position, whole), self.unit_of(let.expr))
+            return (Step(f"let {name} = {body} (written out above)", value),)
+        self.expanded.add(mark)
+        step = self.walk(let.expr, position, whole=whole, levels=levels)
+        return (attrs.evolve(step, text=f"let {name} = {step.text}"),)
+
+    def call(self, expr: s.Call, position: int, whole: bool, levels: int) -> tuple[Step, ...]:
+        name, args = expr.function, expr.args
+        if name in AGGREGATES and len(args) == 1:
+            # An aggregate works over all the keys, so its argument is shown whole.
+            return (self.walk(args[0], position, whole=True, levels=levels),)
+        if name in HISTORY:
+            return self.history(expr, position, whole, levels)
+        if name == "round":
+            args = args[:1]  # the digits are in the text already
+        return tuple(self.walk(arg, position, whole=whole, levels=levels) for arg in args)
+
+    def history(self, expr: s.Call, position: int, whole: bool, levels: int) -> tuple[Step, ...]:
+        count = _count(expr.args[1]) if len(expr.args) > 1 else 1
+        positions = periods_read(expr.function, count, position, self.trace.window_start)
+        if not positions:
+            return (Step("no period of the window yet", "an empty sum, 0"),)
+        return tuple(
+            self.over_periods(
+                positions,
+                lambda p: self.walk(expr.args[0], p, whole=whole, in_period=True, levels=levels),
+            )
+        )
+
+    def over_periods(
+        self, positions: Sequence[int], step: Callable[[int], Step], latest: bool = False
+    ) -> list[Step]:
+        """One step per period; a long run keeps its first and last periods, or with `latest`
+        (a trigger, whose state hangs on the recent periods) the last ones only."""
+        if len(positions) <= MAX_PERIODS:
+            return [step(p) for p in positions]
+        if latest:
+            left_out = len(positions) - MAX_PERIODS
+            earlier = Step(ELLIPSIS, f"{left_out} earlier {periods_word(left_out)} left out")
+            return [earlier, *(step(p) for p in positions[-MAX_PERIODS:])]
+        half = MAX_PERIODS // 2
+        left_out = len(positions) - 2 * half
+        return [
+            *(step(p) for p in positions[:half]),
+            Step(ELLIPSIS, f"{left_out} {periods_word(left_out)} left out"),
+            *(step(p) for p in positions[-half:]),
+        ]
+
+
+def _count(expr: s.Expr) -> int:
+    # The checker lets only whole literal counts through.
+    return int(literal_value(expr)) if isinstance(expr, s.Number) else 1
+
+
+@attrs.define
+class Context:
+    """One explanation: the report and trace of its evaluation, and the result explained."""
+
+    report: Report
+    trace: Trace
+    key: str | None
+    result: Result | None
+    walker: Walker
+    write: Writer
+
+    @property
+    def current(self) -> int:
+        return self.trace.current
+
+    @property
+    def record(self) -> Record | None:
+        return self.trace.record
+
+    def label(self, position: int) -> str:
+        return self.trace.label(position)
+
+    def status(self) -> str:
+        return self.result.status if self.result is not None else "none"
+
+    def result_value(self, value: Any, unit: str) -> str:
+        """A number of the result; unknown where the report could not know it."""
+        if value is None:
+            reason = self.result.reason if self.result is not None else None
+            return f"unknown ({reason})" if reason else "unknown"
+        return self.write.value(value, unit)
