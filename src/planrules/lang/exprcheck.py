@@ -78,6 +78,31 @@ class Scope:
         return None
 
 
+def is_cumulative(expr: s.Expr, scope: Scope) -> bool:
+    """Whether `expr`, lets written out, is a sum of `total(...)` terms: a figure that grows
+    through the window, and so can be paced."""
+    pending, seen = [expr], set()
+    while pending:
+        node = pending.pop()
+        if isinstance(node, s.Name) and node.name in scope.lets:
+            if node.name not in seen:  # a let read twice is looked at once
+                seen.add(node.name)
+                pending.append(scope.lets[node.name].expr)
+        elif isinstance(node, s.Binary) and node.op == "+":
+            pending.extend((node.left, node.right))
+        elif not (isinstance(node, s.Call) and node.function == "total"):
+            return False
+    return True
+
+
+def is_paced(goal: s.Goal, scope: Scope) -> bool:
+    """A goal is paced (judged against a pace line before its deadline) if and only if it has
+    a deadline and either a baseline (`from`) or a cumulative subject (`total(...)`)."""
+    return goal.deadline is not None and (
+        goal.baseline is not None or is_cumulative(goal.subject, scope)
+    )
+
+
 def metrics_read(exprs: Iterable[s.Expr], scope: Scope) -> list[str]:
     """The metrics the expressions read, through lets, in the order first met."""
     found: dict[str, None] = {}
