@@ -284,7 +284,8 @@ def test_goal_from_baseline_rising(customers: int, progress: Fraction, status: s
     assert exact(found.progress, progress)
     assert exact(found.expected, 300)  # 200 + (500 - 200) x 1/3
     assert exact(found.forecast, 200 + (customers - 200) * 3)  # 200 + (v - 200) / (1/3)
-    assert found.required_per_period is None  # not a total() goal
+    # Paced and rising: the gap to 500 shared over the 2 periods left (version 2).
+    assert exact(found.required_per_period, Fraction(max(500 - customers, 0), 2))
 
 
 BACKLOG = 'goal "G": backlog <= 50 by 2026-09-30 from 200'
@@ -1594,7 +1595,8 @@ def test_pacing_boundaries_are_never_off_by_rounding(
         'ruleset "P"\ncurrency VND\n'
         f"period 2026-01-01 to {last_day(span)} monthly\n"
         "metric revenue: money\n"
-        f'goal "G": revenue >= {target} by {last_day(span)} tolerance {tolerance}%\n'
+        # `from 0` makes it paced (version 2): the pace line runs from 0 to the target.
+        f'goal "G": revenue >= {target} by {last_day(span)} from 0 tolerance {tolerance}%\n'
     )
     plan = loads(text, filename="p.plan")
     elapsed = Fraction(done, span)

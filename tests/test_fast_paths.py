@@ -178,7 +178,7 @@ def test_evaluations_in_threads_agree() -> None:
 def test_the_layout_of_a_history_is_worked_out_once_per_set_of_periods() -> None:
     text = (
         HEADER.replace("currency VND\n", "currency VND\nperiod 2026-01-01 to 2026-12-31 monthly\n")
-        + 'goal "G": m0 >= 120 by 2026-12-31\n'
+        + 'goal "G": m0 >= 120 by 2026-12-31 from 0\n'
     )
     ruleset = loads(text, "t.plan")
     july = {"period": "2026-07", "metrics": {"m0": 70}}

@@ -1,20 +1,22 @@
 """Budget actions of fired triggers, applied in order to working copies of the budgets.
 
-Each action is clipped so that no line falls below zero or its MIN share, rises above its MAX
-share, or pushes the lines past the total; where less than requested is applied, the binding
-limit is named (the first in that order on a tie).
+Each action is clipped so that no line falls below zero, below what it has already spent in
+the window, or below its MIN share, rises above its MAX share, or pushes the lines past the
+total; where less than requested is applied, the binding limit is named (the first in that
+order on a tie).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 
 from planrules.eval.compile import literal_value
-from planrules.eval.values import add, multiply, subtract, sum_of
+from planrules.eval.values import Unknown, add, describe, multiply, subtract, sum_of
 from planrules.lang import syntax as s
-from planrules.report.model import Adjustment, Allocation, AllocationLine
+from planrules.report.model import Adjustment, Allocation, AllocationLine, DataWarning
 
 CURRENT_KEY = "key"
 
@@ -23,6 +25,15 @@ CURRENT_KEY = "key"
 class ShareLimit:
     share: Any  # the share as a fraction of the total
     text: str  # as written, `20%`
+
+
+# What each line of the budget named has spent so far, where its spending is summed over the
+# window (an Unknown where it cannot be known); read when an action first touches the budget.
+SpentSoFar = Callable[[str], dict[str, Any]]
+
+
+def nothing_spent(_budget: str) -> dict[str, Any]:
+    return {}
 
 
 @attrs.define
@@ -35,9 +46,11 @@ class WorkingBudget:
     lines: dict[str, Any]
     minimum: dict[str, ShareLimit]
     maximum: dict[str, ShareLimit]
+    currency: str | None = None  # for the amounts written in reasons
+    spent: dict[str, Any] | None = None  # see SpentSoFar; None until read
 
     @classmethod
-    def of(cls, budget: s.Budget) -> WorkingBudget:
+    def of(cls, budget: s.Budget, currency: str | None = None) -> WorkingBudget:
         planned = {line.key.text: literal_value(line.amount) for line in budget.lines}
         minimum: dict[str, ShareLimit] = {}
         maximum: dict[str, ShareLimit] = {}
@@ -48,19 +61,30 @@ class WorkingBudget:
                 minimum[line.key.text] = _limit(line.share.minimum)
             if line.share.maximum is not None:
                 maximum[line.key.text] = _limit(line.share.maximum)
-        return cls(
-            budget.name, literal_value(budget.total), planned, dict(planned), minimum, maximum
-        )
+        total = literal_value(budget.total)
+        return cls(budget.name, total, planned, dict(planned), minimum, maximum, currency)
+
+    def known_spent(self, line: str) -> Any:
+        """What `line` has spent so far, where that is known; None otherwise."""
+        spent = (self.spent or {}).get(line)
+        return None if isinstance(spent, Unknown) else spent
 
     def floor_limit(self, line: str) -> Limit:
-        """How far `line` may fall: to its MIN share of the total, or to zero without one."""
+        """How far `line` may fall: to the highest of zero, what it has spent so far and its
+        MIN share of the total; a tie is named in that order."""
         minimum = self.minimum.get(line)
-        floor = multiply(minimum.share, self.total) if minimum is not None else 0
-        if minimum is None or floor <= 0:
-            why = f"{line} would fall below zero"
-            return Limit("floor", self.lines[line], why, line, minimum, 0)
-        why = f"{line} would fall below its {minimum.text} share"
-        return Limit("floor", subtract(self.lines[line], floor), why, line, minimum, floor)
+        spent = self.known_spent(line)
+        floors = [(0, f"{line} would fall below zero")]
+        if spent is not None:
+            written = describe(spent, "money", self.currency)
+            floors.append((spent, f"{line} has already spent {written}"))
+        if minimum is not None:
+            share = multiply(minimum.share, self.total)
+            floors.append((share, f"{line} would fall below its {minimum.text} share"))
+        floor = max(amount for amount, _ in floors)
+        why = next(why for amount, why in floors if amount == floor)
+        room = subtract(self.lines[line], floor)
+        return Limit("floor", room, why, line, minimum, floor, spent)
 
     def ceiling_limits(self, line: str, with_total: bool) -> list[Limit]:
         """How far `line` may rise: to its MAX share, and (`with_total`, where no other line
@@ -114,6 +138,7 @@ class Limit:
     line: str | None
     share: ShareLimit | None
     bound: Any
+    spent: Any = None  # for a floor, what the line has spent so far, where it is known
 
 
 def clip(requested: Any, limits: list[Limit]) -> tuple[Any, str | None]:
@@ -135,11 +160,20 @@ class Adjuster:
     """Applies the budget actions of fired triggers, in the order they are given."""
 
     budgets: dict[str, WorkingBudget]
+    spending: SpentSoFar = nothing_spent
     adjustments: list[Adjustment] = attrs.field(factory=list)
+    warnings: list[DataWarning] = attrs.field(factory=list)
 
     @classmethod
-    def of(cls, budgets: list[s.Budget]) -> Adjuster:
-        return cls({budget.name: WorkingBudget.of(budget) for budget in budgets})
+    def of(
+        cls,
+        budgets: list[s.Budget],
+        currency: str | None = None,
+        spending: SpentSoFar = nothing_spent,
+    ) -> Adjuster:
+        return cls(
+            {budget.name: WorkingBudget.of(budget, currency) for budget in budgets}, spending
+        )
 
     def allocations(self) -> tuple[Allocation, ...]:
         return tuple(budget.allocation() for budget in self.budgets.values())
@@ -167,7 +201,22 @@ class Adjuster:
         fixed = [line.text for line in written if not _is_current_key(line)]
         budget_name = action.budget or self.holding(fixed)
         budget, problem = self.find(budget_name, names)
+        if budget is not None and budget.spent is None:
+            budget.spent = self.spending(budget.name)
+            self.warn_unknown_spent(budget)
         return names, budget_name, budget, problem
+
+    def warn_unknown_spent(self, budget: WorkingBudget) -> None:
+        for line, spent in (budget.spent or {}).items():
+            if isinstance(spent, Unknown):
+                self.warnings.append(
+                    DataWarning(
+                        "unknown-spent",
+                        f'what line {line} of "{budget.name}" has spent is unknown '
+                        f"({spent.reason}): its floor leaves it out",
+                        key=line,
+                    )
+                )
 
     def holding(self, lines: list[str]) -> str | None:
         """The one budget holding all these lines, if the lines settle it."""

@@ -54,6 +54,14 @@ class BudgetRule:
         results.append(self.whole_result(spent, pace, results))
         return results
 
+    def spent_by_line(self, moment: Moment) -> dict[str, Any]:
+        """What each line has spent so far in the window (an Unknown where that cannot be
+        known); nothing for a budget without `for`, or judged `per period`."""
+        if self.spending is None or self.budget.per_period:
+            return {}
+        spent = self.spending(moment.frame, self.judged_at(moment))
+        return {line: self.spent_of(spent, line) for line, _ in self.lines}
+
     def rows(self, moment: Moment) -> list[Row]:
         """A budget's few results are made at once: rows (self, key, status, result)."""
         return [(self, result.key, result.status, result) for result in self.results(moment)]
@@ -137,4 +145,24 @@ class BudgetRule:
             result.status, result.reason = "unknown", line.reason
             return result
         result.status = worst([*statuses, own])
+        result.reason = _why(lines, over_plan, result.unplanned, over_pace)
         return result
+
+
+def _why(
+    lines: list[Result], over_plan: bool, unplanned: tuple[str, ...], over_pace: bool
+) -> str | None:
+    """Why a whole budget warns or fails: the first of these that holds."""
+    over_amount = [line.key or "" for line in lines if line.status == "fail"]
+    off_pace = [line.key or "" for line in lines if line.status == "warn"]
+    if over_amount:
+        return f"lines over their amount: {', '.join(over_amount)}"
+    if over_plan:
+        return "all spending is over the total"
+    if unplanned:
+        return f"spending on keys no line names: {', '.join(unplanned)}"
+    if off_pace:
+        return f"lines off pace: {', '.join(off_pace)}"
+    if over_pace:
+        return "all spending runs ahead of the pace line"
+    return None

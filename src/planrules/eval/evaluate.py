@@ -13,7 +13,7 @@ import gc
 import itertools
 import threading
 from collections.abc import Callable, Sequence
-from typing import cast
+from typing import Any, cast
 
 import attrs
 
@@ -133,7 +133,11 @@ class Ruleset:
         """The status of every rule at every period of the history: a backtest."""
         with evaluating():
             timeline = self.timeline(snapshots)
-            reports = [self.report(timeline, p, strict) for p in timeline.positions()]
+            # The plan's periods only: earlier snapshots are read by history functions, but
+            # are not judged as periods of the plan.
+            start = timeline.layout.window_start
+            planned = [p for p in timeline.positions() if p >= start]
+            reports = [self.report(timeline, p, strict) for p in planned]
             return replay_of(self.name, reports)
 
     def timeline(self, snapshots: object) -> Timeline:
@@ -155,8 +159,7 @@ class Ruleset:
         with evaluating():
             timeline = self.timeline(snapshots)
             current = timeline.current(at)
-            adjuster = TracedAdjuster.tracing(self.budgets, trace) if self.adjusts else None
-            report = self.report(timeline, current, False, _judges(rules), adjuster)
+            report = self.report(timeline, current, False, _judges(rules), trace)
         moment = timeline.moment(current)
         trace.current, trace.window_start = current, moment.window_start
         trace.positions, trace.label = tuple(moment.positions()), timeline.label
@@ -168,14 +171,13 @@ class Ruleset:
         current: int,
         strict: bool,
         judges: list[Judge] | None = None,
-        adjuster: Adjuster | None = None,
+        trace: Trace | None = None,
     ) -> Report:
-        """The report at `current`; `judges` and `adjuster` are the ruleset's own unless a
-        traced evaluation gives its own."""
+        """The report at `current`; `judges` are the ruleset's own unless a traced evaluation
+        gives its own, and its `trace` records every budget action."""
         moment = timeline.moment(current)
         rows: list[Row] = []
-        if adjuster is None and self.adjusts:
-            adjuster = Adjuster.of(self.budgets)
+        adjuster = self.adjuster(moment, trace) if self.adjusts else None
         recommendations: list[Recommendation] = []
         for judge, trigger in judges or self.judges:
             if judge is not None:
@@ -197,7 +199,19 @@ class Ruleset:
             tuple(adjuster.adjustments) if adjuster is not None else (),
             adjuster.allocations() if adjuster is not None else self.planned,
             tuple(recommendations),
+            tuple(adjuster.warnings) if adjuster is not None else (),
         )
+
+    def adjuster(self, moment: Moment, trace: Trace | None) -> Adjuster:
+        """The adjuster of one evaluation: a line's floor holds what it has spent so far."""
+        spending = functools.partial(self.spent_so_far, moment)
+        if trace is None:
+            return Adjuster.of(self.budgets, self.currency, spending)
+        return TracedAdjuster.tracing(self.budgets, self.currency, spending, trace)
+
+    def spent_so_far(self, moment: Moment, budget: str) -> dict[str, Any]:
+        rule = next(r for r in self.rules if isinstance(r, BudgetRule) and r.name == budget)
+        return rule.spent_by_line(moment)
 
     def made(self, moment: Moment, rows: Sequence[Row]) -> tuple[Result, ...]:
         """The results of an evaluation's rows; a goal or threshold that warns or fails gets

@@ -35,7 +35,7 @@ from planrules.eval.values import (
     subtract,
 )
 from planrules.lang import syntax as s
-from planrules.lang.exprcheck import Scope, metrics_read
+from planrules.lang.exprcheck import Scope, is_paced, metrics_read
 from planrules.lang.fmt import expression as expression_text
 from planrules.lang.periods import PeriodError
 from planrules.report.model import Change, Location, Pacing, Result, Row
@@ -137,8 +137,9 @@ class GoalRule:
         self.slack = 1 - tolerance
         self.weights = tuple(w.value for w in goal.phased) if goal.phased else None
         self.unit = compiler.type_of(goal.subject).unit
-        self.is_total = isinstance(goal.subject, s.Call) and goal.subject.function == "total"
+        self.paced = is_paced(goal, compiler.scope)
         self.forecasting = goal.op in (">", ">=") or goal.baseline is not None
+        self.requires = self.paced and goal.op in (">", ">=")
         self.compare = _COMPARE[goal.op]
         self.location = location(goal.span)
         self.key_metrics = (
@@ -157,13 +158,16 @@ class GoalRule:
             deadline = moment.position_of(goal)
         except PeriodError as unplaceable:
             return at, None, f"the deadline's period cannot be placed: {unplaceable}"
+        if at < deadline and not self.paced:
+            # Judged on the comparison as it stands now, not final until the deadline.
+            return at, Pacing(None, deadline - at, False, False, False, ahead=True), None
         if at < deadline:
             pacing, problem = self.pace(moment, deadline)
             return at, pacing, problem
         if deadline not in moment.frame.metrics:
             problem = f"the deadline's period {moment.label(deadline)} has no snapshot"
             return deadline, None, problem
-        return deadline, Pacing(1, 0, False, self.forecasting, self.is_total), None
+        return deadline, Pacing(1, 0, False, self.forecasting, self.requires), None
 
     def values_at(self, frame: Frame, at: int) -> tuple[Any, Any, Any]:
         return (
@@ -182,14 +186,13 @@ class GoalRule:
         if any(isinstance(v, Unknown) for v in (value, target, baseline)):
             return None
         goal = self.goal
-        paced = pacing is not None and pacing.paced
-        if paced and pacing is not None and Fraction(pacing.elapsed) == 0:
+        elapsed = paced_elapsed(pacing)
+        if elapsed == 0:
             return []
         base = 0 if baseline is None else baseline
         span = subtract(target, base)
         loose = goal.op in ("<", "<=") and goal.baseline is None
-        if paced and pacing is not None and not loose and span != 0:
-            elapsed = Fraction(pacing.elapsed)
+        if elapsed is not None and not loose and span != 0:
             moved = multiply(subtract(value, base), elapsed.denominator)
             needed = multiply(span, elapsed.numerator)
             return [(subtract(moved, needed) if span > 0 else subtract(needed, moved), False)]
@@ -202,8 +205,6 @@ class GoalRule:
         pacing, reason)."""
         goal = self.goal
         at, pacing, problem = self.when(moment)
-        if pacing is None and goal.deadline is not None and problem is None:
-            pacing = Pacing(1, 0, False, self.forecasting, self.is_total)
         values = self.values_at(moment.frame, at)
         judge = self.judge_with(pacing, problem)
         if goal.per is None:
@@ -257,7 +258,8 @@ class GoalRule:
         kinds = set(map(type, values)) | set(map(type, targets))
         if not kinds <= {int, Decimal} or not all(map(operator.lt, repeat(0), targets)):
             return None
-        elapsed = Fraction(pacing.elapsed)
+        elapsed = paced_elapsed(pacing)
+        assert elapsed is not None
         ahead, span_of_time = elapsed.numerator, elapsed.denominator
         if ahead == 0:
             return ["pass"] * len(values)
@@ -281,23 +283,31 @@ class GoalRule:
         return moment.current - start + 1, deadline - start + 1
 
     def pace(self, moment: Moment, deadline: int) -> tuple[Pacing | None, str | None]:
-        start = moment.window_start
+        start, current = moment.window_start, moment.current
         done, span = self.periods_done(moment, deadline)
-        remaining = deadline - moment.current
-
-        def pacing(elapsed: Any) -> Pacing:
-            return Pacing(elapsed, remaining, True, self.forecasting, self.is_total)
-
-        if done <= 0:
-            return pacing(0), None
-        if self.weights is None:
-            return pacing(Fraction(done, span)), None
-        if len(self.weights) != span:
+        weights: tuple[Any, ...] = (1,) * span if self.weights is None else self.weights
+        if len(weights) != span:
             return None, (
-                f"`phased` gives {len(self.weights)} weights, but {moment.label(start)} "
+                f"`phased` gives {len(weights)} weights, but {moment.label(start)} "
                 f"through {moment.label(deadline)} is {span} periods"
             )
-        return pacing(sum(self.weights[:done], Decimal(0))), None
+        done = max(done, 0)
+        if self.weights is None:
+            elapsed: Any = Fraction(done, span)
+        else:
+            elapsed = sum(weights[:done], Decimal(0))
+        later = range(max(current, start - 1) + 1, deadline + 1)
+        schedule = tuple(
+            zip(
+                map(moment.label, later),
+                _shares(weights[len(weights) - len(later) :]),
+                strict=True,
+            )
+        )
+        pacing = Pacing(
+            elapsed, deadline - current, True, self.forecasting, self.requires, True, schedule
+        )
+        return pacing, None
 
     def warn_line(self, elapsed: Any) -> Any:
         """The progress below which a paced goal fails: elapsed x (1 - tolerance). The
@@ -310,13 +320,16 @@ class GoalRule:
         out once."""
         goal, compare = self.goal, self.compare
         paced = pacing is not None and pacing.paced
-        elapsed = Fraction(pacing.elapsed) if pacing is not None else Fraction(0)
+        ahead_of_deadline = pacing is not None and pacing.ahead
+        elapsed = paced_elapsed(pacing) or Fraction(0)
         ahead, span_of_time = elapsed.numerator, elapsed.denominator
         warn_ahead = multiply(ahead, self.slack)
         loose = goal.op in ("<", "<=") and goal.baseline is None
 
         def verdict(value: Any, target: Any, baseline: Any) -> str:
             holds = compare(value, target)
+            if not paced and ahead_of_deadline:
+                return "holds now" if holds else "not yet"
             if not paced:
                 return "holds" if holds else "misses"
             if holds:
@@ -365,13 +378,31 @@ class GoalRule:
         return (self, key, "unknown", known(value), known(target), known(baseline), pacing, reason)
 
 
+def paced_elapsed(pacing: Pacing | None) -> Fraction | None:
+    """The elapsed share of a goal judged against its pace line; None for any other."""
+    if pacing is None or not pacing.paced or pacing.elapsed is None:
+        return None
+    return Fraction(pacing.elapsed)
+
+
+def _shares(weights: Sequence[Any]) -> list[Any]:
+    """Each weight's share of their sum, exactly; equal shares where they sum to 0."""
+    whole = sum(weights, Decimal(0))
+    if whole == 0:
+        return [Fraction(1, len(weights))] * len(weights)
+    return [as_fraction(weight) / as_fraction(whole) for weight in weights]
+
+
 # What each verdict of a goal comes to. "holds" and "misses" are the comparison as written,
-# for a goal that is not paced; a paced one passes where it "holds" already or has "not
-# started", warns where it is "loose" (a `<` goal with no `from`, which has no progress to
-# pace), and otherwise is judged by its progress against the pace lines.
+# for a goal with no deadline or whose deadline's period is reached; before its deadline an
+# unpaced goal "holds now" or is "not yet" there; a paced one passes where it "holds" already
+# or has "not started", warns where it is "loose" (a `<` goal with no `from`, which has no
+# progress to pace), and otherwise is judged by its progress against the pace lines.
 GOAL_STATUS = {
     "holds": "pass",
     "misses": "fail",
+    "holds now": "pass",  # an unpaced goal before its deadline: provisional
+    "not yet": "warn",
     "not started": "pass",
     "loose": "warn",
     "on pace": "pass",

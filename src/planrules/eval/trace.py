@@ -26,8 +26,9 @@ NOT_READ: Any = object()  # the value of an expression the evaluation never work
 class Elapsed:
     """How a paced goal's elapsed share came about.
 
-    `how` is "reached" (the deadline's period is reached), "not started" (the window lies
-    ahead), "even" (`done` of `span` periods) or "phased" (the `weights` of the periods done).
+    `how` is "reached" (the deadline's period is reached), "unpaced" (a goal that is not
+    paced, before its deadline), "not started" (the window lies ahead), "even" (`done` of
+    `span` periods) or "phased" (the `weights` of the periods done).
     """
 
     how: str

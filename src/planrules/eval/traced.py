@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from planrules.eval.adjust import Adjuster
+from planrules.eval.adjust import Adjuster, SpentSoFar
 from planrules.eval.budgets import BudgetRule
 from planrules.eval.compile import ExpressionCompiler, Frame
 from planrules.eval.rules import (
@@ -81,6 +81,8 @@ class TracedGoal(GoalRule):
         start = moment.window_start
         if reached:
             return Elapsed("reached", start, deadline)
+        if not self.paced:
+            return Elapsed("unpaced", start, deadline)
         done, span = self.periods_done(moment, deadline)
         if done <= 0:
             return Elapsed("not started", start, deadline)
@@ -245,8 +247,10 @@ class TracedAdjuster(Adjuster):
     trace: Trace
 
     @classmethod
-    def tracing(cls, budgets: list[s.Budget], trace: Trace) -> TracedAdjuster:
-        adjuster = cls.of(budgets)
+    def tracing(
+        cls, budgets: list[s.Budget], currency: str | None, spending: SpentSoFar, trace: Trace
+    ) -> TracedAdjuster:
+        adjuster = cls.of(budgets, currency, spending)
         assert isinstance(adjuster, TracedAdjuster)
         adjuster.trace = trace
         return adjuster

@@ -37,6 +37,7 @@ from planrules.report.explain_steps import (
     truth,
     verdict,
 )
+from planrules.report.model import Required
 
 
 def sections(context: Context, rule: s.Rule) -> list[Step]:
@@ -114,6 +115,8 @@ def _goal_pacing(context: Context, goal: s.Goal, record: GoalRecord) -> list[Ste
         reason = result.reason if result is not None else None
         return [Step("elapsed", f"unknown ({reason})" if reason else "unknown")]
     pacing, write = result.pacing, context.write
+    if record.elapsed.how == "unpaced":
+        return [Step("pace", UNPACED)]
     steps = [_elapsed_step(context, record.elapsed, pacing.elapsed)]
     if result.value is None or result.target is None:
         return steps
@@ -152,15 +155,33 @@ def _goal_pacing(context: Context, goal: s.Goal, record: GoalRecord) -> list[Ste
                 write.value(result.forecast, unit),
             )
         )
-    if result.required_per_period is not None:
+    runs = result.required_by_period
+    if runs:
+        share = write.ratio(pacing.schedule[0][1])
         steps.append(
             Step(
-                f"required per period = max(0, target - value) / periods left = "
-                f"max(0, {t} - {v}) / {pacing.remaining}",
-                write.value(result.required_per_period, unit),
+                f"required per period = max(0, target - value) × the next period's share of "
+                f"the {pacing.remaining} left = max(0, {t} - {v}) × {share}",
+                write.value(runs[0].amount, unit),
+                tuple(
+                    Step(f"required {_run_text(context, run)}", write.value(run.amount, unit))
+                    for run in runs
+                ),
             )
         )
     return steps
+
+
+def _run_text(context: Context, run: Required) -> str:
+    if run.period == run.through:
+        return f"in {run.period}"
+    return f"in each of {run.period} through {run.through}"
+
+
+UNPACED = (
+    "none: the goal is not paced (it has no `from` and its subject is no `total(...)`), so "
+    "it passes where the comparison holds now and warns where it does not, until its deadline"
+)
 
 
 def _elapsed_step(context: Context, elapsed: Elapsed, share: Any) -> Step:
@@ -186,6 +207,10 @@ def _goal_why(context: Context, goal: s.Goal, record: GoalRecord) -> str:
         return result.reason or "a value is unknown"
     pacing = result.pacing
     holds = "holds" if record.verdict == "holds" else "does not hold"
+    if record.verdict == "holds now":
+        return "the comparison holds now; the goal is not paced, so its deadline makes it final"
+    if record.verdict == "not yet":
+        return "the comparison does not hold yet; a goal that is not paced warns until it does"
     if pacing is None:
         return f"the comparison {holds}"
     if not pacing.paced:
@@ -580,11 +605,18 @@ def _limit_step(context: Context, record: ActionRecord, limit: Limit) -> Step:
     if limit.kind == "ceiling":
         assert limit.share is not None, "a ceiling is a MAX share"
         text = f"limit: MAX × total - {limit.line} = {limit.share.text} × {total} - {amount}"
-    elif limit.share is None:
+    elif limit.share is None and limit.spent is None:
         text = f"limit: {limit.line} - 0 (no MIN share)"
     else:
+        names, values = ["0"], ["0"]
+        if limit.share is not None:
+            names.append("MIN × total")
+            values.append(f"{limit.share.text} × {total}")
+        if limit.spent is not None:
+            names.append("spent")
+            values.append(f"spent {money(limit.spent)}")
         text = (
-            f"limit: {limit.line} - max(0, MIN × total) = {amount} - max(0, "
-            f"{limit.share.text} × {total}) = {amount} - {money(limit.bound)}"
+            f"limit: {limit.line} - max({', '.join(names)}) = {amount} - "
+            f"max({', '.join(values)}) = {amount} - {money(limit.bound)}"
         )
     return Step(text, money(limit.room))

@@ -60,15 +60,62 @@ def _exactly(compute: Callable[[Result], Num | None]) -> Callable[[Result], Num 
 class Pacing:
     """Where a goal with a deadline stands in time; shared by every key of a `per` goal.
 
-    `elapsed` is the share of the span gone (1 once the deadline's period is reached),
-    `remaining` the periods after the current one through the deadline's.
+    `elapsed` is the share of the span gone (1 once the deadline's period is reached; None
+    for a goal that is not paced), `remaining` the periods after the current one through the
+    deadline's, and `schedule` each of them with its share of what is still to do (the phase
+    weights that remain, scaled to sum to 1; equal shares without `phased`).
     """
 
-    elapsed: Num
+    elapsed: Num | None
     remaining: int
-    paced: bool  # the deadline is still ahead
+    paced: bool  # judged against the pace line: the deadline is ahead and the goal is paced
     forecasting: bool  # reports progress, expected and forecast (`>`/`>=` goals, or `from`)
-    per_period: bool  # a total() goal: reports required_per_period
+    per_period: bool  # a paced `>`/`>=` goal: reports what each remaining period requires
+    ahead: bool = False  # the deadline's period is still ahead
+    schedule: tuple[tuple[str, Num], ...] = ()
+
+
+@attrs.frozen
+class DataWarning:
+    """Where the data and the plan disagree without making a result wrong: a snapshot metric
+    that looks like a declared one it lacks, a key that looks like one the plan names, an
+    amount that could not be read. `suggestion` is the look-alike, where there is one."""
+
+    code: str
+    message: str
+    file: str | None = None
+    period: str | None = None
+    metric: str | None = None
+    key: str | None = None
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "file": self.file,
+            "period": self.period,
+            "metric": self.metric,
+            "key": self.key,
+            "suggestion": self.suggestion,
+        }
+
+    def render(self) -> str:
+        where = ":".join(part for part in (self.file, self.period) if part)
+        hint = f" (did you mean `{self.suggestion}`?)" if self.suggestion else ""
+        return f"{where + ': ' if where else ''}warning: {self.code}: {self.message}{hint}"
+
+
+@attrs.frozen
+class Required:
+    """What a run of remaining periods (`period` through `through`) must each deliver."""
+
+    period: str
+    through: str
+    amount: Num
+
+    def to_dict(self, number: Callable[[Num], Any]) -> dict[str, Any]:
+        return {"period": self.period, "through": self.through, "amount": number(self.amount)}
 
 
 @attrs.define(slots=True, eq=False)
@@ -171,15 +218,31 @@ class Result:
         return _exact(add(base, divide_or_unknown(moved, pacing.elapsed, str)))
 
     @property
-    @_exactly
-    def required_per_period(self) -> Num | None:
+    def required_by_period(self) -> tuple[Required, ...] | None:
+        """What each remaining period must deliver for a paced `>`/`>=` goal to reach its
+        target: the gap, max(0, target - value), shared out by `Pacing.schedule`; runs of
+        consecutive periods needing the same amount are one `Required`."""
         pacing = self.pacing
-        if pacing is None or not pacing.per_period or pacing.remaining <= 0:
+        if pacing is None or not pacing.per_period or not pacing.schedule:
             return None
         if self.value is None or self.target is None:
             return None
-        shortfall = subtract(self.target, self.value)
-        return _exact(divide_or_unknown(max(shortfall, 0), pacing.remaining, str))
+        with decimal.localcontext(EVALUATION):
+            gap = max(subtract(self.target, self.value), 0)
+            runs: list[Required] = []
+            for period, share in pacing.schedule:
+                amount = _exact(multiply(gap, share))
+                if runs and runs[-1].amount == amount:
+                    runs[-1] = attrs.evolve(runs[-1], through=period)
+                else:
+                    runs.append(Required(period, period, amount))
+        return tuple(runs)
+
+    @property
+    def required_per_period(self) -> Num | None:
+        """What the next period must deliver (see `required_by_period`)."""
+        runs = self.required_by_period
+        return runs[0].amount if runs else None
 
     def to_dict(self, currency: str | None = None) -> dict[str, Any]:
         number = _rounder(self.unit)
@@ -232,8 +295,14 @@ def _goal_fields(result: Result, number: Any) -> dict[str, Any]:
         "expected": number(result.expected),
         "forecast": number(result.forecast),
         "required_per_period": number(result.required_per_period),
+        "required_by_period": _required_runs(result, number),
         **_to_pass(result),
     }
+
+
+def _required_runs(result: Result, number: Any) -> list[dict[str, Any]] | None:
+    runs = result.required_by_period
+    return None if runs is None else [run.to_dict(number) for run in runs]
 
 
 def _threshold_fields(result: Result, _number: Any) -> dict[str, Any]:
@@ -454,6 +523,7 @@ class Report:
     adjustments: tuple[Adjustment, ...]
     allocations: tuple[Allocation, ...]
     recommendations: tuple[Recommendation, ...]
+    warnings: tuple[DataWarning, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -463,10 +533,22 @@ class Report:
         return counts
 
     def result(self, rule: str, key: str | None = None) -> Result | None:
+        """The result of `rule` at `key` (a `per` rule's key, a budget's line; None for a rule
+        without `per`, or a budget as a whole)."""
+        return self._by_rule_and_key.get((rule, key))
+
+    def results_for(self, rule: str) -> tuple[Result, ...]:
+        """Every result of `rule`: one per key of a `per` rule, a budget's lines and whole."""
+        return tuple(result for result in self.results if result.rule == rule)
+
+    @functools.cached_property
+    def _by_rule_and_key(self) -> dict[tuple[str, str | None], Result]:
+        # Looked up once per report: a service asking for many keys of a 100,000-key rule
+        # would otherwise walk every result for each.
+        found: dict[tuple[str, str | None], Result] = {}
         for result in self.results:
-            if result.rule == rule and result.key == key:
-                return result
-        return None
+            found.setdefault((result.rule, result.key), result)
+        return found
 
     def allocation(self, budget: str) -> Allocation | None:
         for allocation in self.allocations:
@@ -484,6 +566,7 @@ class Report:
             "adjustments": [adjustment.to_dict() for adjustment in self.adjustments],
             "allocations": {a.budget: a.to_dict() for a in self.allocations},
             "recommendations": [r.to_dict() for r in self.recommendations],
+            "warnings": [warning.to_dict() for warning in self.warnings],
         }
 
 
@@ -598,6 +681,9 @@ def _goal_message(result: Result, currency: str | None) -> str:
     pacing = result.pacing
     if pacing is None:
         return f"{value} against the target {target}: {met}"
+    if pacing.ahead and not pacing.paced:
+        now = "met for now" if result.status == "pass" else "not met yet"
+        return f"{value} against the target {target}, not paced: {now}"
     if not pacing.paced:
         return f"at the deadline {value} against the target {target}: {met}"
     elapsed = describe(pacing.elapsed, "ratio")
@@ -628,7 +714,9 @@ def _budget_message(result: Result, currency: str | None) -> str:
     text = f"spent {spent} of {describe(result.planned, 'money', currency)}"
     if result.used is not None:
         text += f" ({describe(result.used, 'ratio')})"
-    if result.unplanned:
+    if result.key is None and result.reason is not None:
+        text += f"; {result.reason}"  # why the whole budget warns or fails
+    elif result.unplanned:
         text += f"; spending on keys no line names: {', '.join(result.unplanned)}"
     return text
 
