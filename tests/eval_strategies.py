@@ -381,7 +381,8 @@ def goals(draw: st.DrawFn, gen: Drawer, name: str, windowed: bool) -> str:
     else:
         subject = gen.expr(unit, 2, per)
     op = gen.pick([">=", ">", "<=", "<"])
-    target = gen.literal(unit) if gen.chance(0.7) else gen.expr(unit, 1, per, code=False).text
+    literal_target = gen.chance(0.7)
+    target = gen.literal(unit) if literal_target else gen.expr(unit, 1, per, code=False).text
     text = f'goal "{name}"' + (f" per {per}" if per else "") + f": {subject.text} {op} {target}"
     clauses: list[str] = []
     deadline = None
@@ -392,8 +393,10 @@ def goals(draw: st.DrawFn, gen: Drawer, name: str, windowed: bool) -> str:
             deadline = gen.pick(DATES_ANY)
         clauses.append(f"by {deadline}")
     if gen.chance(0.3):
-        # Sometimes the target itself: a goal whose target equals its baseline.
-        baseline = target if gen.chance(0.2) else gen.literal(unit, money_code=True)
+        # Sometimes the target itself: a goal whose target equals its baseline. A baseline is
+        # known in advance (version 2), so it is a literal, never an expression of metrics.
+        same = literal_target and gen.chance(0.2)
+        baseline = target if same else gen.literal(unit, money_code=True)
         clauses.append(f"from {baseline}")
     if gen.chance(0.3):
         clauses.append(f"tolerance {gen.pick(PERCENTS)}")

@@ -268,3 +268,51 @@ def test_excerpts_count_lines_as_the_lexer_does(runner: CliRunner, tmp_path: Pat
     lines = result.output.splitlines()
     assert lines[0].startswith(f"{path}:4:16: unknown-name:")
     assert lines[1] == '    threshold "t": ordrs warn below 5'
+
+
+# ---- every syntax error at once, and the checker's new warnings ----------------------------
+
+
+def test_check_reports_every_syntax_error_at_once(runner: CliRunner, tmp_path: Path) -> None:
+    text = (
+        'ruleset "Kế hoạch"\ncurrency VND\n'
+        "metric doanh_thu money\n"
+        "metric chi_phi: money by kenh\n"
+        'budget "Quý 3" total 1.2 tỷ for chi_phi {\n'
+        "    zalo    21,95%\n"
+        "    tiktok  300 triệu\n"
+        "}\n"
+        'goal "Doanh thu": total(doanh_thu) >= 2 tỷ by 30/09/2026\n'
+    )
+    path = write(tmp_path, "plan.plan", text)
+    result = runner.invoke(main, ["check", str(path)])
+    assert result.exit_code == 1
+    headers = [line for line in result.output.splitlines() if line.startswith(str(path))]
+    assert headers == [
+        f"{path}:3:18: syntax-error: expected ':', found a name 'money'",
+        f"{path}:6:15: syntax-error: expected a name, a quoted text (\"...\"), 'share' or '}}', "
+        "found ','",
+        f"{path}:9:47: syntax-error: expected a date such as 2026-09-30, found a number '30'",
+    ]
+    assert "    hint: decimals are written with a point: `21.95%`" in result.output
+    assert result.output.splitlines()[-1] == "checked 1 file: 3 errors, 0 warnings"
+
+
+def test_check_warns_of_unused_names_and_unpaced_goals_without_failing(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    text = (
+        'ruleset "r"\ncurrency VND\nperiod 2026-07-01 to 2026-09-30 monthly\n'
+        "metric revenue: money\nmetric reach: count\n"
+        'goal "Revenue": revenue >= 2 billion by 2026-09-30\n'
+    )
+    path = write(tmp_path, "plan.plan", text)
+    result = runner.invoke(main, ["check", str(path)])
+    assert result.exit_code == 0
+    headers = [line for line in result.output.splitlines() if line.startswith(str(path))]
+    assert headers == [
+        f"{path}:5:1: warning unused: metric `reach` is declared but nothing reads it",
+        f'{path}:6:17: warning unpaced-goal: goal "Revenue" is not paced: `revenue` is one '
+        "period's figure, so until 2026-09-30 it warns unless it already holds",
+    ]
+    assert result.output.splitlines()[-1] == "checked 1 file: 0 errors, 2 warnings"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textwrap import dedent
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from planrules.lang import syntax as s
 from planrules.lang.build import parse_source
 from planrules.lang.fmt import format_module, format_source
+from planrules.lang.numbers import EXACT
 from planrules.lang.source import Source
 from tests import strategies as gen
 
@@ -216,6 +218,23 @@ def test_budget_lines_are_aligned_columns() -> None:
             tv                1 B          share >= 5%
             personal_selling  435 million
         } owner "O"
+        """,
+    )
+
+
+def test_budget_lines_written_as_percents_are_printed_as_written() -> None:
+    # The tree holds 21.95% of the total in money (340,005,500); the text keeps the percent.
+    assert_formats(
+        'ruleset "R"\nbudget "B" total 1549 million for spend {zalo 21.95%  share 20% .. 25%\n'
+        "tiktok   -5 million facebook 0.5%}\n",
+        """
+        ruleset "R"
+
+        budget "B" total 1549 million for spend {
+            zalo      21.95%  share 20% .. 25%
+            tiktok    -5 million
+            facebook  0.5%
+        }
         """,
     )
 
@@ -543,6 +562,25 @@ def test_a_file_whose_tree_lost_text_is_not_formatted(text: str) -> None:
 # ---- properties ----------------------------------------------------------------------------
 
 
+def with_percent_lines_resolved(module: s.Module) -> s.Module:
+    """The tree the parser reads back: a budget line written as a percent (`zalo 21.95%`)
+    stands for that share of the budget's total, in money."""
+    declarations = [
+        attrs.evolve(d, lines=tuple(_resolved(line, d.total) for line in d.lines))
+        if isinstance(d, s.Budget)
+        else d
+        for d in module.declarations
+    ]
+    return attrs.evolve(module, declarations=tuple(declarations))
+
+
+def _resolved(line: s.BudgetLine, total: s.Number) -> s.BudgetLine:
+    if not line.amount.percent:
+        return line
+    money = EXACT.multiply(total.value, line.amount.value)
+    return attrs.evolve(line, amount=attrs.evolve(line.amount, value=money))
+
+
 @PROPERTIES
 @given(st.data())
 def test_printing_a_tree_gives_the_tree_back_however_it_is_spaced(data: st.DataObject) -> None:
@@ -550,7 +588,7 @@ def test_printing_a_tree_gives_the_tree_back_however_it_is_spaced(data: st.DataO
     text = format_module(module)
     parsed = parse_source(Source.from_text(gen.PATH, text))
     assert parsed.diagnostics == ()
-    assert parsed.module == module
+    assert parsed.module == with_percent_lines_resolved(module)
     assert fmt(data.draw(gen.respaced(text)), gen.PATH) == text
 
 

@@ -369,3 +369,148 @@ def test_truncated_and_shuffled_examples_never_crash(data: st.DataObject) -> Non
     for variant in (text[:cut], "\n".join(shuffled)):
         parsed = parse_source(Source.from_text("fuzz.plan", variant))
         assert parsed.module is not None or parsed.diagnostics
+
+
+# ---- every syntax error at once ------------------------------------------------------------
+
+
+def syntax_errors(parsed: Parsed) -> list[tuple[int, int]]:
+    """Where each syntax error is, as (line, column)."""
+    assert parsed.module is None
+    assert {d.code for d in parsed.diagnostics} == {"syntax-error"}
+    return [(d.span.line, d.span.column) for d in parsed.diagnostics]
+
+
+def test_every_syntax_error_of_a_file_is_reported_in_one_run(parse: Parse) -> None:
+    parsed = parse(
+        'ruleset "r"\n'
+        "metric leads count\n"  # 2:14 a missing colon
+        "metric orders: count\n"
+        'goal "g": total(orders) >= 5 foo by 2026-09-30\n'  # 4:30 a stray word
+        'threshold "t": orders warn over 5\n'  # 5:28 `over` is not a direction
+        'goal "h": total(orders) >= 5 by 30/09/2026\n'  # 6:33 not a date
+    )
+    assert syntax_errors(parsed) == [(2, 14), (4, 30), (5, 28), (6, 33)]
+    assert "'over'" in parsed.diagnostics[2].message
+
+
+def test_columns_after_a_recovery_count_code_points_of_the_line(parse: Parse) -> None:
+    parsed = parse(
+        'ruleset "Kế hoạch"\nmetric doanh_thu money\nmetric đơn_hàng: count\n'
+        'goal "Doanh thu 2 tỷ": total(doanh_thu) >= 2 tỷ bởi 2026-09-30\n'
+    )
+    # `bởi` is the 49th code point of its line, after `2 tỷ` and the Vietnamese name.
+    assert syntax_errors(parsed) == [(2, 18), (4, 49)]
+
+
+def test_a_stray_word_after_a_value_is_reported_at_the_word(parse: Parse) -> None:
+    parsed = parse(
+        'ruleset "r"\nmetric spend: money by channel\n'
+        'budget "b" total 100 million for spend {\n'
+        "    ads  50 million  extra\n"
+        "    web  20 million\n"
+        "}\n"
+        "table quota: count by rep { Lan 120 people\n"
+        "    Minh 90 }\n"
+    )
+    assert syntax_errors(parsed) == [(4, 22), (7, 37)]
+    first = parsed.diagnostics[0]
+    assert first.message == "expected a number after 'extra', found a name 'web' on line 5"
+    assert first.hint == "remove 'extra' if it is a stray word, or give it its value"
+
+
+def test_a_key_with_its_value_on_the_next_line_is_no_stray_word(parse: Parse) -> None:
+    parsed = parse('ruleset "r"\ntable quota: count by rep {\n    Lan\n    120\n}\n')
+    assert parsed.diagnostics == ()
+
+
+def test_a_declaration_after_an_unfinished_one_is_read_on_its_own(parse: Parse) -> None:
+    parsed = parse(
+        'ruleset "r"\nmetric orders: count\n'
+        "let x = orders +\n"
+        'goal "g": total(orders) >= 5 by 2026-13-01 foo\n'  # `foo` is the goal's own error
+    )
+    assert syntax_errors(parsed) == [(4, 1), (4, 44)]
+    assert parsed.diagnostics[0].message == "the declaration before this `goal` is not finished"
+
+
+def test_an_error_with_no_declaration_after_it_ends_the_report(parse: Parse) -> None:
+    parsed = parse('ruleset "r"\nmetric x: count\nbudget "b" total 5 {\n  a 1\n  b 2 3\n  c 4\n}\n')
+    assert syntax_errors(parsed) == [(5, 7)]
+
+
+def test_at_most_fifty_syntax_errors_are_reported(parse: Parse) -> None:
+    parsed = parse('ruleset "r"\n' + "metric x: cnt\n" * 80)
+    assert syntax_errors(parsed) == [(line, 11) for line in range(2, 52)]
+
+
+@pytest.mark.parametrize(
+    ("amount", "hint"),
+    [
+        ("21,95%", "decimals are written with a point: `21.95%`"),
+        ("150,5", "decimals are written with a point: `150.5`"),
+        ("1,549", "write `1549` for thousands (no separators), `1.549` for a decimal"),
+    ],
+)
+def test_a_decimal_comma_gets_a_hint(parse: Parse, amount: str, hint: str) -> None:
+    parsed = parse(f'ruleset "r"\nmetric spend: money by channel\nlet x = {amount}\n')
+    assert [d.hint for d in parsed.diagnostics] == [hint]
+
+
+# ---- budget lines as a percent of the total ------------------------------------------------
+
+
+def only_budget(parse: Parse, text: str) -> s.Budget:
+    parsed = parse(f'ruleset "r"\nmetric spend: money by channel\n{text}\n')
+    assert parsed.module is not None, parsed.diagnostics
+    budget = parsed.module.declarations[-1]
+    assert isinstance(budget, s.Budget)
+    return budget
+
+
+def test_a_percent_line_is_that_share_of_the_total_exactly(parse: Parse) -> None:
+    budget = only_budget(
+        parse, 'budget "b" total 1549 million for spend { zalo 21.95%  web 100 million }'
+    )
+    zalo, web = budget.lines
+    # 21.95% of 1,549,000,000 = 340,005,500, with no rounding on the way.
+    assert zalo.amount.value == Decimal(340_005_500)
+    assert (zalo.amount.text, zalo.amount.percent) == ("21.95%", True)
+    assert web.amount.value == Decimal(100_000_000)
+
+
+def test_a_percent_line_keeps_every_digit(parse: Parse) -> None:
+    budget = only_budget(parse, 'budget "b" total 7 { a 33.333333333333333333333333333333% }')
+    # 7 x 0.33333333333333333333333333333333: 33 significant digits, more than a float keeps.
+    assert budget.lines[0].amount.value == Decimal("2.33333333333333333333333333333331")
+
+
+def test_a_line_amount_may_carry_a_sign_for_the_checker_to_refuse(parse: Parse) -> None:
+    budget = only_budget(parse, 'budget "b" total 7 million { a -2 million }')
+    assert budget.lines[0].amount.value == Decimal(-2_000_000)
+
+
+# ---- a baseline is a number, not a date ----------------------------------------------------
+
+
+@pytest.mark.parametrize("written", ["2025-12", "2025-Q4", "2025-W51", "2025-12-31", "31/12/2025"])
+def test_a_baseline_written_as_a_date_or_period_is_refused(parse: Parse, written: str) -> None:
+    parsed = parse(
+        'ruleset "r"\nmetric customers: count stock\n'
+        f'goal "g": customers >= 5000 by 2026-12-31 from {written}\n'
+    )
+    assert [d.code for d in parsed.diagnostics] == ["bad-baseline"]
+    problem = parsed.diagnostics[0]
+    assert problem.message.startswith(f"`from {written}` reads as a date or period")
+    assert "`from 1.2 tỷ`" in (problem.hint or "")
+    assert (problem.span.line, problem.span.column) == (3, 48)
+
+
+def test_a_baseline_subtraction_with_spaces_is_a_subtraction(parse: Parse) -> None:
+    parsed = parse(
+        'ruleset "r"\nmetric customers: count stock\n'
+        'goal "g": customers >= 5000 by 2026-12-31 from 4200 - 200\n'
+    )
+    assert parsed.module is not None and parsed.diagnostics == ()
+    goal = parsed.module.declarations[-1]
+    assert isinstance(goal, s.Goal) and isinstance(goal.baseline, s.Binary)

@@ -18,6 +18,7 @@ from planrules.report.model import (
     Adjustment,
     Allocation,
     AllocationLine,
+    Change,
     Location,
     Pacing,
     Recommendation,
@@ -65,7 +66,13 @@ def goal(
         unit="money",
         target=2_000_000_000,
         pacing=Pacing(
-            elapsed=Fraction(2, 3), remaining=1, paced=True, forecasting=True, per_period=True
+            elapsed=Fraction(2, 3),
+            remaining=1,
+            paced=True,
+            forecasting=True,
+            per_period=True,
+            ahead=True,
+            schedule=(("2026-09", 1),),
         ),
     )
 
@@ -496,6 +503,75 @@ def test_text_shows_control_characters_as_escapes() -> None:
     assert "Evil\\x1b[2J rule [a\\nb]" in text
     assert "→ x\\u202ey" in text
     assert len(result_rows(text)) == 1
+
+
+def with_changes(result: Result, *changes: Change) -> Result:
+    result.what_it_takes = lambda _: changes
+    return result
+
+
+def hint_lines(report: Report) -> list[str]:
+    return [line for line in render_text(report).splitlines() if "to pass: " in line]
+
+
+def test_text_hints_sit_under_the_rule_titles() -> None:
+    short = with_changes(
+        threshold(rule="A long rule title that pushes the details far to the right"),
+        Change("orders", "Minh", 2, 20, "count"),
+        Change("leads", "Minh", -100, 800, "count"),
+    )
+    text = render_text(make_report((short,)))
+    [row] = result_rows(text)
+    [hint] = hint_lines(make_report((short,)))
+    assert hint == "        to pass: orders[Minh] +2 (to 20) or leads[Minh] -100 (to 800)"
+    assert cells(hint[: hint.index("to pass")]) == cells(row[: row.index("A long")])
+
+
+def test_text_hints_that_do_not_fit_100_columns_say_how_many_were_left_out() -> None:
+    keyed = [Change("visits", f"channel {n}", 25_000, 62_000 + n, "count") for n in range(6)]
+    money = Change("media_spend", "paid_search", -6_500_000, 15_500_000, "money")
+    report = make_report(
+        (
+            with_changes(threshold(rule="Reach"), *keyed),
+            with_changes(goal(rule="Cost"), money, Change("orders", None, 186, 1486, "count")),
+        )
+    )
+    cost, reach = hint_lines(report)  # goals come first
+    # 8 columns in, "to pass: " and two options of 37 columns each, " or " and " and 4 more":
+    # 8 + 9 + 37 + 4 + 37 + 11 = 106 > 100; one option is 8 + 9 + 37 + 11 = 65.
+    assert reach == "        to pass: visits[channel 0] +25,000 (to 62,000) and 5 more"
+    # 8 + 9 + 59 + 4 + 22 = 102 > 100.
+    assert cost == (
+        "        to pass: media_spend[paid_search] -6,500,000 VND (to 15,500,000 VND) and 1 more"
+    )
+    assert all(cells(line) <= 100 for line in (reach, cost))
+
+
+def test_text_hints_count_wide_characters_as_two_columns() -> None:
+    keys = ["王芳王芳王芳", "陈静陈静陈静", "张伟张伟张伟"]
+    changes = [Change("员工线索", key, 2, 30, "count") for key in keys]
+    [hint] = hint_lines(make_report((with_changes(threshold(rule="员工线索"), *changes),)))
+    # Each option is 8 + 14 + 11 = 33 columns in 23 characters. After "to pass: " there are
+    # 100 - 8 - 9 = 83 columns: all three would fit by characters (3 * 23 + 2 * 4 = 77), only
+    # two by columns (33 + 4 + 33 + 11 = 81; three take 3 * 33 + 2 * 4 = 107).
+    assert hint == (
+        "        to pass: 员工线索[王芳王芳王芳] +2 (to 30) or 员工线索[陈静陈静陈静] +2 (to 30)"
+        " and 1 more"
+    )
+    assert cells(hint) == 98
+
+
+def test_text_hints_cut_a_label_too_long_for_the_line() -> None:
+    changes = [Change("sold", "x" * 120, 5, 10, "count"), Change("sold", "y", 6, 11, "count")]
+    [hint] = hint_lines(make_report((with_changes(threshold(), *changes),)))
+    assert cells(hint) == 100
+    assert hint.endswith("xxx… +5 (to 10) and 1 more")
+
+
+def test_text_hints_never_cut_a_number() -> None:
+    huge = Change("revenue", None, Decimal("-2e24") + Decimal("0.01"), 10**24, "money")
+    [hint] = hint_lines(make_report((with_changes(goal(), huge),)))
+    assert hint == "        to pass: too long for this line: see the JSON report"
 
 
 # ---- Markdown ------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from planrules.lang.fmt import FormatResult, format_source
 from planrules.lang.source import Source
 from planrules.lang.workspace import decode_source, find_plan_files, is_test_file, read_source
 from planrules.report.explain import explain, render_explanation
+from planrules.report.model import DataWarning
 from planrules.report.render import (
     FORMATS,
     REPLAY_FORMATS,
@@ -30,6 +31,7 @@ from planrules.report.render import (
     render,
     render_replay,
     render_test_junit,
+    visible,
 )
 
 EXIT_OK = 0
@@ -249,6 +251,7 @@ def evaluate_command(
         report = ruleset.evaluate(ruleset.read(snapshot_paths), at=at, strict=strict)
     except PlanError as problem:
         _fail_unusable(problem)
+    _tell_warnings(report.warnings, strict)
     color = output is None and _wants_color()
     _emit(render(report, output_format, color=color, fail_on_warn=fail_on == "warn"), output)
     failing = ("fail", "warn") if fail_on == "warn" else ("fail",)
@@ -270,6 +273,16 @@ def _load_ruleset(path: str) -> Ruleset:
         click.echo(f"{path}: not evaluated, it has errors", err=True)
         sys.exit(EXIT_UNUSABLE)
     return Ruleset(checked)
+
+
+def _tell_warnings(warnings: Sequence[DataWarning], strict: bool) -> None:
+    """Where the data and the plan disagree, on standard error; with `--strict` each is an
+    error, and nothing is reported."""
+    for warning in warnings:
+        click.echo(visible(warning.render("error" if strict else "warning")), err=True)
+    if strict and warnings:
+        click.echo("not evaluated: the snapshots do not match the plan (--strict)", err=True)
+        sys.exit(EXIT_UNUSABLE)
 
 
 def _wants_color() -> bool:
@@ -304,6 +317,7 @@ def replay_command(
         replay = ruleset.replay(ruleset.read(snapshot_paths), strict=strict)
     except PlanError as problem:
         _fail_unusable(problem)
+    _tell_warnings(replay.warnings, strict)
     _emit(render_replay(replay, output_format, color=output is None and _wants_color()), output)
 
 

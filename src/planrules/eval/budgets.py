@@ -10,7 +10,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from planrules.eval.compile import Compiled, ExpressionCompiler, literal_value
+from planrules.eval.compile import ExpressionCompiler, literal_value
+from planrules.eval.frame import Compiled
 from planrules.eval.rules import DEFAULT_TOLERANCE, Moment, location, made_already
 from planrules.eval.values import Keyed, Unknown, at_key, divide_or_unknown, multiply, sum_of
 from planrules.lang import syntax as s

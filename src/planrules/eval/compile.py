@@ -15,16 +15,16 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from planrules.eval import functions
+from planrules.eval.frame import Compiled, Frame
 from planrules.eval.values import (
     Keyed,
     Unknown,
     absolute,
     add,
     divide_or_unknown,
-    extreme_of,
     lift,
     lift1,
-    lift_many,
     logical_and,
     logical_not,
     logical_or,
@@ -32,7 +32,6 @@ from planrules.eval.values import (
     negate,
     round_half_away,
     subtract,
-    sum_of,
 )
 from planrules.lang import syntax as s
 from planrules.lang.exprcheck import AGGREGATES, ExprChecker, Scope, left_chain
@@ -41,40 +40,6 @@ from planrules.lang.numbers import is_whole
 from planrules.lang.units import Type
 
 FLOW_UNITS = frozenset({"count", "money"})
-
-
-class Frame:
-    """One evaluation: the snapshots by position, the window, and memoised values.
-
-    `metrics[position]` is the snapshot of that period (absent for a gap); `labels` names any
-    position. Values at a position do not depend on which period is current, so the memo
-    serves every period a trigger or a replay looks at.
-    """
-
-    __slots__ = ("label", "memo", "metrics", "positions", "window_start")
-
-    def __init__(
-        self,
-        metrics: dict[int, dict[str, Any]],
-        label: Callable[[int], str],
-        window_start: int,
-    ) -> None:
-        self.metrics = metrics
-        self.label = label
-        self.positions = sorted(metrics)  # the positions with a snapshot, in order
-        self.window_start = window_start
-        self.memo: dict[tuple[int, int], Any] = {}
-
-    def gap(self, position: int) -> Unknown:
-        first = self.positions[0] if self.positions else 0
-        if position < first:
-            return Unknown(
-                f"no snapshot for {self.label(position)}: the history starts at {self.label(first)}"
-            )
-        return Unknown(f"{self.label(position)} has no snapshot (a gap in the history)")
-
-
-Compiled = Callable[[Frame, int], Any]
 
 
 class ExpressionTypes(ExprChecker):
@@ -230,9 +195,9 @@ class ExpressionCompiler:
         args = [self.compile(arg) for arg in expr.args]
         name = expr.function
         if name in AGGREGATES and len(args) == 1:
-            return _aggregate(name, args[0])
+            return functions.aggregate(name, args[0], self.type_of(expr.args[0]).dimension)
         if name in ("min", "max"):
-            return _extremes(min if name == "min" else max, args)
+            return functions.extremes(min if name == "min" else max, args)
         if name == "abs":
             return _map1(absolute, args[0])
         if name == "round":
@@ -243,18 +208,20 @@ class ExpressionCompiler:
         name = expr.function
         subject = args[0]
         count = int(literal_value(_number(expr.args[1]))) if len(expr.args) > 1 else 1
+        read = self.type_of(expr.args[0])
+        dimension = read.dimension
         if name == "total":
-            return _total(self.new_slot(), subject, self.type_of(expr.args[0]).keyed)
+            return functions.total(self.new_slot(), subject, read.keyed, dimension)
         if name == "previous":
-            return _previous(subject, count)
+            return functions.previous(subject, count, dimension)
         if name == "change":
-            return _change(subject)
+            return functions.change(subject, dimension)
         if name == "growth":
-            return _growth(subject, expression_text(expr.args[0]))
-        rolling = _rolling_sum(subject, count)
+            return functions.growth(subject, expression_text(expr.args[0]), dimension)
+        rolling = functions.rolling_sum(subject, count, dimension)
         if name == "rolling_sum":
             return rolling
-        return _per_period(rolling, count)
+        return functions.per_period(rolling, count, dimension)
 
 
 def _division(expr: s.Binary, right: Compiled) -> Callable[[Any, Frame, int], Any]:
@@ -381,186 +348,3 @@ def _rounding(arg: Compiled, digits: int) -> Compiled:
         return value if isinstance(value, Unknown) else round_half_away(value, digits)
 
     return _map1(round_value, arg)
-
-
-def _aggregate(name: str, arg: Compiled) -> Compiled:
-    summarise = _SUMMARIES[name]
-
-    def apply(frame: Frame, position: int) -> Any:
-        value = arg(frame, position)
-        if isinstance(value, Unknown):
-            return value
-        if not isinstance(value, Keyed):
-            return value
-        return summarise(list(value.values.values()))
-
-    return apply
-
-
-def _average(values: list[Any]) -> Any:
-    if not values:
-        return Unknown("an average over no keys")
-    return divide_or_unknown(sum_of(values), len(values), lambda: "an average over no keys")
-
-
-def _count(values: list[Any]) -> Any:
-    return len(values)
-
-
-def _smallest(values: list[Any]) -> Any:
-    return extreme_of(values, min, "the smallest of no keys")
-
-
-def _largest(values: list[Any]) -> Any:
-    return extreme_of(values, max, "the largest of no keys")
-
-
-_SUMMARIES: dict[str, Callable[[list[Any]], Any]] = {
-    "sum": sum_of,
-    "avg": _average,
-    "count": _count,
-    "min": _smallest,
-    "max": _largest,
-}
-
-
-def _extremes(pick: Callable[..., Any], args: list[Compiled]) -> Compiled:
-    def scalar(values: list[Any]) -> Any:
-        return extreme_of(values, pick, "no values")
-
-    def apply(frame: Frame, position: int) -> Any:
-        return lift_many(scalar, [arg(frame, position) for arg in args])
-
-    return apply
-
-
-def _plus(a: Any, b: Any) -> Any:
-    try:
-        return lift(operator.add, a, b)
-    except (TypeError, decimal.DecimalException):
-        return lift(add, a, b)
-
-
-def periods_read(function: str, count: int, position: int, window_start: int) -> list[int]:
-    """The periods a history function reads at `position`, earliest first: `total` the
-    window's through `position`, `previous` the one `count` back, `change` and `growth` the
-    one before and this one, the rolling functions the last `count`. Its closures below read
-    these, and an explanation lists them."""
-    if function == "total":
-        return list(range(window_start, position + 1))
-    if function == "previous":
-        return [position - count]
-    if function in ("change", "growth"):
-        return [position - 1, position]
-    return list(range(position - count + 1, position + 1))
-
-
-def _total(slot: int, subject: Compiled, keyed: bool) -> Compiled:
-    """The window's sum through a position; reuses the sum through the position before."""
-    zero: Any = Keyed({}, 0) if keyed else 0
-
-    def total(frame: Frame, position: int) -> Any:
-        memo = frame.memo
-        key = (slot, position)
-        if key in memo:
-            return memo[key]
-        start = frame.window_start
-        before = memo.get((slot, position - 1))
-        if position < start:
-            running = zero
-        elif before is not None and position > start:
-            running = _plus(before, subject(frame, position))
-        else:
-            periods = periods_read("total", 0, position, start)
-            running = sum_over_periods([subject(frame, p) for p in periods])
-        memo[key] = running
-        return running
-
-    return total
-
-
-def sum_over_periods(values: list[Any]) -> Any:
-    """The sum of one value over several periods; keyed values are summed key by key.
-
-    While the periods list their keys in one order, the running sums stay a plain list
-    (no dict is built per period); the keyed result is made once at the end.
-    """
-    unknown = next((v for v in values if isinstance(v, Unknown)), None)
-    if unknown is not None:
-        return unknown
-    first = values[0]
-    if not isinstance(first, Keyed):
-        running = first
-        for value in values[1:]:
-            running = _plus(running, value)
-        return running
-    keys = list(first.values)
-    sums = list(first.values.values())
-    missing = first.missing
-    for position, value in enumerate(values[1:], start=1):
-        if len(value.values) != len(keys) or not all(map(operator.eq, keys, value.values)):
-            running = Keyed(dict(zip(keys, sums, strict=True)), missing)
-            for later in values[position:]:
-                running = _plus(running, later)
-            return running
-        try:
-            sums = list(map(operator.add, sums, value.values.values()))
-        except (TypeError, decimal.DecimalException):
-            sums = list(map(add, sums, value.values.values()))
-        missing = _plus(missing, value.missing)
-    return Keyed(dict(zip(keys, sums, strict=True)), missing)
-
-
-def _previous(subject: Compiled, count: int) -> Compiled:
-    def previous(frame: Frame, position: int) -> Any:
-        return subject(frame, position - count)
-
-    return previous
-
-
-def _change(subject: Compiled) -> Compiled:
-    def change(frame: Frame, position: int) -> Any:
-        now = subject(frame, position)
-        before = subject(frame, position - 1)
-        try:
-            return lift(operator.sub, now, before)
-        except (TypeError, decimal.DecimalException):
-            return lift(subtract, now, before)
-
-    return change
-
-
-def _growth(subject: Compiled, text: str) -> Compiled:
-    def growth(frame: Frame, position: int) -> Any:
-        def reason() -> str:
-            return f"growth of `{text}`: it was 0 in {frame.label(position - 1)}"
-
-        def grow(now: Any, before: Any) -> Any:
-            return subtract(divide_or_unknown(now, before, reason), 1)
-
-        return lift(grow, subject(frame, position), subject(frame, position - 1))
-
-    return growth
-
-
-def _rolling_sum(subject: Compiled, count: int) -> Compiled:
-    def rolling(frame: Frame, position: int) -> Any:
-        first, *rest = periods_read("rolling_sum", count, position, frame.window_start)
-        running: Any = subject(frame, first)
-        for period in rest:
-            if isinstance(running, Unknown):
-                break
-            running = _plus(running, subject(frame, period))
-        return running
-
-    return rolling
-
-
-def _per_period(rolling: Compiled, count: int) -> Compiled:
-    def average(frame: Frame, position: int) -> Any:
-        def by_count(value: Any) -> Any:
-            return divide_or_unknown(value, count, lambda: "no periods")
-
-        return lift1(by_count, rolling(frame, position))
-
-    return average

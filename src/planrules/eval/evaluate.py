@@ -19,7 +19,8 @@ import attrs
 
 from planrules.eval.adjust import Adjuster
 from planrules.eval.budgets import BudgetRule
-from planrules.eval.compile import Compiled, ExpressionCompiler, Frame
+from planrules.eval.compile import ExpressionCompiler
+from planrules.eval.frame import Compiled, Frame
 from planrules.eval.history import (
     History,
     merge_snapshots,
@@ -27,13 +28,14 @@ from planrules.eval.history import (
     read_history,
     snapshots_from_data,
 )
+from planrules.eval.mismatch import Undeclared, data_warnings
 from planrules.eval.rules import (
     GoalRule,
     Moment,
     ThresholdRule,
     ThresholdRun,
 )
-from planrules.eval.snapshot import MetricValue, Shapes
+from planrules.eval.snapshot import DATA_ORIGIN, MetricValue, Shapes, undeclared_names
 from planrules.eval.trace import Trace
 from planrules.eval.traced import TracedAdjuster, traced_rule
 from planrules.eval.triggers import TriggerRule, TriggerState
@@ -61,6 +63,7 @@ from planrules.report.model import (
     Result,
     Results,
     Row,
+    distinct,
     replay_of,
 )
 
@@ -90,6 +93,7 @@ class Ruleset:
         self.shapes = Shapes(
             {name: m.dimension is not None for name, m in checked.scope.metrics.items()}
         )
+        self.dimensions = _dimensions(checked)
         compiler = ExpressionCompiler(checked.scope)
         self.rules: list[Rule] = [_compile_rule(rule, compiler) for rule in checked.rules]
         self.budgets = [rule for rule in checked.rules if isinstance(rule, s.Budget)]
@@ -143,9 +147,15 @@ class Ruleset:
     def timeline(self, snapshots: object) -> Timeline:
         plain = plain_snapshot(snapshots, self.shapes, self.checked.cadence)
         if plain is not None:
+            assert isinstance(snapshots, dict)  # a plain snapshot is a dict with its metrics
             period, metrics = plain
-            return Timeline(self.checked, (period,), [metrics], self.layouts)
-        return Timeline.of(self.checked, self.history(snapshots), self.layouts)
+            timeline = Timeline(self.checked, (period,), [metrics], self.dimensions, self.layouts)
+            names = undeclared_names(snapshots["metrics"], self.shapes)
+            if names:
+                timeline.undeclared = [Undeclared(DATA_ORIGIN, timeline.layout.positions[0], names)]
+            return timeline
+        history = self.history(snapshots)
+        return Timeline.of(self.checked, history, self.dimensions, self.layouts)
 
     def traced(
         self, snapshots: object, rule: str, key: str | None, at: str | Period | None = None
@@ -178,6 +188,7 @@ class Ruleset:
         moment = timeline.moment(current)
         rows: list[Row] = []
         adjuster = self.adjuster(moment, trace) if self.adjusts else None
+        warnings = data_warnings(self.scope, self.budgets, timeline.undeclared, moment)
         recommendations: list[Recommendation] = []
         for judge, trigger in judges or self.judges:
             if judge is not None:
@@ -199,7 +210,7 @@ class Ruleset:
             tuple(adjuster.adjustments) if adjuster is not None else (),
             adjuster.allocations() if adjuster is not None else self.planned,
             tuple(recommendations),
-            tuple(adjuster.warnings) if adjuster is not None else (),
+            distinct([*warnings, *(adjuster.warnings if adjuster is not None else ())]),
         )
 
     def adjuster(self, moment: Moment, trace: Trace | None) -> Adjuster:
@@ -349,7 +360,7 @@ SEVERITY_COUNTS = {"info": "pass", "warn": "warn", "fail": "fail"}
 
 def overall_status(results: Results, strict: bool = False) -> str:
     """The worst result; a fired trigger counts as its severity, unknown as warn (fail strict)."""
-    statuses = set(results.statuses())
+    statuses = results.counted_statuses()
     if "fail" in statuses:
         return "fail"
     fired = results.fired_severities() if "fired" in statuses else set()
@@ -359,6 +370,16 @@ def overall_status(results: Results, strict: bool = False) -> str:
     if "warn" in statuses or "unknown" in statuses or "warn" in severities:
         return "warn"
     return "pass"
+
+
+def _dimensions(checked: Checked) -> dict[str, list[str]]:
+    """Each dimension's keyed metrics: the metrics whose keys make its keys exist."""
+    found: dict[str, list[str]] = {}
+    assert checked.scope is not None
+    for metric in checked.scope.metrics.values():
+        if metric.dimension is not None:
+            found.setdefault(metric.dimension, []).append(metric.name)
+    return found
 
 
 LAYOUTS_KEPT = 256  # layouts a ruleset remembers (a service sees the same few periods)
@@ -408,21 +429,31 @@ class Timeline:
         cls,
         checked: Checked,
         history: History,
+        dimensions: dict[str, list[str]],
         layouts: dict[tuple[Period, ...], Layout] | None = None,
     ) -> Timeline:
         if not history.snapshots:
             raise InputError("<snapshots>", "there are no snapshots to evaluate")
         periods = tuple(snapshot.period for snapshot in history.snapshots)
-        return cls(checked, periods, [snap.metrics for snap in history.snapshots], layouts)
+        metrics = [snapshot.metrics for snapshot in history.snapshots]
+        timeline = cls(checked, periods, metrics, dimensions, layouts)
+        timeline.undeclared = [
+            Undeclared(snapshot.origin, position, snapshot.undeclared)
+            for snapshot, position in zip(history.snapshots, timeline.layout.positions, strict=True)
+            if snapshot.undeclared
+        ]
+        return timeline
 
     def __init__(
         self,
         checked: Checked,
         periods: tuple[Period, ...],
         metrics: list[dict[str, MetricValue]],
+        dimensions: dict[str, list[str]],
         layouts: dict[tuple[Period, ...], Layout] | None = None,
     ) -> None:
-        """`metrics` of each of `periods`, which are in order and distinct."""
+        """`metrics` of each of `periods`, which are in order and distinct; `dimensions`
+        names each dimension's keyed metrics."""
         layout = layouts.get(periods) if layouts is not None else None
         if layout is None:
             layout = Layout.of(checked, periods)
@@ -433,6 +464,8 @@ class Timeline:
         self.layout = layout
         self.metrics = dict(zip(layout.positions, metrics, strict=True))
         self.frame: Frame | None = None
+        self.undeclared: list[Undeclared] = []
+        self.dimensions = dimensions
 
     def position(self, period: Period) -> int:
         return _position(self.layout.base, period)
@@ -474,7 +507,7 @@ class Timeline:
         # One frame for every moment: values at a position do not depend on which period is
         # current, so a replay reuses what earlier periods worked out (running totals above all).
         if self.frame is None:
-            self.frame = Frame(self.metrics, self.label, self.layout.window_start)
+            self.frame = Frame(self.metrics, self.label, self.layout.window_start, self.dimensions)
         return Moment(self.frame, current, self.layout.window_end, self.deadline)
 
     def positions(self) -> list[int]:

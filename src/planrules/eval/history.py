@@ -25,6 +25,7 @@ from planrules.eval.snapshot import (
     SnapshotError,
     check_distinct_periods,
     shown,
+    undeclared_names,
 )
 from planrules.eval.snapshot_csv import snapshots_from_csv
 from planrules.eval.snapshot_data import metrics_fast, snapshot_from_object, snapshot_objects
@@ -58,7 +59,8 @@ def snapshots_from_data(data: object, origin: str, shapes: MetricShapes) -> list
     """
     plain = plain_snapshot(data, shapes)
     if plain is not None:
-        return [Snapshot(*plain, origin)]
+        assert isinstance(data, dict)  # a plain snapshot is a dict with its metrics
+        return [Snapshot(*plain, origin, undeclared_names(data["metrics"], shapes))]
     place = Place(origin)
     snapshots: list[Snapshot] = []
     places: list[str] = []
@@ -191,8 +193,10 @@ class _MergedPeriod:
     metrics: dict[str, MetricValue] = attrs.Factory(dict)
     sources: dict[str, str] = attrs.Factory(dict)  # metric -> origin
     origins: list[str] = attrs.Factory(list)
+    undeclared: dict[str, None] = attrs.Factory(dict)  # in the order first given
 
     def add(self, snapshot: Snapshot) -> None:
+        self.undeclared.update(dict.fromkeys(snapshot.undeclared))
         for name, value in snapshot.metrics.items():
             if name in self.sources:
                 raise SnapshotError(snapshot.origin, self._conflict(name, snapshot.origin))
@@ -208,7 +212,7 @@ class _MergedPeriod:
 
     def snapshot(self) -> Snapshot:
         # A period given in several files names them all.
-        return Snapshot(self.period, self.metrics, ", ".join(self.origins))
+        return Snapshot(self.period, self.metrics, ", ".join(self.origins), tuple(self.undeclared))
 
 
 def _check_form(snapshot: Snapshot, first: Snapshot, cadence: str | None) -> None:

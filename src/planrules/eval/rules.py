@@ -21,11 +21,8 @@ from typing import Any
 
 import attrs
 
-from planrules.eval.compile import (
-    ExpressionCompiler,
-    Frame,
-    constant_value,
-)
+from planrules.eval.compile import ExpressionCompiler, constant_value
+from planrules.eval.frame import Frame
 from planrules.eval.values import (
     Keyed,
     Unknown,
@@ -180,6 +177,8 @@ class GoalRule:
         """Numbers that are all >= 0 (> 0 where marked strict) exactly when the goal passes
         for `key`; None where it cannot be judged."""
         at, pacing, problem = self.when(moment)
+        if problem is None and pacing is not None and pacing.paced and key is not None:
+            pacing, problem = self.pacing_of_key(moment, key, pacing)
         if problem is not None:
             return None
         value, target, baseline = (at_key(v, key) for v in self.values_at(moment.frame, at))
@@ -211,6 +210,19 @@ class GoalRule:
             return [judge(None, *values)]
         keys = moment.keys(self.key_metrics)
         columns = [_column(value, keys) for value in values]
+        rows = self.key_rows(keys, columns, pacing, problem, judge)
+        if problem is None and pacing is not None and pacing.paced:
+            return self.rows_from_first(moment, rows, keys, columns)
+        return rows
+
+    def key_rows(
+        self,
+        keys: list[str],
+        columns: list[list[Any]],
+        pacing: Pacing | None,
+        problem: str | None,
+        judge: Callable[[str | None, Any, Any, Any], Row],
+    ) -> list[Row]:
         if problem is None and pacing is not None:
             statuses = self.paced_column(pacing, *columns)
             if statuses is not None:
@@ -227,6 +239,36 @@ class GoalRule:
                     )
                 )
         return [judge(key, *row) for key, *row in zip(keys, *columns, strict=True)]
+
+    def pacing_of_key(
+        self, moment: Moment, key: str, pacing: Pacing
+    ) -> tuple[Pacing | None, str | None]:
+        """The pacing of one key of a `per` goal: its own where it first appears inside the
+        window (see `rows_from_first`)."""
+        assert self.goal.per is not None
+        first = moment.frame.life(self.goal.per).first.get(key)
+        if first is None or first <= moment.window_start:
+            return pacing, None
+        return self.pace(moment, moment.position_of(self.goal), first)
+
+    def rows_from_first(
+        self, moment: Moment, rows: list[Row], keys: list[str], columns: list[list[Any]]
+    ) -> list[Row]:
+        """`rows` with each key that first appears inside the window judged against a pace
+        line of its own, from its first period."""
+        assert self.goal.per is not None
+        late = moment.frame.life(self.goal.per).groups_after(moment.window_start, moment.current)
+        if not late:
+            return rows
+        deadline = moment.position_of(self.goal)
+        for appears, group in late:
+            pacing, problem = self.pace(moment, deadline, appears)
+            judge = self.judge_with(pacing, problem, appears)
+            for key in group:
+                index = bisect.bisect_left(keys, key)
+                if index < len(keys) and keys[index] == key:
+                    rows[index] = judge(key, *(column[index] for column in columns))
+        return rows
 
     def made(self, row: Row, solve: WhatItTakes) -> Result:
         """The result of one of this goal's rows; if it warns or fails, `solve` says what it
@@ -277,25 +319,42 @@ class GoalRule:
             return None
 
     @staticmethod
-    def periods_done(moment: Moment, deadline: int) -> tuple[int, int]:
-        """The window's periods through the current one, and through the deadline's."""
+    def paced_from(moment: Moment, first: int | None) -> int:
+        """Where a key's pace line starts: the later of the window's start and the key's
+        first period (None: the window's start)."""
         start = moment.window_start
+        return start if first is None else max(start, first)
+
+    @staticmethod
+    def periods_done(moment: Moment, deadline: int, start: int) -> tuple[int, int]:
+        """The periods from `start` through the current one, and through the deadline's."""
         return moment.current - start + 1, deadline - start + 1
 
-    def pace(self, moment: Moment, deadline: int) -> tuple[Pacing | None, str | None]:
-        start, current = moment.window_start, moment.current
-        done, span = self.periods_done(moment, deadline)
-        weights: tuple[Any, ...] = (1,) * span if self.weights is None else self.weights
-        if len(weights) != span:
+    def pace(
+        self, moment: Moment, deadline: int, first: int | None = None
+    ) -> tuple[Pacing | None, str | None]:
+        """The pacing of the goal, or of its keys that first appear in `first`: elapsed (and
+        the phase weights, scaled to sum to 100% over the periods that remain) start there."""
+        window_start, current = moment.window_start, moment.current
+        start = self.paced_from(moment, first)
+        done, span = self.periods_done(moment, deadline, start)
+        full = deadline - window_start + 1
+        if self.weights is not None and len(self.weights) != full:
             return None, (
-                f"`phased` gives {len(weights)} weights, but {moment.label(start)} "
-                f"through {moment.label(deadline)} is {span} periods"
+                f"`phased` gives {len(self.weights)} weights, but {moment.label(window_start)} "
+                f"through {moment.label(deadline)} is {full} periods"
             )
-        done = max(done, 0)
-        if self.weights is None:
-            elapsed: Any = Fraction(done, span)
-        else:
+        weights: tuple[Any, ...] = (
+            (1,) * span if self.weights is None else self.weights[start - window_start :]
+        )
+        if done <= 0:
+            elapsed: Any = 0  # the window has not started
+        elif self.weights is None:
+            elapsed = Fraction(done, span)
+        elif start == window_start:
             elapsed = sum(weights[:done], Decimal(0))
+        else:
+            elapsed = _share_of(weights[:done], weights)
         later = range(max(current, start - 1) + 1, deadline + 1)
         schedule = tuple(
             zip(
@@ -344,9 +403,10 @@ class GoalRule:
         return verdict
 
     def judge_with(
-        self, pacing: Pacing | None, problem: str | None
+        self, pacing: Pacing | None, problem: str | None, first: int | None = None
     ) -> Callable[[str | None, Any, Any, Any], Row]:
-        """A function judging one key; what is the same for every key is worked out once."""
+        """A function judging one key (paced from `first`, where it first appears inside the
+        window); what is the same for every key is worked out once."""
         verdict = self.verdict_with(pacing)
 
         def judge(key: str | None, value: Any, target: Any, baseline: Any) -> Row:
@@ -385,8 +445,19 @@ def paced_elapsed(pacing: Pacing | None) -> Fraction | None:
     return Fraction(pacing.elapsed)
 
 
+def _share_of(part: Sequence[Any], weights: Sequence[Any]) -> Any:
+    """What `part` of the weights comes to, as a share of them all (all of it where they
+    sum to 0)."""
+    whole = sum(weights, Decimal(0))
+    if whole == 0:
+        return Fraction(len(part), len(weights))
+    return as_fraction(sum(part, Decimal(0))) / as_fraction(whole)
+
+
 def _shares(weights: Sequence[Any]) -> list[Any]:
     """Each weight's share of their sum, exactly; equal shares where they sum to 0."""
+    if not weights:
+        return []
     whole = sum(weights, Decimal(0))
     if whole == 0:
         return [Fraction(1, len(weights))] * len(weights)

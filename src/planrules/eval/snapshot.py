@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TypeAlias
 
@@ -41,6 +41,16 @@ class Snapshot:
     period: Period
     metrics: dict[str, MetricValue]  # declared metrics only; absent ones and null keys left out
     origin: str  # the file it came from, or DATA_ORIGIN
+    undeclared: tuple[str, ...] = ()  # the metric names it gives that are not declared
+
+
+def undeclared_names(names: Iterable[object], shapes: MetricShapes) -> tuple[str, ...]:
+    """The metric names given (NFC) that the ruleset does not declare, in the order given:
+    left out of the snapshot, but looked at for one that looks like a declared name."""
+    if isinstance(names, Mapping) and names.keys() <= shapes.keys():
+        return ()  # the usual case, told by one subset test
+    given = (nfc(name) for name in names if isinstance(name, str) and name != "period")
+    return tuple(dict.fromkeys(name for name in given if name not in shapes))
 
 
 class SnapshotError(InputError):

@@ -17,6 +17,7 @@ from planrules.eval.snapshot import (
     check_distinct_periods,
     nfc,
     shown,
+    undeclared_names,
 )
 from planrules.eval.snapshot_data import read_period
 from planrules.eval.snapshot_numbers import (
@@ -48,6 +49,7 @@ def snapshots_from_csv(text: str, file: Place, shapes: MetricShapes) -> list[Sna
     names = [nfc(cell.strip()) for cell in header]
     period_index = _period_column(names, file.at(f"line {header_line}"))
     columns = _declared_columns(names, shapes, file.at(f"line {header_line}"))
+    undeclared = undeclared_names((name.partition(".")[0] for name in names), shapes)
     snapshots: list[Snapshot] = []
     places: list[str] = []
     for line, row in rows[1:]:
@@ -56,7 +58,8 @@ def snapshots_from_csv(text: str, file: Place, shapes: MetricShapes) -> list[Sna
                 f"line {line} has {len(row)} cells, where the header has {len(header)}"
             )
         places.append(f"line {line}")
-        snapshots.append(_csv_snapshot(row, period_index, columns, file.at(places[-1]), shapes))
+        line_place = file.at(places[-1])
+        snapshots.append(_csv_snapshot(row, period_index, columns, line_place, shapes, undeclared))
     check_distinct_periods(snapshots, places, file)
     return snapshots
 
@@ -99,7 +102,12 @@ def _declared_columns(names: list[str], shapes: MetricShapes, place: Place) -> l
 
 
 def _csv_snapshot(
-    row: list[str], period_index: int, columns: list[_Column], line: Place, shapes: MetricShapes
+    row: list[str],
+    period_index: int,
+    columns: list[_Column],
+    line: Place,
+    shapes: MetricShapes,
+    undeclared: tuple[str, ...],
 ) -> Snapshot:
     period_text = row[period_index].strip()
     if not period_text:
@@ -122,7 +130,7 @@ def _csv_snapshot(
             scalars[column.metric] = number
         else:
             keyed.setdefault(column.metric, {})[column.key] = number
-    return Snapshot(period, {**scalars, **keyed}, line.origin)
+    return Snapshot(period, {**scalars, **keyed}, line.origin, undeclared)
 
 
 def _check_column_shape(column: _Column, shapes: MetricShapes, place: Place) -> None:

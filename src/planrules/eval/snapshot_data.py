@@ -20,6 +20,7 @@ from planrules.eval.snapshot import (
     nfc,
     quoted,
     shown,
+    undeclared_names,
 )
 from planrules.eval.snapshot_numbers import LARGEST, ValueProblem, exact_number, kind_of
 from planrules.lang.periods import Period, PeriodError, parse_period
@@ -83,7 +84,9 @@ def snapshot_from_object(item: object, file: Place, number: str, shapes: MetricS
             )
     if "metrics" not in item:
         raise place.error("has no `metrics`")
-    return Snapshot(period, _metrics(item["metrics"], place, shapes), file.origin)
+    raw = item["metrics"]
+    metrics = _metrics(raw, place, shapes)
+    return Snapshot(period, metrics, file.origin, undeclared_names(raw, shapes))
 
 
 def _reject_duplicate_fields(item: Mapping[Any, object], place: Place) -> None:

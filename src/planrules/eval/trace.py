@@ -37,6 +37,7 @@ class Elapsed:
     done: int = 0
     span: int = 0
     weights: tuple[s.Number, ...] = ()
+    scaled_by: tuple[s.Number, ...] = ()  # a late key's weights, which its share is of
 
 
 @attrs.frozen
@@ -99,6 +100,7 @@ class TriggerPeriod:
     met: bool  # the condition held as `for` asks
     looked: tuple[tuple[int, str], ...]  # the periods `for` looked at: held, not held, no snapshot
     held_in: int  # how many of them held
+    exists: bool = True  # the key exists here: before its first period nothing counts
 
 
 @attrs.frozen

@@ -15,7 +15,8 @@ from typing import Any
 
 from planrules.eval.adjust import Adjuster, SpentSoFar
 from planrules.eval.budgets import BudgetRule
-from planrules.eval.compile import ExpressionCompiler, Frame
+from planrules.eval.compile import ExpressionCompiler
+from planrules.eval.frame import Frame
 from planrules.eval.rules import (
     GoalRule,
     Moment,
@@ -62,7 +63,7 @@ class TracedGoal(GoalRule):
     def __init__(self, goal: s.Goal, compiler: ExpressionCompiler, trace: Trace) -> None:
         super().__init__(goal, compiler)
         self.trace = trace
-        self.judged: tuple[int, int | None, bool, Elapsed | None] = (0, None, False, None)
+        self.judged: tuple[Moment | None, int, int | None, bool] = (None, 0, None, False)
 
     def when(self, moment: Moment) -> tuple[int, Pacing | None, str | None]:
         at, pacing, problem = super().when(moment)
@@ -71,24 +72,27 @@ class TracedGoal(GoalRule):
             with contextlib.suppress(PeriodError):  # `problem` says why
                 deadline = moment.position_of(self.goal)
         reached = deadline is not None and moment.current >= deadline
-        self.judged = (at, deadline, reached, self.elapsed(moment, deadline, reached))
+        self.judged = (moment, at, deadline, reached)
         return at, pacing, problem
 
-    def elapsed(self, moment: Moment, deadline: int | None, reached: bool) -> Elapsed | None:
+    def elapsed(self, first: int | None) -> Elapsed | None:
         """How `pace` came to its elapsed share: the same periods, counted the same way."""
-        if deadline is None:
+        moment, _, deadline, reached = self.judged
+        if deadline is None or moment is None:
             return None
-        start = moment.window_start
+        start = self.paced_from(moment, first)
         if reached:
             return Elapsed("reached", start, deadline)
         if not self.paced:
             return Elapsed("unpaced", start, deadline)
-        done, span = self.periods_done(moment, deadline)
+        done, span = self.periods_done(moment, deadline, start)
         if done <= 0:
             return Elapsed("not started", start, deadline)
         if self.goal.phased is None:
             return Elapsed("even", start, deadline, done, span)
-        return Elapsed("phased", start, moment.current, done, span, self.goal.phased[:done])
+        own = self.goal.phased[start - moment.window_start :]
+        scaled = own if start > moment.window_start else ()
+        return Elapsed("phased", start, moment.current, done, span, own[:done], scaled)
 
     def paced_column(
         self, pacing: Pacing, values: list[Any], targets: list[Any], baselines: list[Any]
@@ -96,9 +100,9 @@ class TracedGoal(GoalRule):
         return None  # every key through `judge_with`, which records
 
     def judge_with(
-        self, pacing: Pacing | None, problem: str | None
+        self, pacing: Pacing | None, problem: str | None, first: int | None = None
     ) -> Callable[[str | None, Any, Any, Any], Row]:
-        judge = super().judge_with(pacing, problem)
+        judge = super().judge_with(pacing, problem, first)
         verdict = self.verdict_with(pacing)
         paced = pacing is not None and pacing.paced
         warn_line = self.warn_line(pacing.elapsed) if paced and pacing is not None else None
@@ -106,11 +110,11 @@ class TracedGoal(GoalRule):
         def judged(key: str | None, value: Any, target: Any, baseline: Any) -> Row:
             row = judge(key, value, target, baseline)
             if key == self.trace.key:
-                at, deadline, reached, elapsed = self.judged
+                _, at, deadline, reached = self.judged
                 decided = None if row[2] == "unknown" else verdict(value, target, baseline)
                 holds = self.compare(value, target)
                 self.trace.record = GoalRecord(
-                    at, deadline, reached, elapsed, holds, warn_line, decided
+                    at, deadline, reached, self.elapsed(first), holds, warn_line, decided
                 )
             return row
 
@@ -195,39 +199,52 @@ class TracedTrigger(TriggerRule):
         super().__init__(trigger, compiler)
         self.trace = trace
         self.snapshots: dict[int, Any] = {}
+        self.since: int | None = None  # the traced key's first period
 
     def states(self, moment: Moment) -> list[TriggerState]:
         self.snapshots = moment.frame.metrics  # which periods have one, for `mark`
         return super().states(moment)
 
     def state(
-        self, key: str | None, positions: Sequence[int], conditions: dict[int, Any]
+        self,
+        key: str | None,
+        positions: Sequence[int],
+        conditions: dict[int, Any],
+        since: int | None = None,
     ) -> TriggerState:
-        state = super().state(key, positions, conditions)
+        state = super().state(key, positions, conditions, since)
         if key == self.trace.key:
-            self.note(key, positions, conditions)
+            self.note(positions, conditions, state, since)
         return state
 
-    def note(self, key: str | None, positions: Sequence[int], conditions: dict[int, Any]) -> None:
+    def note(
+        self,
+        positions: Sequence[int],
+        conditions: dict[int, Any],
+        state: TriggerState,
+        since: int | None,
+    ) -> None:
         """The periods walked again with the rule's own steps, each as it came out."""
-        at_the_key = {p: at_key(conditions[p], key) for p in positions}
-        held = {p for p in positions if at_the_key[p] is True}
+        at_the_key = {p: at_key(conditions[p], state.key) for p in positions}
+        held = set(state.held)
+        self.since = since
         periods: list[TriggerPeriod] = []
         last_fired: int | None = None
         for position in positions:
             fired_before = last_fired
-            state, last_fired = self.next_state(position, held, last_fired)
+            walked, last_fired = self.next_state(position, held, last_fired)
             looked = self.looked_at(position)
             periods.append(
                 TriggerPeriod(
                     position,
                     at_the_key[position],
-                    state,
+                    walked,
                     fired_before,
                     None if fired_before is None else position - fired_before,
                     self.would_fire(position, held),
                     tuple((p, self.mark(p, held)) for p in looked),
                     sum(1 for p in looked if p in held),
+                    since is None or position >= since,
                 )
             )
         self.trace.record = TriggerRecord(tuple(periods))
@@ -235,6 +252,8 @@ class TracedTrigger(TriggerRule):
     def mark(self, position: int, held: set[int]) -> str:
         if position in held:
             return "held"
+        if self.since is not None and position < self.since:
+            return "before the key's first period"
         return "not held" if position in self.snapshots else "no snapshot"
 
 

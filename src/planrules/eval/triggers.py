@@ -48,12 +48,22 @@ class TriggerRule:
         if self.trigger.per is None:
             return [self.state(None, positions, conditions)]
         keys = moment.keys(self.key_metrics)
-        return [self.state(key, positions, conditions) for key in keys]
+        first = moment.frame.life(self.trigger.per).first
+        return [self.state(key, positions, conditions, first.get(key)) for key in keys]
 
     def state(
-        self, key: str | None, positions: Sequence[int], conditions: dict[int, Any]
+        self,
+        key: str | None,
+        positions: Sequence[int],
+        conditions: dict[int, Any],
+        since: int | None = None,
     ) -> TriggerState:
-        held = [p for p in positions if at_key(conditions[p], key) is True]
+        """The state of the trigger at `key`, whose periods count from `since`, its first."""
+        held = [
+            p
+            for p in positions
+            if at_key(conditions[p], key) is True and (since is None or p >= since)
+        ]
         held_set = set(held)
         last_fired: int | None = None
         state = "quiet"

@@ -3,23 +3,29 @@
 The inputs are the metric values (and keys) a rule reads at the current period, through lets
 and functions. Each is changed alone, the rest of the history kept: the rule's pass margins
 (numbers that are all >= 0 exactly when it passes) are read at three points; where they are
-linear in the input the change is solved exactly, otherwise it is found by a bounded search on
-a grid (whole counts, cents, 0.0001 for ratios). Every answer is confirmed by judging the rule
-again; an input no change of which can help is left out.
+linear in the input the new value is solved exactly, otherwise it is found by a bounded search
+on a grid (whole counts, cents, 0.0001 for ratios). A new value is always one a snapshot of
+the metric could hold: on the grid, within 10^24, and not below zero for a count, money, a
+ratio or a stock. Every answer is confirmed by judging the rule again; an input no such value
+of which passes is left out.
+
+The answers come in the contract's order: inputs the rule reads outside a denominator first
+(changing a divisor is rarely the lever a plan means), then the smallest change relative to
+the input's value, then by name and key.
 """
 
 from __future__ import annotations
 
 import decimal
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
-from planrules.eval.compile import Frame
+from planrules.eval.frame import Frame
 from planrules.eval.rules import GoalRule, Moment, ThresholdRule
 from planrules.eval.values import EVALUATION, as_fraction, whole_if_possible
 from planrules.lang import syntax as s
@@ -28,13 +34,14 @@ from planrules.report.model import Change, Result
 
 LARGEST = 10**24  # snapshot values never go beyond this; neither do proposed ones
 MOST_KEYS = 10  # keys of an aggregated metric tried one by one
-DOUBLINGS = 90  # 2**90 grid steps reach past LARGEST from any grid
 GRID = {
     "count": Fraction(1),
     "money": Fraction(1, 100),
     "ratio": Fraction(1, 10_000),
     "number": Fraction(1, 100),
 }
+# Units no value of which is below zero (a `number` metric may be, unless it is a stock).
+NOT_NEGATIVE = frozenset({"count", "money", "ratio"})
 
 Margins = list[tuple[Any, bool]] | None
 
@@ -44,6 +51,17 @@ class Input:
     metric: str
     key: str | None
     unit: str
+    stock: bool = False
+
+    @property
+    def grid(self) -> Fraction:
+        return GRID.get(self.unit, GRID["number"])
+
+    @property
+    def lowest(self) -> Fraction:
+        """The smallest value a snapshot of the input could hold."""
+        signed = self.unit not in NOT_NEGATIVE and not self.stock
+        return Fraction(-LARGEST if signed else 0)
 
 
 @attrs.define
@@ -86,7 +104,7 @@ class WhatIf:
             snapshot[input.metric] = keyed
         metrics = dict(self.metrics)
         metrics[current] = snapshot
-        changed = Frame(metrics, frame.label, frame.window_start)
+        changed = Frame(metrics, frame.label, frame.window_start, frame.dimensions)
         moment = Moment(changed, current, self.moment.window_end, self.moment.position_of)
         return self.rule.pass_margins(moment, self.key)
 
@@ -109,19 +127,51 @@ def _all_hold(margins: Margins) -> bool:
 def what_it_takes(
     rule: GoalRule | ThresholdRule, moment: Moment, key: str | None, scope: Scope
 ) -> tuple[Change, ...]:
-    """One change per input that alone makes the rule pass for `key`, smallest first found."""
+    """One change per input that alone makes the rule pass for `key`, in the contract's order."""
     with decimal.localcontext(EVALUATION):
         what_if = WhatIf(rule, moment, key)
         per = _dimension(rule)
-        aggregates = reads_aggregate(_expressions(rule), scope)
+        expressions = _expressions(rule)
+        aggregates = reads_aggregate(expressions, scope)
         if per is not None and key is not None and not aggregates:
             what_if.narrow_to_key({name for name, m in scope.metrics.items() if m.dimension == per})
-        changes = []
+        divisors = Divisors.of(expressions, scope)
+        ranked = []
         for input in rule_inputs(rule, moment, key, scope, aggregates):
-            change = _smallest_change(what_if, input)
-            if change is not None:
-                changes.append(change)
-        return tuple(changes)
+            proposed = _proposed(what_if, input)
+            if proposed is not None:
+                change, origin = proposed
+                preference = _preference(change, origin, divisors.only_divides(input, key))
+                ranked.append((preference, change))
+        ranked.sort(key=lambda pair: pair[0])
+        return tuple(change for _, change in ranked)
+
+
+def _proposed(what_if: WhatIf, input: Input) -> tuple[Change, Fraction] | None:
+    """The change of `input` that makes the rule pass, with the input's value now; None where
+    it passes already or no value the input could hold passes."""
+    start = _current_value(what_if, input)
+    if start is None or what_if.passes(input, start):
+        return None
+    origin = Fraction(as_fraction(start))
+    target = _smallest_passing_value(what_if, input, origin)
+    if target is None:
+        return None
+    change = Change(
+        input.metric,
+        input.key,
+        whole_if_possible(target - origin),
+        whole_if_possible(target),
+        input.unit,
+    )
+    return change, origin
+
+
+def _preference(change: Change, origin: Fraction, divides: bool) -> tuple[Any, ...]:
+    """The contract's order: outside a denominator first, then the smaller change relative to
+    the value (a value of 0 last), then name, then key."""
+    relative = abs(Fraction(change.change)) / abs(origin) if origin != 0 else Fraction(0)
+    return (divides, origin == 0, relative, change.input, change.key is not None, change.key)
 
 
 def _dimension(rule: GoalRule | ThresholdRule) -> str | None:
@@ -146,11 +196,13 @@ def rule_inputs(
         if value is None:
             continue
         if metric.dimension is None:
-            inputs.append(Input(name, None, metric.type))
+            inputs.append(Input(name, None, metric.type, metric.stock))
             continue
         own = [key] if metric.dimension == per and key is not None else []
         others = [k for k in sorted(value) if k not in own] if aggregates or not own else []
-        inputs.extend(Input(name, k, metric.type) for k in [*own, *others[:MOST_KEYS]])
+        inputs.extend(
+            Input(name, k, metric.type, metric.stock) for k in [*own, *others[:MOST_KEYS]]
+        )
     return inputs
 
 
@@ -160,7 +212,7 @@ def reads_aggregate(exprs: list[s.Expr], scope: Scope) -> bool:
     pending = list(exprs)
     while pending:
         node = pending.pop()
-        if isinstance(node, s.Call) and node.function in AGGREGATES and len(node.args) == 1:
+        if _is_aggregate(node):
             return True
         if isinstance(node, s.Name) and node.name in scope.lets and node.name not in seen:
             seen.add(node.name)
@@ -169,12 +221,75 @@ def reads_aggregate(exprs: list[s.Expr], scope: Scope) -> bool:
     return False
 
 
+def _is_aggregate(node: s.Expr) -> bool:
+    return isinstance(node, s.Call) and node.function in AGGREGATES and len(node.args) == 1
+
+
 def _expressions(rule: GoalRule | ThresholdRule) -> list[s.Expr]:
     if isinstance(rule, GoalRule):
         goal = rule.goal
         return [e for e in (goal.subject, goal.target, goal.baseline) if e is not None]
     threshold = rule.threshold
     return [threshold.subject, *(level.bound for level in threshold.levels)]
+
+
+# ---- which inputs only divide --------------------------------------------------------------
+
+# Which keys of a metric one occurrence reads: the rule's own (a bare name in a `per` rule, or
+# any metric without keys), every key (inside `sum`, `count`, ...), or one named key.
+OWN_KEY: Final = ("own",)
+EVERY_KEY: Final = ("every",)
+Reads = tuple[str, ...]
+
+
+@attrs.frozen
+class Divisors:
+    """Where a rule's metrics occur, lets written out: (metric, keys read) with whether each
+    occurrence lies to the right of a `/`."""
+
+    occurrences: dict[tuple[str, Reads], set[bool]]
+
+    @classmethod
+    def of(cls, exprs: list[s.Expr], scope: Scope) -> Divisors:
+        occurrences: dict[tuple[str, Reads], set[bool]] = {}
+        # Each let is written out once per place it can sit in: that is all the answer needs,
+        # and a let read a thousand times is not walked a thousand times.
+        seen: set[tuple[str, bool, Reads]] = set()
+        pending: list[tuple[s.Expr, bool, Reads]] = [(e, False, OWN_KEY) for e in exprs]
+        while pending:
+            node, divided, reads = pending.pop()
+            if isinstance(node, s.Name):
+                if node.name in scope.metrics:
+                    occurrences.setdefault((node.name, reads), set()).add(divided)
+                elif node.name in scope.lets and (node.name, divided, reads) not in seen:
+                    seen.add((node.name, divided, reads))
+                    pending.append((scope.lets[node.name].expr, divided, reads))
+            elif isinstance(node, s.KeyAccess):
+                pending.append((node.target, divided, ("key", node.key)))
+            elif isinstance(node, s.Binary) and node.op == "/":
+                pending.append((node.left, divided, reads))
+                pending.append((node.right, True, reads))
+            else:
+                inner = EVERY_KEY if _is_aggregate(node) else reads
+                pending.extend((operand, divided, inner) for operand in operands(node))
+        return cls(occurrences)
+
+    def only_divides(self, input: Input, rule_key: str | None) -> bool:
+        """Whether every occurrence of the input lies to the right of a `/`."""
+        places = [
+            divided
+            for (metric, reads), divided in self.occurrences.items()
+            if metric == input.metric and _reads_key(reads, input.key, rule_key)
+        ]
+        return bool(places) and all(all(flags) for flags in places)
+
+
+def _reads_key(reads: Reads, key: str | None, rule_key: str | None) -> bool:
+    if key is None or reads == EVERY_KEY:
+        return True
+    if reads == OWN_KEY:
+        return key == rule_key
+    return reads == ("key", key)
 
 
 # ---- solving for one input -----------------------------------------------------------------
@@ -187,32 +302,85 @@ def _current_value(what_if: WhatIf, input: Input) -> Any:
     return value
 
 
-def _smallest_change(what_if: WhatIf, input: Input) -> Change | None:
-    start = _current_value(what_if, input)
-    if start is None or what_if.passes(input, start):
-        return None
-    grid = GRID.get(input.unit, GRID["number"])
-    change = _solved_exactly(what_if, input, as_fraction(start), grid)
-    if change is None:
-        # Not linear after all, or flat where it was sampled (max, round, ...): search.
-        change = _searched(what_if, input, start, grid)
-    if change is None:
-        return None
-    target = whole_if_possible(as_fraction(start) + change)
-    return Change(input.metric, input.key, whole_if_possible(change), target, input.unit)
+def _smallest_passing_value(what_if: WhatIf, input: Input, origin: Fraction) -> Fraction | None:
+    """The value nearest `origin` that passes among those the input could hold, if any."""
+    solved = _solved_exactly(what_if, input, origin)
+    if solved is not None:
+        return solved
+    # Not linear after all, flat where it was sampled (max, round, ...), or solved outside
+    # what the input could hold, where only the side sampled is known to be linear (abs):
+    # search both ways.
+    return _searched(what_if, input, origin)
 
 
-def _solved_exactly(
-    what_if: WhatIf, input: Input, origin: Fraction, grid: Fraction
-) -> Fraction | None:
-    """Where the margins are linear in the input (read at three points): the change solved,
-    rounded away from zero onto the grid, and confirmed to pass where one grid step less
-    does not. None where any of that fails."""
-    step = max(grid, abs(Fraction(origin)))
+@attrs.frozen
+class Grid:
+    """The values an input may be given, as whole multiples (`index`) of its grid step."""
+
+    input: Input
+    lowest: int
+    highest: int
+
+    @classmethod
+    def of(cls, input: Input) -> Grid:
+        step = input.grid
+        return cls(input, math.ceil(input.lowest / step), math.floor(LARGEST / step))
+
+    def value(self, index: int) -> Fraction:
+        return index * self.input.grid
+
+    def holds(self, index: int) -> bool:
+        return self.lowest <= index <= self.highest
+
+    def end(self, direction: int) -> int:
+        return self.highest if direction > 0 else self.lowest
+
+    def first_beyond(self, origin: Fraction, direction: int) -> int:
+        """The first index past `origin` in `direction`, or the domain's first if further."""
+        position = origin / self.input.grid
+        if direction > 0:
+            return max(math.floor(position) + 1, self.lowest)
+        return min(math.ceil(position) - 1, self.highest)
+
+    def rounded(self, value: Fraction, direction: int) -> int:
+        """`value` rounded onto the grid in `direction`: a rounded answer still passes."""
+        position = value / self.input.grid
+        return math.ceil(position) if direction > 0 else math.floor(position)
+
+
+def _solved_exactly(what_if: WhatIf, input: Input, origin: Fraction) -> Fraction | None:
+    """Where the margins are linear in the input (read at three points): the value solved,
+    rounded onto the grid in the direction it must move (into what the input could hold),
+    and confirmed to pass where one grid step less does not. None where any of that fails."""
+    bounds = _linear_bounds(what_if, input, origin)
+    if bounds is None:
+        return None
+    low, high = bounds
+    if low > high or low <= 0 <= high:
+        return None
+    direction = 1 if low > 0 else -1
+    grid = Grid.of(input)
+    nearest = grid.rounded(origin + (low if direction > 0 else high), direction)
+    nearest = max(nearest, grid.lowest) if direction > 0 else min(nearest, grid.highest)
+    # A strict comparison (`>`) is not met at its root: then one step further.
+    for index in (nearest, nearest + direction):
+        if not grid.holds(index):
+            return None
+        if what_if.passes(input, _as_input(grid.value(index))):
+            return grid.value(index) if _least(what_if, grid, origin, index, direction) else None
+    return None
+
+
+def _linear_bounds(
+    what_if: WhatIf, input: Input, origin: Fraction
+) -> tuple[Fraction, Fraction] | None:
+    """The changes of the input for which every margin holds, if the margins are linear in it
+    at three points; None where they are not, or one is flat and failing."""
+    step = max(input.grid, abs(origin))
     samples = [what_if.margins(input, _as_input(origin + k * step)) for k in range(3)]
     if any(sample is None for sample in samples):
         return None
-    low, high = Fraction(-LARGEST), Fraction(LARGEST)
+    low, high = Fraction(-2 * LARGEST), Fraction(2 * LARGEST)
     for (m0, _), (m1, _), (m2, _) in zip(*samples, strict=True):
         m0, m1, m2 = as_fraction(m0), as_fraction(m1), as_fraction(m2)
         if m2 - m1 != m1 - m0:
@@ -227,70 +395,58 @@ def _solved_exactly(
             low = max(low, root)
         else:
             high = min(high, root)
-    if low > high or low <= 0 <= high:
-        return None
-    direction = 1 if low > 0 else -1
-    nearest = _on_grid(low if direction > 0 else high, grid)
-    # A strict comparison (`>`) is not met at its root: then one step further.
-    for change in (nearest, nearest + direction * grid):
-        value = origin + change
-        if not _allowed(input, value) or not what_if.passes(input, _as_input(value)):
-            continue
-        smaller = change - direction * grid
-        if smaller != 0 and what_if.passes(input, _as_input(origin + smaller)):
-            return None
-        return change
-    return None
+    return low, high
 
 
-def _searched(what_if: WhatIf, input: Input, start: Any, grid: Fraction) -> Fraction | None:
-    """The smallest change on the grid, up or down, by doubling then halving the step."""
-    origin = as_fraction(start)
-    best: Fraction | None = None
-    for direction in (1, -1):
-        found = _search_direction(what_if, input, origin, grid * direction)
-        if found is not None and (best is None or abs(found) < abs(best)):
-            best = found
-    return best
+def _least(what_if: WhatIf, grid: Grid, origin: Fraction, index: int, direction: int) -> bool:
+    """Whether the value one grid step back toward `origin` fails, or is not one to try."""
+    back = index - direction
+    value = grid.value(back)
+    if not grid.holds(back) or (value - origin) * direction <= 0:
+        return True
+    return not what_if.passes(grid.input, _as_input(value))
+
+
+def _searched(what_if: WhatIf, input: Input, origin: Fraction) -> Fraction | None:
+    """The passing value on the grid nearest `origin`, up or down, by doubling then halving
+    the step, within the values the input could hold."""
+    grid = Grid.of(input)
+    found = [_search_direction(what_if, grid, origin, direction) for direction in (1, -1)]
+    passing = [value for value in found if value is not None]
+    return min(passing, key=lambda value: abs(value - origin), default=None)
 
 
 def _search_direction(
-    what_if: WhatIf, input: Input, origin: Fraction, step: Fraction
+    what_if: WhatIf, grid: Grid, origin: Fraction, direction: int
 ) -> Fraction | None:
-    def passes(steps: int) -> bool:
-        value = origin + steps * step
-        return _allowed(input, value) and what_if.passes(input, _as_input(value))
-
-    failing, passing = 0, 1
-    for _ in range(DOUBLINGS):
-        if not _allowed(input, origin + passing * step):
-            return None
-        if passes(passing):
-            break
-        failing, passing = passing, passing * 2
-    else:
+    first = grid.first_beyond(origin, direction)
+    count = (grid.end(direction) - first) * direction + 1
+    if count <= 0:
         return None
+
+    def passes(steps: int) -> bool:
+        index = first + (steps - 1) * direction
+        return what_if.passes(grid.input, _as_input(grid.value(index)))
+
+    steps = _fewest_steps(passes, count)
+    return None if steps is None else grid.value(first + (steps - 1) * direction)
+
+
+def _fewest_steps(passes: Callable[[int], bool], count: int) -> int | None:
+    """The fewest steps, of 1 to `count`, that pass, for `passes` that keeps passing once it
+    does: found by doubling, then halving."""
+    failing, passing = 0, 1
+    while not passes(passing):
+        if passing == count:
+            return None
+        failing, passing = passing, min(passing * 2, count)
     while passing - failing > 1:
         middle = (failing + passing) // 2
         if passes(middle):
             passing = middle
         else:
             failing = middle
-    return passing * step
-
-
-def _allowed(input: Input, value: Fraction) -> bool:
-    """Values a snapshot could hold: within range, and no negative count."""
-    if abs(value) > LARGEST:
-        return False
-    return not (input.unit == "count" and value < 0)
-
-
-def _on_grid(change: Fraction, grid: Fraction) -> Fraction:
-    """Rounded away from zero to the grid, so the rounded change still does the job."""
-    steps = change / grid
-    whole = math.ceil(steps) if steps > 0 else math.floor(steps)
-    return whole * grid
+    return passing
 
 
 def _as_input(value: Fraction) -> Any:

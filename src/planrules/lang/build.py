@@ -21,7 +21,7 @@ from planrules.lang.build_exprs import ExpressionBuilder
 from planrules.lang.build_interpolations import RecommendationBuilder
 from planrules.lang.build_tests import TestBlockBuilder
 from planrules.lang.diagnostics import Diagnostic, error
-from planrules.lang.parser import SyntaxProblem, build_lark, parse_with
+from planrules.lang.parser import SyntaxErrors, SyntaxProblem, build_lark, parse_recovering
 from planrules.lang.source import Source, Span, point
 
 # An expression may nest this many levels (brackets, calls, unary operators, operands on the
@@ -45,8 +45,10 @@ def parse_source(source: Source) -> Parsed:
     state = BuildState(source)
     reset = current_build.set(state)
     try:
-        tree, comments = parse_with(lark_parser(), source)
+        tree, comments = parse_recovering(lark_parser(), source)
         module = _BUILDER._assemble(_BUILDER._build(tree).children, comments)
+    except SyntaxErrors as problems:
+        return Parsed(source, None, problems.diagnostics)
     except SyntaxProblem as problem:
         return Parsed(source, None, (problem.diagnostic,))
     finally:

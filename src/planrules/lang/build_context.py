@@ -90,6 +90,12 @@ class NodeBuilder:
             token.end_column or 1,
         )
 
+    def _written(self, span: Span) -> str | None:
+        """The text of a span on one line as written; None for a span over several lines."""
+        if span.line != span.end_line:
+            return None
+        return self._source.line_text(span.line)[span.column - 1 : span.end_column - 1]
+
     def _problem(self, code: str, span: Span, message: str, hint: str | None = None) -> None:
         self._diagnostics.append(error(code, span, message, hint))
 

@@ -3,6 +3,7 @@ rules of a plan (goals, thresholds, budgets, triggers) with their clauses and ac
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
@@ -10,6 +11,7 @@ from lark import Token, Tree
 
 from planrules.lang import syntax as s
 from planrules.lang.build_context import Clause, NodeBuilder, unescape
+from planrules.lang.numbers import EXACT
 from planrules.lang.source import Span
 
 
@@ -99,6 +101,9 @@ class DeclarationBuilder(NodeBuilder):
         number = self._number(token, sign or "")
         return attrs.evolve(number, span=self._span(meta))
 
+    # A budget line's amount is a signed value too, in a rule of its own (see the grammar).
+    line_amount = value
+
     def sign(self, meta: Any, children: list[Token]) -> str:
         return str(children[0])
 
@@ -174,7 +179,20 @@ class RuleBuilder(NodeBuilder):
         return Clause("by", self._date(children[0]), self._span(meta))
 
     def baseline_clause(self, meta: Any, children: list[Any]) -> Clause:
-        return Clause("from", children[0], self._span(meta))
+        baseline = children[0]
+        written = self._written(baseline.span)
+        if written is not None and _LOOKS_LIKE_A_PERIOD.fullmatch(written):
+            # Not a subtraction (`2025 - 12`) nor a division, whatever the grammar makes of it.
+            self._problem(
+                "bad-baseline",
+                baseline.span,
+                f"`from {written}` reads as a date or period; a baseline is a number the plan "
+                "starts from",
+                "write that number, e.g. `from 1.2 tỷ`; the plan's start date belongs in the "
+                "`period` header",
+            )
+            return Clause("from", None, self._span(meta))
+        return Clause("from", baseline, self._span(meta))
 
     def tolerance_clause(self, meta: Any, children: list[Token]) -> Clause:
         return Clause("tolerance", self._number(children[0]), self._span(meta))
@@ -217,13 +235,15 @@ class RuleBuilder(NodeBuilder):
     def budget_decl(self, meta: Any, children: list[Any]) -> s.Budget:
         name = unescape(children[0])
         clauses = self._clauses(f'budget "{name}"', children[2:])
+        total = self._number(children[1])
+        lines = [c for c in children[2:] if isinstance(c, s.BudgetLine)]
         return s.Budget(
             name=name,
-            total=self._number(children[1]),
+            total=total,
             per_period="per period" in clauses,
             metric=self._clause_value(clauses, "for"),
             tolerance=self._clause_value(clauses, "tolerance"),
-            lines=tuple(c for c in children[2:] if isinstance(c, s.BudgetLine)),
+            lines=tuple(_share_of_total(line, total) for line in lines),
             owner=self._clause_value(clauses, "owner"),
             span=self._span(meta),
             clause_spans=self._clause_spans(children[0], clauses),
@@ -237,7 +257,7 @@ class RuleBuilder(NodeBuilder):
 
     def budget_line(self, meta: Any, children: list[Any]) -> s.BudgetLine:
         key, amount, share = children
-        return s.BudgetLine(key, self._number(amount), share, self._span(meta))
+        return s.BudgetLine(key, amount, share, self._span(meta))
 
     def share_range(self, meta: Any, children: list[Token]) -> s.Share:
         low, high = children
@@ -296,6 +316,22 @@ class RuleBuilder(NodeBuilder):
 
     def in_budget(self, meta: Any, children: list[Token]) -> str:
         return unescape(children[0])
+
+
+# `2025-12`, `2025-Q4`, `2025-W51`, `2025-12-31` and `31/12/2025`: dates and periods, which the
+# grammar would read as subtractions (or, for the last, divisions) where a number is expected.
+_LOOKS_LIKE_A_PERIOD = re.compile(
+    r"[0-9]{4}-(?:[0-9]{2}(?:-[0-9]{2})?|Q[0-9]|W[0-9]{2})|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}"
+)
+
+
+def _share_of_total(line: s.BudgetLine, total: s.Number) -> s.BudgetLine:
+    """A line written as a percent (`zalo 21.95%`) stands for that share of the budget's total:
+    its amount becomes the money, exactly, and keeps its text for the formatter."""
+    if not line.amount.percent:
+        return line
+    money = EXACT.multiply(total.value, line.amount.value)
+    return attrs.evolve(line, amount=attrs.evolve(line.amount, value=money))
 
 
 def _expr_span(expr: Any) -> Span:

@@ -14,8 +14,9 @@ from planrules.lang.check_header import check_currencies, check_header
 from planrules.lang.check_names import check_lets, check_rule_names, declare_names
 from planrules.lang.check_rules import check_rules
 from planrules.lang.check_tests import check_tests, declared_tests
+from planrules.lang.check_unused import check_unused
 from planrules.lang.check_uses import LoadedFiles, Reader
-from planrules.lang.diagnostics import Diagnostic, sorted_diagnostics
+from planrules.lang.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from planrules.lang.exprcheck import Scope
 from planrules.lang.periods import Window
 from planrules.lang.source import Source
@@ -69,6 +70,10 @@ def _check_module(
     check_rules(rules, scope, unknown_dimensions, header.window, report)
     check_tests(module, scope, rules, header.cadence, report)
     check_currencies(module, files, header.currency, report)
+    if not has_errors(diagnostics):
+        # Only in a file without errors: where a read was refused (a misspelt name, a goal the
+        # builder could not make), what it meant to read would be called unused.
+        check_unused(module, scope, rules, report)
     return Checked(
         module=module,
         sources=files.sources(),

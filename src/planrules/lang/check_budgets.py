@@ -25,6 +25,7 @@ class BudgetCheck(Reporting):
 
     def check(self, budget: s.Budget) -> None:
         total = budget.total.value
+        money_total = self.check_total(budget.total)
         seen: set[str] = set()
         for line in budget.lines:
             if line.key.text in seen:
@@ -32,9 +33,11 @@ class BudgetCheck(Reporting):
                     "duplicate-line", line.key.span, f"`{line.key.text}` is in the budget twice"
                 )
             seen.add(line.key.text)
-            self.check_share(budget, line)
+            self.check_amount(line)
+            if money_total:
+                self.check_share(budget, line)
         planned = sum((line.amount.value for line in budget.lines), Decimal(0))
-        if planned > total:
+        if money_total and planned > total:
             self.problem(
                 "budget-over-total",
                 budget.span,
@@ -44,6 +47,37 @@ class BudgetCheck(Reporting):
             self.values.check_fraction(budget.tolerance, "a tolerance")
         if budget.metric is not None:
             self.check_metric(budget)
+
+    def check_total(self, total: s.Number) -> bool:
+        """Whether the total is money; the lines are not weighed against one that is not."""
+        if total.percent:
+            self.problem(
+                "bad-amount",
+                total.span,
+                f"a budget's total is money, such as 500 million, not a percent ({total.text})",
+            )
+        return not total.percent
+
+    def check_amount(self, line: s.BudgetLine) -> None:
+        """A line's amount is money of 0 or more, or a percent of the total without a currency:
+        nothing else has a meaning as a budget line."""
+        amount = line.amount
+        if amount.value < 0:
+            self.problem(
+                "bad-amount",
+                amount.span,
+                f"`{line.key.text}` is planned at {amount.text}; a line's amount is money of 0 "
+                "or more, or a percent of the total",
+            )
+        elif amount.percent and amount.currency is not None:
+            self.problem(
+                "bad-amount",
+                amount.span,
+                f"`{line.key.text}` is planned at {amount.text}: a percent of the total takes no "
+                f"currency",
+                f"write `{amount.text.split('%')[0]}%` for a share of the total, or an amount "
+                "of money without `%`",
+            )
 
     def check_share(self, budget: s.Budget, line: s.BudgetLine) -> None:
         share = line.share

@@ -13,7 +13,8 @@ from planrules.lang.check_budgets import BudgetCheck, BudgetLines, budgets_among
 from planrules.lang.check_reporting import Report, Reporting, percent, plain, where
 from planrules.lang.check_triggers import TriggerCheck
 from planrules.lang.check_values import RuleValues
-from planrules.lang.exprcheck import Scope
+from planrules.lang.exprcheck import HISTORY, Scope, is_paced, metrics_read, operands
+from planrules.lang.fmt import expression
 from planrules.lang.periods import (
     PeriodError,
     Window,
@@ -21,6 +22,7 @@ from planrules.lang.periods import (
     periods_between,
     window_first_period,
 )
+from planrules.lang.units import Type
 
 _ONE = Decimal(1)
 
@@ -63,6 +65,9 @@ class _GoalCheck(Reporting):
             baseline = number_type(goal.baseline, goal.per, "the goal's baseline")
             if subject is not None and baseline is not None:
                 self.values.compatible(goal.baseline, subject, baseline, "from")
+            self.check_baseline_known(goal.baseline)
+        if subject is not None:
+            self.check_paced(goal, subject)
         if goal.tolerance is not None:
             self.values.check_fraction(goal.tolerance, "a tolerance")
         if goal.deadline is not None:
@@ -73,6 +78,41 @@ class _GoalCheck(Reporting):
                 goal.phased[0].span.through(goal.phased[-1].span),
                 "`phased` spreads a goal over the periods to its deadline; add `by DATE`",
             )
+
+    def check_baseline_known(self, baseline: s.Expr) -> None:
+        """A baseline read from a metric moves with the plan: at the current period it is the
+        value itself when the subject is that metric, and progress from it is always 0."""
+        read = metrics_read([baseline], self.values.scope)
+        if read:
+            self.problem(
+                "bad-baseline",
+                baseline.span,
+                f"the baseline reads the metric `{read[0]}`: read at the current period, it "
+                "moves with the plan instead of saying where the plan started",
+                "a baseline is known in advance: a number such as `from 1.2 tỷ`, a table, or "
+                "a let of those",
+            )
+
+    def check_paced(self, goal: s.Goal, subject: Type) -> None:
+        """A `>`/`>=` goal with a deadline that cannot be paced warns, rather than fails, all
+        the way to its deadline: the strategist most likely meant a cumulative figure or a
+        starting level. Rates are not paced by nature, and a `<`/`<=` goal warns only while it
+        does not hold, so neither is told."""
+        scope = self.values.scope
+        if goal.deadline is None or goal.op not in (">", ">=") or subject.unit == "ratio":
+            return
+        if is_paced(goal, scope) or any(name == "from" for name, _ in goal.clause_spans):
+            return  # a `from` that was refused is reported already
+        if not metrics_read([goal.subject], scope):
+            return
+        because, hint = _why_unpaced(goal, scope.reads_stock(goal.subject))
+        self.caution(
+            "unpaced-goal",
+            goal.subject.span,
+            f'goal "{goal.name}" is not paced: {because}, so until {goal.deadline} it warns '
+            "unless it already holds",
+            hint,
+        )
 
     def check_deadline(self, goal: s.Goal) -> None:
         window = self.window
@@ -150,6 +190,37 @@ class _ThresholdCheck(Reporting):
                     f"`warn {level.direction} {plain(warn)}` can never be reached: "
                     f"`fail {level.direction} {plain(fail)}` is reached first",
                 )
+
+
+def _why_unpaced(goal: s.Goal, stock: s.Metric | None) -> tuple[str, str]:
+    """Why a goal reading metrics is not paced, and how it could be: a stock needs the level it
+    starts from, a flow a sum over the window."""
+    subject = expression(goal.subject)
+    if stock is not None:
+        return (
+            f"`{stock.name}` is a stock and the goal has no `from`",
+            f"add `from` and the level `{stock.name}` starts at, e.g. `from 4200`",
+        )
+    if any(isinstance(node, s.Call) and node.function in HISTORY for node in _nodes(goal.subject)):
+        return (
+            f"`{subject}` is not a sum of `total(...)` terms",
+            "write it as a sum of `total(...)` terms, or add `from` and where it starts",
+        )
+    cumulative = f"total({subject}) {goal.op} {expression(goal.target)}"
+    return (
+        f"`{subject}` is one period's figure",
+        f"if the target is for the whole window, sum it: `{cumulative}`",
+    )
+
+
+def _nodes(expr: s.Expr) -> list[s.Expr]:
+    """An expression and every expression in it, walked without recursion."""
+    found, pending = [], [expr]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        pending.extend(operands(node))
+    return found
 
 
 def _constant(expr: s.Expr) -> Decimal | None:

@@ -60,7 +60,8 @@ CODES: dict[str, str] = {
     "bad-count": "a number of periods that is not a whole number of at least 1 (0 for cooldown)",
     "hold-exceeds-window": "`for N of M periods` with N greater than M",
     "key-outside-per": "`key` in an action of a trigger without `per`",
-    "bad-amount": "`scale` by an amount that is not a percent",
+    "bad-amount": "`scale` by an amount that is not a percent, or a budget's total or line "
+    "that is not money (a line may be a percent of the total)",
     "unknown-budget": "an action or expectation naming a budget that does not exist",
     "unknown-line": "an action or expectation naming a line no budget has",
     "ambiguous-line": "an action whose lines are in several budgets, without `in`",
@@ -69,10 +70,14 @@ CODES: dict[str, str] = {
     "duplicate-test": "two tests with one name in a file",
     "duplicate-period": "two snapshots of one period in a test",
     "snapshot-shape": "a snapshot value of the wrong shape (keys for a scalar, or none for keyed)",
+    "bad-baseline": "a goal's `from` that is a date or period, or that reads a metric",
     "no-rules": "warning: a ruleset with no goal, threshold, budget or trigger",
     "no-levels": "warning: a threshold with no warn or fail level",
     "unreachable-level": "warning: a threshold level that can never be reached",
     "deadline-outside-window": "warning: a goal's deadline outside the plan window",
+    "unpaced-goal": "warning: a `>`/`>=` goal with a deadline that cannot be paced (no "
+    "`total(...)`, no `from`), so it warns until it holds",
+    "unused": "warning: a metric, let or table that nothing in a ruleset reads",
 }
 
 

@@ -342,11 +342,13 @@ class ExprChecker:
     def _call(self, expr: s.Call) -> Type | None:
         name = expr.function
         if name not in FUNCTIONS:
+            known = f"the functions are {', '.join(sorted(FUNCTIONS))}"
+            close = did_you_mean(name, FUNCTIONS)
             self.problem(
                 "unknown-function",
                 expr,
                 f"`{name}` is not a function",
-                did_you_mean(name, FUNCTIONS),
+                f"{close} ({known})" if close else known,
             )
             return None
         if not self._arity(expr):

@@ -11,11 +11,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token
+from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from planrules.lang.diagnostics import Diagnostic, error
-from planrules.lang.source import Source, point
+from planrules.lang.source import Source, Span, point
 
 _comments: ContextVar[list[Token]] = ContextVar("planrules_comments")
 
@@ -99,6 +99,72 @@ class SyntaxProblem(Exception):
         self.diagnostic = diagnostic
 
 
+# A file with more syntax errors than this is not worth reading further: the rest is noise.
+MAX_SYNTAX_ERRORS = 50
+
+# A line that starts a declaration, where the parser takes the file up again after a syntax
+# error. Group `start` is the keyword, so that blanking stops right before it.
+_DECLARATION_LINE = re.compile(
+    r"^[ \t]*(?P<start>(?:metric|table)[ \t]+[^\W\d]\w*[ \t]*:"
+    r"|let[ \t]+[^\W\d]\w*[ \t]*="
+    r'|(?:goal|threshold|budget|trigger|test|use)[ \t]*")',
+    re.MULTILINE,
+)
+
+
+class SyntaxErrors(Exception):
+    """Every syntax error of a file (up to MAX_SYNTAX_ERRORS), in the order met."""
+
+    def __init__(self, diagnostics: tuple[Diagnostic, ...]) -> None:
+        super().__init__(diagnostics[0].message)
+        self.diagnostics = diagnostics
+
+
+def parse_recovering(lark: Lark, source: Source) -> tuple[Any, list[Token]]:
+    """Parse a whole file like `parse_with`, but where it stops at a syntax error, take the file
+    up again at the next line that starts a declaration, so that one run reports every syntax
+    error; raises SyntaxErrors with all of them.
+
+    The text before the point taken up from is blanked (newlines kept) rather than cut off, so
+    that every position Lark reports is the file's own.
+    """
+    found: list[Diagnostic] = []
+    resume: int | None = 0
+    while resume is not None and len(found) < MAX_SYNTAX_ERRORS:
+        try:
+            parsed = parse_with(lark, _blanked_before(source, resume))
+        except SyntaxProblem as problem:
+            found.append(problem.diagnostic)
+            stopped = max(resume + 1, _offset(source.text, problem.diagnostic.span))
+            resume = _next_declaration(source.text, stopped)
+        else:
+            if not found:
+                return parsed
+            resume = None
+    raise SyntaxErrors(tuple(found))
+
+
+def _blanked_before(source: Source, offset: int) -> Source:
+    blank = re.sub(r"[^\n]", " ", source.text[:offset])
+    return Source(source.path, blank + source.text[offset:])
+
+
+def _next_declaration(text: str, offset: int) -> int | None:
+    """Where the first declaration starting at `offset` or later begins, if any."""
+    for match in _DECLARATION_LINE.finditer(text):
+        if match.start("start") >= offset:
+            return match.start("start")
+    return None
+
+
+def _offset(text: str, span: Span) -> int:
+    """The position in `text` of a span's start (lines end at "\\n", as the lexer counts)."""
+    line_start = 0
+    for _ in range(span.line - 1):
+        line_start = text.find("\n", line_start) + 1
+    return line_start + span.column - 1
+
+
 def syntax_diagnostic(problem: UnexpectedInput, source: Source) -> Diagnostic:
     line = max(problem.line, 1) if problem.line not in (None, -1) else _last_line(source)
     column = max(problem.column, 1) if problem.column not in (None, -1) else 1
@@ -113,10 +179,18 @@ def syntax_diagnostic(problem: UnexpectedInput, source: Source) -> Diagnostic:
                 span,
                 "comparisons do not chain: write `a < b and b < c`",
             )
-        found = _describe_token(token)
         accepted = _parser_expects(problem)
+        keyword = _declaration_read_as_name(problem, source)
+        if keyword is not None:
+            return _unfinished_declaration(keyword, source)
+        stray = _stray_word(problem, accepted)
+        if stray is not None:
+            return _stray_word_diagnostic(stray, token, source)
+        found = _describe_token(token)
         expected = describe_expected(accepted)
         hint = _keyword_hint(str(token), accepted) if token.type == "NAME" else None
+        if token.type == "COMMA":
+            hint = _decimal_comma_hint(problem, source)
         return error("syntax-error", span, f"expected {expected}, found {found}", hint)
     expected_set = _parser_expects(problem)
     if isinstance(problem, UnexpectedEOF | UnexpectedToken):
@@ -160,6 +234,99 @@ def _unexpected_character(
         )
     expected = describe_expected(_parser_expects(problem))
     return error("syntax-error", span, f"unexpected character {char!r}; expected {expected}")
+
+
+def _declaration_read_as_name(problem: UnexpectedToken, source: Source) -> Token | None:
+    """The keyword of a declaration line that the parser read as a name, because the
+    declaration before it was not finished (`let x = a +` before `goal "g": ...`)."""
+    state = problem.interactive_parser
+    stack = state.parser_state.value_stack if state is not None else []
+    word = stack[-1] if stack else None
+    if not isinstance(word, Token) or word.type != "NAME" or word.start_pos is None:
+        return None
+    line_start = source.text.rfind("\n", 0, word.start_pos) + 1
+    line = _DECLARATION_LINE.match(source.text, line_start)
+    return word if line is not None and line.start("start") == word.start_pos else None
+
+
+def _unfinished_declaration(keyword: Token, source: Source) -> Diagnostic:
+    span = point(source.path, keyword.line or 1, keyword.column or 1, len(str(keyword)))
+    return error(
+        "syntax-error",
+        span,
+        f"the declaration before this `{keyword}` is not finished",
+        "complete it, or remove what is left of it",
+    )
+
+
+# The entries of a list (a table, a budget, a snapshot block), as the parser's stack holds them.
+_LIST_ENTRIES = frozenset(
+    {"table_entry", "budget_line", "snapshot_value", "snapshot_keyed", "snapshot_keyed_value"}
+)
+
+
+def _stray_word(problem: UnexpectedToken, accepted: set[str]) -> Token | None:
+    """A word the parser took for a key of a list, on a line before the token it then failed
+    at: the word is what makes no sense (`ads 50 million extra`, where the next line's key meets
+    no value), so the error belongs there rather than on the next line."""
+    state = problem.interactive_parser
+    stack = state.parser_state.value_stack if state is not None and "NUMBER" in accepted else []
+    if len(stack) < 2 or not _opens_or_continues_list(stack[-2]):
+        return None
+    word = stack[-1]
+    if not isinstance(word, Token) or word.type not in ("NAME", "STRING"):
+        return None
+    return word if (word.line or 0) < (problem.token.line or 0) else None
+
+
+def _opens_or_continues_list(item: Any) -> bool:
+    """Whether a stack item is a list's `{` or the entries of a list read so far."""
+    if isinstance(item, Token):
+        return item.type == "LBRACE"
+    entries = item.children if str(item.data).startswith("__") else [item]
+    return any(getattr(entry, "data", None) in _LIST_ENTRIES for entry in entries)
+
+
+def _stray_word_diagnostic(word: Token, found: Token, source: Source) -> Diagnostic:
+    span = point(source.path, word.line or 1, word.column or 1, len(str(word)))
+    return error(
+        "syntax-error",
+        span,
+        f"expected a number after {str(word)!r}, found {_describe_token(found)} on line "
+        f"{found.line}",
+        f"remove {str(word)!r} if it is a stray word, or give it its value",
+    )
+
+
+_DIGITS_AFTER_COMMA = re.compile(r"(?P<digits>[0-9]+)(?P<percent>%?)")
+
+
+def _decimal_comma_hint(problem: UnexpectedToken, source: Source) -> str | None:
+    """`21,95%`: a decimal comma, as spreadsheets in many locales write it."""
+    state = problem.interactive_parser
+    stack = state.parser_state.value_stack if state is not None else []
+    before = _last_token(stack[-1]) if stack else None
+    comma = problem.token.start_pos
+    if not isinstance(before, Token) or before.type != "NUMBER" or comma is None:
+        return None
+    after = _DIGITS_AFTER_COMMA.match(source.text, comma + 1)
+    if before.end_pos != comma or after is None:
+        return None
+    digits = after.group(0)
+    if len(after.group("digits")) == 3 and not after.group("percent"):  # `1,549`: either
+        return (
+            f"write `{before}{digits}` for thousands (no separators), `{before}.{digits}` for "
+            "a decimal"
+        )
+    return f"decimals are written with a point: `{before}.{digits}`"
+
+
+def _last_token(item: Any) -> Token | None:
+    """The last token of a stack item: the item itself, or the last one in its subtree."""
+    while isinstance(item, Tree):
+        present = [child for child in item.children if child is not None]
+        item = present[-1] if present else None
+    return item if isinstance(item, Token) else None
 
 
 def _keyword_hint(word: str, accepted: set[str]) -> str | None:

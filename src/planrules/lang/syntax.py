@@ -185,6 +185,10 @@ class Share:
 
 @attrs.frozen
 class BudgetLine:
+    """`advertising 340 million`, or `zalo 21.95%`: a percent line's `amount` is written as a
+    percent (`percent` True, `text` as written) but its `value` is that share of the budget's
+    total in money, exactly, so that everything after the parser reads money."""
+
     key: Key
     amount: Number
     share: Share | None

@@ -190,6 +190,14 @@ def _elapsed_step(context: Context, elapsed: Elapsed, share: Any) -> Step:
     if elapsed.how == "not started":
         return Step("elapsed", "0.0% (the window has not started)")
     through = f"{context.label(elapsed.start)} through {context.label(elapsed.end)}"
+    if elapsed.how == "phased" and elapsed.scaled_by:
+        weights = " + ".join(weight.text for weight in elapsed.weights)
+        whole = " + ".join(weight.text for weight in elapsed.scaled_by)
+        return Step(
+            f"elapsed = ({weights}) / ({whole}) (phased weights from the key's first period, "
+            f"{through})",
+            context.write.ratio(share),
+        )
     if elapsed.how == "phased":
         weights = " + ".join(weight.text for weight in elapsed.weights)
         return Step(f"elapsed = {weights} (phased weights, {through})", context.write.ratio(share))
@@ -467,6 +475,8 @@ def _trigger_periods(context: Context, trigger: s.Trigger, record: TriggerRecord
 
 
 def _held_text(period: TriggerPeriod) -> str:
+    if not period.exists:
+        return "not counted: the key has no history before its first period"
     if period.condition is True:
         return "held"
     if period.condition is False:

@@ -12,7 +12,8 @@ from typing import Any
 
 import attrs
 
-from planrules.eval.compile import ExpressionTypes, literal_value, periods_read
+from planrules.eval.compile import ExpressionTypes, literal_value
+from planrules.eval.functions import periods_read
 from planrules.eval.trace import NOT_READ, Record, Trace
 from planrules.eval.values import Keyed, Unknown, at_key, describe
 from planrules.lang import syntax as s

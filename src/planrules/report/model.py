@@ -17,6 +17,7 @@ from typing import Any, cast, overload
 
 import attrs
 
+from planrules.eval.lifetimes import before_first
 from planrules.eval.values import (
     EVALUATION,
     Num,
@@ -100,10 +101,19 @@ class DataWarning:
             "suggestion": self.suggestion,
         }
 
-    def render(self) -> str:
+    def render(self, kind: str = "warning") -> str:
+        """`FILE:PERIOD: warning: CODE: message`, as the CLI prints it (`error` with
+        `--strict`)."""
         where = ":".join(part for part in (self.file, self.period) if part)
-        hint = f" (did you mean `{self.suggestion}`?)" if self.suggestion else ""
-        return f"{where + ': ' if where else ''}warning: {self.code}: {self.message}{hint}"
+        return f"{where + ': ' if where else ''}{kind}: {self.code}: {self.message}"
+
+
+def distinct(warnings: Iterable[DataWarning]) -> tuple[DataWarning, ...]:
+    """One warning per code, file, metric and key: the first."""
+    found: dict[tuple[str, str | None, str | None, str | None], DataWarning] = {}
+    for warning in warnings:
+        found.setdefault((warning.code, warning.file, warning.metric, warning.key), warning)
+    return tuple(found.values())
 
 
 @attrs.frozen
@@ -457,6 +467,14 @@ class Results(Sequence[Result]):
             return [result.status for result in made]
         return list(map(_STATUS_OF_ROW, rows))
 
+    def counted_statuses(self) -> set[str]:
+        """The statuses that count toward the overall status: every one but an unknown that
+        comes only from reaching before a key's first period (see `eval.lifetimes`)."""
+        rows, made = self._rows_or_made()
+        if made is not None:
+            return {r.status for r in made if r.status != "unknown" or not before_first(r.reason)}
+        return {row[2] for row in rows if row[2] != "unknown" or not before_first(_row_reason(row))}
+
     def fired_severities(self) -> set[str]:
         """The severities of the triggers that fired."""
         rows, made = self._rows_or_made()
@@ -503,6 +521,13 @@ class Results(Sequence[Result]):
 
     def __repr__(self) -> str:
         return f"Results({list(self.made())!r})"
+
+
+def _row_reason(row: Row) -> object:
+    # A budget's or a trigger's row ends with its result; a goal's or threshold's with its
+    # reason.
+    last = row[-1]
+    return last.reason if isinstance(last, Result) else last
 
 
 def _nothing_to_make(_rows: Sequence[Row]) -> tuple[Result, ...]:
@@ -588,12 +613,14 @@ class Replay:
     periods: tuple[str, ...]
     overall: tuple[str, ...]
     rows: tuple[ReplayRow, ...]
+    warnings: tuple[DataWarning, ...] = ()  # of every period, each once
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ruleset": self.ruleset,
             "periods": list(self.periods),
             "status": dict(zip(self.periods, self.overall, strict=True)),
+            "warnings": [warning.to_dict() for warning in self.warnings],
             "rules": [
                 {
                     "rule": row.rule,
@@ -633,6 +660,7 @@ def replay_of(ruleset: str, reports: list[Report]) -> Replay:
         tuple(report.as_of for report in reports),
         tuple(report.status for report in reports),
         tuple(ReplayRow(rule, kinds[rule], key, tuple(rows[(rule, key)])) for rule, key in ranked),
+        distinct(warning for report in reports for warning in report.warnings),
     )
 
 

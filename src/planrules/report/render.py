@@ -53,6 +53,11 @@ _INDENT = "  "  # rows under a section title
 _SEPARATOR = " · "  # between the figures in a details cell
 # Owners line up in a column that starts at most this far in (a wide terminal's width).
 OWNER_COLUMN_LIMIT = 132
+# A "to pass" line fits a terminal of this many columns, its indentation included.
+HINT_WIDTH = 100
+# The fewest columns a label is cut to: one character and "…"; with less room the line says
+# where to look instead.
+_SHORTEST_CUT = 2
 
 # Bidirectional controls can reorder what a terminal shows (a "Trojan source" name).
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -303,29 +308,67 @@ def _text_result_sections(report: Report, color: bool) -> list[list[str]]:
     # Results compare by identity (eq=False), so they can key their own rows.
     leading_of = dict(zip(report.results, leading, strict=True))
     lead_width = cell_width(_INDENT + _GAP.join(leading[0]) + _GAP) if leading else 0
+    # "to pass" lines sit under the rule titles: under the details they would start too far in
+    # to fit `HINT_WIDTH` columns.
+    hint_indent = cell_width(_INDENT + leading[0][0] + _GAP) if leading else 0
     blocks = []
     for title, results in _sections(report):
         trailing = _details_and_owner(results, currency, lead_width)
         rows = []
         for result, cells in zip(results, trailing, strict=True):
             rows.append(_text_result_row(result, leading_of[result], cells, color))
-            rows.extend(_to_pass_lines(result, currency, lead_width))
+            rows.extend(_to_pass_lines(result, currency, hint_indent))
         blocks.append([title, *rows])
     return blocks
 
 
 def _to_pass_lines(result: Result, currency: str | None, indent: int) -> list[str]:
-    """Under a goal or threshold that warns or fails: what one input alone would take."""
+    """Under a goal or threshold that warns or fails: what one input alone would take, on one
+    line of at most `HINT_WIDTH` columns."""
     changes = result.to_pass
     if not changes:
         return []
+    lead = " " * indent + "to pass: "
     options = [
-        f"{visible(change.input)}{f'[{visible(change.key)}]' if change.key is not None else ''} "
-        f"{_signed(change.change, change.unit, currency)} "
-        f"(to {_shown(change.to, change.unit, currency)})"
+        (
+            visible(change.input) + (f"[{visible(change.key)}]" if change.key is not None else ""),
+            f"{_signed(change.change, change.unit, currency)} "
+            f"(to {_shown(change.to, change.unit, currency)})",
+        )
         for change in changes
     ]
-    return [" " * indent + "to pass: " + " or ".join(options)]
+    return [lead + _fitting(options, HINT_WIDTH - cell_width(lead))]
+
+
+def _fitting(options: Sequence[tuple[str, str]], width: int) -> str:
+    """As many options (label, figures), best first, as fit in `width` columns, joined by "or",
+    with how many were left out. Where not even the first fits, its label is cut short (the
+    figures never are: a number cut short would read as another number)."""
+    texts = [f"{label} {figures}" for label, figures in options]
+    for shown in range(len(texts), 0, -1):
+        text = " or ".join(texts[:shown]) + _more(len(texts) - shown)
+        if cell_width(text) <= width:
+            return text
+    label, figures = options[0]
+    rest = f" {figures}{_more(len(options) - 1)}"
+    room = width - cell_width(rest)
+    if room >= _SHORTEST_CUT:
+        return _cut(label, room) + rest
+    return "too long for this line: see the JSON report"
+
+
+def _more(left_out: int) -> str:
+    return f" and {left_out} more" if left_out else ""
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` ending in "…" within `width` columns (wide characters take two)."""
+    kept = ""
+    for char in text:
+        if cell_width(kept + char) + 1 > width:
+            break
+        kept += char
+    return kept + "…"
 
 
 def _details_and_owner(

@@ -1,0 +1,311 @@
+"""The functions of the language compiled to closures: aggregates over keys, and history
+functions over periods, which respect the life of keys (`planrules.eval.lifetimes`).
+
+A keyed value is worked on whole; the life of keys changes it only for the few keys that
+come into being inside the periods a function reads, so the usual value, whose keys all
+existed already, costs one look-up of the keys new in those periods.
+"""
+
+from __future__ import annotations
+
+import decimal
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from planrules.eval.frame import Compiled, Frame
+from planrules.eval.values import (
+    Keyed,
+    Unknown,
+    add,
+    at_key,
+    divide_or_unknown,
+    extreme_of,
+    lift,
+    lift1,
+    lift_many,
+    subtract,
+    sum_of,
+)
+
+# ---- aggregates over keys ------------------------------------------------------------------
+
+
+def aggregate(name: str, arg: Compiled, dimension: str | None) -> Compiled:
+    """`sum`, `avg`, `count`, `min` or `max` over the keys that exist at the position: a key
+    absent from a flow counts as 0, as a flow's absent key is; where an absent key has no
+    value (a ratio, number or stock), it is left out."""
+    summarise = _SUMMARIES[name]
+
+    def apply(frame: Frame, position: int) -> Any:
+        value = arg(frame, position)
+        if not isinstance(value, Keyed):
+            return value
+        if dimension is None:
+            return summarise(list(value.values.values()))
+        return summarise(_existing_values(value, frame.life(dimension).existing(position)))
+
+    return apply
+
+
+def _existing_values(value: Keyed, existing: frozenset[str]) -> list[Any]:
+    values = value.values
+    if values.keys() == existing:
+        return list(values.values())  # the usual case: every key there, and no other
+    missing = value.missing
+    if isinstance(missing, Unknown):
+        return [values[key] for key in existing if key in values]
+    return [values.get(key, missing) for key in existing]
+
+
+def _average(values: list[Any]) -> Any:
+    if not values:
+        return Unknown("an average over no keys")
+    return divide_or_unknown(sum_of(values), len(values), lambda: "an average over no keys")
+
+
+def _count(values: list[Any]) -> Any:
+    return len(values)
+
+
+def _smallest(values: list[Any]) -> Any:
+    return extreme_of(values, min, "the smallest of no keys")
+
+
+def _largest(values: list[Any]) -> Any:
+    return extreme_of(values, max, "the largest of no keys")
+
+
+_SUMMARIES: dict[str, Callable[[list[Any]], Any]] = {
+    "sum": sum_of,
+    "avg": _average,
+    "count": _count,
+    "min": _smallest,
+    "max": _largest,
+}
+
+
+def extremes(pick: Callable[..., Any], args: list[Compiled]) -> Compiled:
+    def scalar(values: list[Any]) -> Any:
+        return extreme_of(values, pick, "no values")
+
+    def apply(frame: Frame, position: int) -> Any:
+        return lift_many(scalar, [arg(frame, position) for arg in args])
+
+    return apply
+
+
+# ---- history functions ---------------------------------------------------------------------
+
+
+def periods_read(function: str, count: int, position: int, window_start: int) -> list[int]:
+    """The periods a history function reads at `position`, earliest first: `total` the
+    window's through `position`, `previous` the one `count` back, `change` and `growth` the
+    one before and this one, the rolling functions the last `count`. The closures below read
+    these (a key only those since its first period), and an explanation lists them."""
+    if function == "total":
+        return list(range(window_start, position + 1))
+    if function == "previous":
+        return [position - count]
+    if function in ("change", "growth"):
+        return [position - 1, position]
+    return list(range(position - count + 1, position + 1))
+
+
+def plus(a: Any, b: Any) -> Any:
+    try:
+        return lift(operator.add, a, b)
+    except (TypeError, decimal.DecimalException):
+        return lift(add, a, b)
+
+
+def total(slot: int, subject: Compiled, keyed: bool, dimension: str | None) -> Compiled:
+    """The window's sum through a position; reuses the sum through the position before."""
+    zero: Any = Keyed({}, 0) if keyed else 0
+
+    def running_total(frame: Frame, position: int) -> Any:
+        memo = frame.memo
+        key = (slot, position)
+        if key in memo:
+            return memo[key]
+        start = frame.window_start
+        before = memo.get((slot, position - 1))
+        if position < start:
+            running = zero
+        elif before is not None and position > start:
+            running = plus(before, subject(frame, position))
+        else:
+            periods = periods_read("total", 0, position, start)
+            running = sum_over_periods([subject(frame, p) for p in periods])
+        if dimension is not None and position >= start:
+            running = _since_first(frame, dimension, subject, running, start, position)
+        memo[key] = running
+        return running
+
+    return running_total
+
+
+def sum_over_periods(values: list[Any]) -> Any:
+    """The sum of one value over several periods; keyed values are summed key by key.
+
+    While the periods list their keys in one order, the running sums stay a plain list
+    (no dict is built per period); the keyed result is made once at the end.
+    """
+    unknown = next((v for v in values if isinstance(v, Unknown)), None)
+    if unknown is not None:
+        return unknown
+    first = values[0]
+    if not isinstance(first, Keyed):
+        running = first
+        for value in values[1:]:
+            running = plus(running, value)
+        return running
+    keys = list(first.values)
+    sums = list(first.values.values())
+    missing = first.missing
+    for position, value in enumerate(values[1:], start=1):
+        if len(value.values) != len(keys) or not all(map(operator.eq, keys, value.values)):
+            running = Keyed(dict(zip(keys, sums, strict=True)), missing)
+            for later in values[position:]:
+                running = plus(running, later)
+            return running
+        try:
+            sums = list(map(operator.add, sums, value.values.values()))
+        except (TypeError, decimal.DecimalException):
+            sums = list(map(add, sums, value.values.values()))
+        missing = plus(missing, value.missing)
+    return Keyed(dict(zip(keys, sums, strict=True)), missing)
+
+
+def _since_first(
+    frame: Frame, dimension: str, subject: Compiled, summed: Any, first: int, through: int
+) -> Any:
+    """`summed`, the sum of `subject` over the periods `first` through `through`, with each
+    key that comes into being after `first` summed over its own periods only.
+
+    Before its first period a key is absent: a flow's absent key is 0, so its sum is right
+    already unless a period before it holds no value for it (a gap in the history, or an
+    absent key with no value); only those keys are summed again.
+    """
+    sums: dict[str, Any] = {}
+    for appears, keys in frame.life(dimension).groups_after(first, through):
+        if all(_zero_for_absent(subject(frame, p)) for p in range(first, appears)):
+            continue
+        values = [subject(frame, p) for p in range(appears, through + 1)]
+        for key in keys:
+            sums[key] = _sum_at(values, key)
+    return _with_values(summed, sums)
+
+
+def _zero_for_absent(value: Any) -> bool:
+    if not isinstance(value, Keyed):
+        return False
+    missing = value.missing
+    return missing.__class__ is not Unknown and missing == 0
+
+
+def _sum_at(values: Sequence[Any], key: str) -> Any:
+    running = at_key(values[0], key)
+    for value in values[1:]:
+        running = plus(running, at_key(value, key))
+    return running
+
+
+def _with_values(value: Any, values: dict[str, Any]) -> Any:
+    """`value` with these keys' values given anew; an unknown whole keeps its reason for
+    every other key."""
+    if not values:
+        return value
+    if isinstance(value, Keyed):
+        return Keyed({**value.values, **values}, value.missing)
+    return Keyed(values, value)
+
+
+def _read_earlier(
+    frame: Frame, dimension: str | None, value: Any, read_at: int, position: int
+) -> Any:
+    """`value`, read at `read_at` for the period `position`, unknown for the keys that come
+    into being after `read_at`: before its first period a key has no history."""
+    if dimension is None:
+        return value
+    life = frame.life(dimension)
+    new = {
+        key: life.not_yet(key) for _, keys in life.groups_after(read_at, position) for key in keys
+    }
+    return _with_values(value, new)
+
+
+def _period_before(frame: Frame, dimension: str | None, subject: Compiled, position: int) -> Any:
+    return _read_earlier(frame, dimension, subject(frame, position - 1), position - 1, position)
+
+
+def previous(subject: Compiled, count: int, dimension: str | None) -> Compiled:
+    def previous_value(frame: Frame, position: int) -> Any:
+        read_at = position - count
+        return _read_earlier(frame, dimension, subject(frame, read_at), read_at, position)
+
+    return previous_value
+
+
+def change(subject: Compiled, dimension: str | None) -> Compiled:
+    def changed(frame: Frame, position: int) -> Any:
+        now = subject(frame, position)
+        before = _period_before(frame, dimension, subject, position)
+        try:
+            return lift(operator.sub, now, before)
+        except (TypeError, decimal.DecimalException):
+            return lift(subtract, now, before)
+
+    return changed
+
+
+def growth(subject: Compiled, text: str, dimension: str | None) -> Compiled:
+    def grown(frame: Frame, position: int) -> Any:
+        def reason() -> str:
+            return f"growth of `{text}`: it was 0 in {frame.label(position - 1)}"
+
+        def grow(now: Any, before: Any) -> Any:
+            return subtract(divide_or_unknown(now, before, reason), 1)
+
+        before = _period_before(frame, dimension, subject, position)
+        return lift(grow, subject(frame, position), before)
+
+    return grown
+
+
+def rolling_sum(subject: Compiled, count: int, dimension: str | None) -> Compiled:
+    def rolling(frame: Frame, position: int) -> Any:
+        first, *rest = periods_read("rolling_sum", count, position, frame.window_start)
+        running: Any = subject(frame, first)
+        for period in rest:
+            if isinstance(running, Unknown):
+                break
+            running = plus(running, subject(frame, period))
+        if dimension is not None:
+            running = _since_first(frame, dimension, subject, running, first, position)
+        return running
+
+    return rolling
+
+
+def per_period(rolling: Compiled, count: int, dimension: str | None) -> Compiled:
+    """The rolling average: the rolling sum over its periods, for a key that came into being
+    inside them, over the periods since."""
+
+    def average(frame: Frame, position: int) -> Any:
+        summed = rolling(frame, position)
+        averaged = lift1(lambda value: _divided(value, count), summed)
+        if dimension is None or not isinstance(summed, Keyed):
+            return averaged
+        since = {
+            key: _divided(at_key(summed, key), position - appears + 1)
+            for appears, keys in frame.life(dimension).groups_after(position - count + 1, position)
+            for key in keys
+        }
+        return _with_values(averaged, since)
+
+    return average
+
+
+def _divided(value: Any, count: int) -> Any:
+    return divide_or_unknown(value, count, lambda: "no periods")

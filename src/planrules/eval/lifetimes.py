@@ -1,0 +1,81 @@
+"""Keys have a life (contract version 2): a key of a dimension exists from the first period in
+which a snapshot gives it a value in a metric keyed by that dimension. Tables never make a key
+exist.
+
+Before its first period a key has no history: a history function reaching back before it is
+unknown for that key (`previous`, `change`, `growth`) or looks only at the periods since
+(`total`, the rolling functions); an aggregate over keys ranges over the keys that exist; a
+`per` trigger counts only periods in which its key exists; a `per` goal is paced from the
+key's first period. An unknown that comes only from reaching before a key's first period says
+so with a `KeyNotYet` reason, and does not count toward the overall status.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from planrules.eval.values import Unknown
+
+
+class KeyNotYet(str):
+    """The reason of an unknown that comes only from reaching before a key's first period."""
+
+    __slots__ = ()
+
+
+def before_first(reason: object) -> bool:
+    return isinstance(reason, KeyNotYet)
+
+
+class KeyLife:
+    """When each key of one dimension first has a value, over a whole history."""
+
+    def __init__(
+        self,
+        snapshots: Mapping[int, Mapping[str, Any]],
+        metrics: Sequence[str],
+        label: Callable[[int], str],
+    ) -> None:
+        self.label = label
+        self.first: dict[str, int] = {}
+        self.appearing: list[tuple[int, list[str]]] = []  # (position, keys new there), in order
+        for position in sorted(snapshots):
+            snapshot = snapshots[position]
+            new: set[str] = set()
+            for metric in metrics:
+                values = snapshot.get(metric)
+                if isinstance(values, dict) and not values.keys() <= self.first.keys():
+                    new.update(values.keys() - self.first.keys())
+            if new:
+                ordered = sorted(new)
+                self.appearing.append((position, ordered))
+                self.first.update(dict.fromkeys(ordered, position))
+        self.starts = [position for position, _ in self.appearing]
+        self._existing: dict[int, frozenset[str]] = {}
+
+    def groups_after(self, after: int, through: int) -> list[tuple[int, list[str]]]:
+        """The keys whose first period lies in (after, through], grouped by it."""
+        low = bisect.bisect_right(self.starts, after)
+        high = bisect.bisect_right(self.starts, through)
+        return self.appearing[low:high]
+
+    def existing(self, position: int) -> frozenset[str]:
+        """The keys that exist at `position`: one set per first period, shared by the
+        positions up to the next one."""
+        index = bisect.bisect_right(self.starts, position)
+        found = self._existing.get(index)
+        if found is None:
+            keys = (key for _, group in self.appearing[:index] for key in group)
+            found = self._existing[index] = frozenset(keys)
+        return found
+
+    def exists(self, key: str, position: int) -> bool:
+        first = self.first.get(key)
+        return first is not None and first <= position
+
+    def not_yet(self, key: str) -> Unknown:
+        first = self.first.get(key)
+        when = self.label(first) if first is not None else "no period"
+        return Unknown(KeyNotYet(f"`{key}` first appears in {when}"))
