@@ -386,13 +386,13 @@ def test_percent_lines_that_fill_the_total_exactly_are_within_it(check: Check) -
 
 
 def test_percent_lines_a_hair_over_the_total_are_over_it(check: Check) -> None:
-    # 33.34% x 3 = 100.02%: 3,000,600 against 3,000,000.
+    # 33.34% x 3 = 100.02%: 3,000,600 against 3,000,000. The total is quoted as written.
     checked = check(
         SPEND + 'budget "b" total 3 million for spend { a 33.34%  b 33.34%  c 33.34% }\n'
     )
     (problem,) = checked.diagnostics
     assert problem.code == "budget-over-total"
-    assert problem.message == "the lines add up to 3,000,600, more than the total 3,000,000"
+    assert problem.message == "the lines add up to 3,000,600, more than the total 3 million"
 
 
 def test_a_percent_line_is_checked_against_its_share_range_exactly(check: Check) -> None:

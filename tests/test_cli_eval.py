@@ -235,6 +235,25 @@ def test_test_failure_shows_expected_actual_and_place(runner: CliRunner, tmp_pat
     assert result.output.strip().splitlines()[-1] == "0 passed, 1 failed"
 
 
+def test_test_tells_where_snapshots_do_not_match_the_plan(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    write(tmp_path, "shop.plan", RULESET)
+    # `Order s` looks like `orders`, which this snapshot lacks: read as nothing, and said so.
+    write(
+        tmp_path, "august.json", '{"period": "2026-08", "metrics": {"Order s": 16, "leads": 900}}'
+    )
+    tests = write(
+        tmp_path,
+        "shop_test.plan",
+        'use "shop.plan"\n\ntest "t" {\n    snapshots "august.json"\n    expect status warn\n}\n',
+    )
+    relaxed = runner.invoke(main, ["test", tests])
+    assert "test 't': " in relaxed.stderr and "warning: unknown-metric: `Order s`" in relaxed.stderr
+    strict = runner.invoke(main, ["test", tests, "--strict"])
+    assert strict.exit_code == 2 and "error: unknown-metric" in strict.stderr
+
+
 def test_test_junit(runner: CliRunner) -> None:
     result = runner.invoke(main, ["test", str(RULESETS / "saado_test.plan"), "--format", "junit"])
     assert result.exit_code == 0

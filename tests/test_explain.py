@@ -328,8 +328,8 @@ def test_shift_clipped_by_a_min_share(example: Ruleset) -> None:
     assert requested.value == "34,000,000 VND"
     # The floor is the highest of 0, the MIN share and what advertising spent so far (100
     # million in July and 120 million in August): 309.8 million.
-    floor = child(shift, "limit: advertising - max(0, MIN × total, spent)")
-    assert "20% × 1,549,000,000 VND, spent 220,000,000 VND" in floor.text
+    floor = child(shift, "limit: advertising - max(0, spent, MIN × total)")
+    assert "spent 220,000,000 VND, 20% × 1,549,000,000 VND" in floor.text
     assert "340,000,000 VND - 309,800,000 VND" in floor.text
     assert floor.value == "30,200,000 VND"
     # The adjuster puts no limit on a line with no MAX share rising; the step says so.

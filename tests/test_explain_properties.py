@@ -18,6 +18,7 @@ from hypothesis import given, settings
 
 from planrules.eval.evaluate import Ruleset, loads
 from planrules.eval.values import describe
+from planrules.lang.ratio_forms import RatioForm
 from planrules.report.explain import Explanation, Step, explain
 from planrules.report.model import Report, Result
 from tests.test_eval_properties import evaluations
@@ -45,8 +46,8 @@ class Figures:
     def __init__(self, ruleset: Ruleset, report: Report) -> None:
         self.ruleset, self.report = ruleset, report
 
-    def write(self, value: Any, unit: str) -> str:
-        return describe(value, unit, self.ruleset.currency)
+    def write(self, value: Any, unit: str, form: RatioForm | None = None) -> str:
+        return describe(value, unit, self.ruleset.currency, form)
 
     def check(self, result: Result, explanation: Explanation) -> None:
         assert (explanation.rule, explanation.key) == (result.rule, result.key)
@@ -57,27 +58,28 @@ class Figures:
         (value_step,) = section(explanation, "value")
         if result.value is None or result.target is None:
             return
-        value = self.write(result.value, result.unit)
-        target = self.write(result.target, result.unit)
+        value = self.write(result.value, result.unit, result.form)
+        target = self.write(result.target, result.unit, result.form)
         if result.status != "unknown":
             assert value_step.value == value
         compared = section(explanation, "compared with")
         assert compared[0].value == target
         assert compared[2].text.startswith(f"{value} ") and compared[2].text.endswith(target)
         figures = {
-            "progress =": (result.progress, "ratio"),
-            "expected =": (result.expected, result.unit),
-            "forecast =": (result.forecast, result.unit),
-            "required per period =": (result.required_per_period, result.unit),
+            # Progress is a share of the way, a percent; the others are written as the value.
+            "progress =": (result.progress, "ratio", None),
+            "expected =": (result.expected, result.unit, result.form),
+            "forecast =": (result.forecast, result.unit, result.form),
+            "required per period =": (result.required_per_period, result.unit, result.form),
         }
-        for prefix, (figure, unit) in figures.items():
+        for prefix, (figure, unit, form) in figures.items():
             shown = valued(explanation, prefix)
-            assert shown == ([] if figure is None else [self.write(figure, unit)]), prefix
+            assert shown == ([] if figure is None else [self.write(figure, unit, form)]), prefix
 
     def threshold(self, result: Result, explanation: Explanation) -> None:
         (value_step,) = section(explanation, "value")
         if result.value is not None:
-            assert value_step.value == self.write(result.value, result.unit)
+            assert value_step.value == self.write(result.value, result.unit, result.form)
         reached = {s.text for s in section(explanation, "compared with") if s.value == "reached"}
         if result.status == "pass":
             assert not reached

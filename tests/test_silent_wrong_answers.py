@@ -116,15 +116,56 @@ def test_aggregates_range_over_the_keys_that_exist() -> None:
 
 def test_an_absent_ratio_key_is_left_out_and_a_table_makes_no_key_exist() -> None:
     # rate is a ratio: Minh's absent rate in August has no value, so it is left out.
-    # The table names Hoa, who appears in no snapshot: sum(quota) is Lan's and Minh's only.
+    # The table names Hoa, who appears in no snapshot: Hoa is no key of a `per rep` rule. A
+    # sum of the table alone is the plan's figure, whatever the data: 10 + 20 + 40 = 70.
     header = HEADER + "table quota: count by rep { Lan 10  Minh 20  Hoa 40 }\n"
     history = months(
         {"rate": {"Lan": Decimal("0.5"), "Minh": Decimal("0.1")}}, {"rate": {"Lan": Decimal("0.2")}}
     )
-    body = 'threshold "Avg rate": avg(rate)\nthreshold "Quota": sum(quota)\n'
+    body = (
+        'threshold "Avg rate": avg(rate)\n'
+        'threshold "Quota": sum(quota)\n'
+        'threshold "Per rep" per rep: rate warn below 0\n'
+    )
     report = evaluate(body, history, header=header)
     assert exact(result(report, "Avg rate").value, "0.2")
-    assert exact(result(report, "Quota").value, 30)
+    assert exact(result(report, "Quota").value, 70)
+    assert [r.key for r in report.results_for("Per rep")] == ["Lan", "Minh"]
+
+
+def test_a_tables_value_before_a_key_existed_is_not_summed() -> None:
+    # total(sold + bonus) for Minh, who appears in August: 6 + 20 = 26, not July's bonus too.
+    # Paced from August: elapsed 1/2; 26/60 = 0.433 < 1/2 x 90% = 0.45: fail.
+    header = HEADER + "table bonus: count by rep { Lan 30  Minh 20  else 0 }\n"
+    body = 'goal "G" per rep: total(sold + bonus) >= 60 by 2026-09-30\n'
+    history = months({"sold": {"Lan": 10}}, {"sold": {"Lan": 10, "Minh": 6}})
+    minh = result(evaluate(body, history, header=header), "G", "Minh")
+    assert exact(minh.value, 26) and minh.status == "fail"
+
+
+def test_a_gap_before_a_new_key_keeps_every_older_key_unknown() -> None:
+    # Lan sold in July, August is a gap, Minh appears in September: the sum over the window
+    # of the keys that exist meets Lan's gap, so it is unknown, not Minh's 8 alone.
+    history = [snap("2026-07", sold={"Lan": 10}), snap("2026-09", sold={"Lan": 10, "Minh": 8})]
+    report = evaluate('threshold "Sum": sum(total(sold)) warn above 100\n', history)
+    assert result(report, "Sum").status == "unknown"
+    assert report.status == "warn"  # a real unknown counts
+
+
+def test_a_sum_of_earlier_values_leaves_out_keys_that_did_not_exist_then() -> None:
+    # sum(previous(sold)) in August reads July's keys: Lan's 1; An did not exist in July.
+    report = evaluate(
+        'threshold "Before": sum(previous(sold)) warn below 0\n', JOINING, at="2026-08"
+    )
+    assert exact(result(report, "Before").value, 1)
+
+
+def test_data_really_missing_is_not_hidden_by_a_key_that_did_not_exist() -> None:
+    # An's change is unknown only as An is new; orders has no value at all: that counts.
+    body = 'threshold "A" per rep: change(sold) + orders warn below 0\n'
+    report = evaluate(body, JOINING, at="2026-08")
+    assert result(report, "A", "An").reason == "`orders` has no value in 2026-08"
+    assert report.status == "warn"
 
 
 def test_total_at_a_key_sums_only_the_periods_since_it_appeared() -> None:
@@ -203,6 +244,18 @@ def test_an_unknown_spending_is_left_out_of_the_floor_with_a_warning() -> None:
     assert exact(report.adjustments[0].applied, 50)
     codes = [(w.code, w.key) for w in report.warnings]
     assert ("unknown-spent", "ads") in codes
+
+
+def test_an_unknown_spending_is_told_on_standard_error(tmp_path: Any) -> None:
+    plan = tmp_path / "mix.plan"
+    plan.write_text(HEADER + MIX, encoding="utf-8")
+    data = tmp_path / "mix.json"
+    history = months({"leads": 5, "spend": {"ads": 30}}, {"leads": 5})
+    data.write_text(json.dumps(history), encoding="utf-8")
+    found = CliRunner().invoke(main, ["eval", str(plan), str(data)])
+    assert 'warning: unknown-spent: what line ads of "Mix" has spent is unknown' in found.stderr
+    strict = CliRunner().invoke(main, ["eval", str(plan), str(data), "--strict"])
+    assert strict.exit_code == 2 and "error: unknown-spent" in strict.stderr
 
 
 @settings(max_examples=120, deadline=None)

@@ -364,8 +364,15 @@ def explain_command(
     show_default=True,
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write JUnit XML to FILE.")
+@click.option(
+    "--strict", is_flag=True, help="Treat snapshots that do not match the plan as errors."
+)
 def test_command(
-    paths: tuple[str, ...], selection: str | None, output_format: str, output: str | None
+    paths: tuple[str, ...],
+    selection: str | None,
+    output_format: str,
+    output: str | None,
+    strict: bool,
 ) -> None:
     """Run the tests in *_test.plan files (folders are searched)."""
     files = [path for path in _files(paths) if is_test_file(path)]
@@ -378,6 +385,7 @@ def test_command(
         unusable = unusable or run is None
         if run is not None:
             runs.append(run)
+            unusable = _tell_test_warnings(run, strict) or unusable
     passed = sum(outcome.passed for run in runs for outcome in run.outcomes)
     failed = sum(not outcome.passed for run in runs for outcome in run.outcomes)
     if output_format == "junit":
@@ -394,6 +402,19 @@ def test_command(
     if unusable:
         sys.exit(EXIT_UNUSABLE)
     sys.exit(EXIT_PROBLEMS if failed else EXIT_OK)
+
+
+def _tell_test_warnings(run: TestFileRun, strict: bool) -> bool:
+    """Each test's warnings on standard error, named by its test; True where `--strict` makes
+    them errors."""
+    kind = "error" if strict else "warning"
+    told = False
+    for outcome in run.outcomes:
+        for warning in outcome.warnings:
+            text = f"{run.path}: test {outcome.name!r}: {warning.render(kind)}"
+            click.echo(visible(text), err=True)
+            told = True
+    return strict and told
 
 
 def _run_test_file(path: str, selection: str | None) -> TestFileRun | None:

@@ -47,6 +47,7 @@ class WorkingBudget:
     minimum: dict[str, ShareLimit]
     maximum: dict[str, ShareLimit]
     currency: str | None = None  # for the amounts written in reasons
+    metric: str | None = None  # what its spending is read from
     spent: dict[str, Any] | None = None  # see SpentSoFar; None until read
 
     @classmethod
@@ -62,7 +63,9 @@ class WorkingBudget:
             if line.share.maximum is not None:
                 maximum[line.key.text] = _limit(line.share.maximum)
         total = literal_value(budget.total)
-        return cls(budget.name, total, planned, dict(planned), minimum, maximum, currency)
+        return cls(
+            budget.name, total, planned, dict(planned), minimum, maximum, currency, budget.metric
+        )
 
     def known_spent(self, line: str) -> Any:
         """What `line` has spent so far, where that is known; None otherwise."""
@@ -214,6 +217,7 @@ class Adjuster:
                         "unknown-spent",
                         f'what line {line} of "{budget.name}" has spent is unknown '
                         f"({spent.reason}): its floor leaves it out",
+                        metric=budget.metric,
                         key=line,
                     )
                 )

@@ -34,7 +34,7 @@ from planrules.eval.values import (
     subtract,
 )
 from planrules.lang import syntax as s
-from planrules.lang.exprcheck import AGGREGATES, ExprChecker, Scope, left_chain
+from planrules.lang.exprcheck import AGGREGATES, ExprChecker, Scope, left_chain, metrics_read
 from planrules.lang.fmt import expression as expression_text
 from planrules.lang.numbers import is_whole
 from planrules.lang.units import Type
@@ -195,7 +195,7 @@ class ExpressionCompiler:
         args = [self.compile(arg) for arg in expr.args]
         name = expr.function
         if name in AGGREGATES and len(args) == 1:
-            return functions.aggregate(name, args[0], self.type_of(expr.args[0]).dimension)
+            return functions.aggregate(name, args[0], self.keys_from_data(expr.args[0]))
         if name in ("min", "max"):
             return functions.extremes(min if name == "min" else max, args)
         if name == "abs":
@@ -203,6 +203,17 @@ class ExpressionCompiler:
         if name == "round":
             return _rounding(args[0], int(literal_value(_number(expr.args[1]))))
         return self.history(expr, args)
+
+    def keys_from_data(self, expr: s.Expr) -> str | None:
+        """The dimension whose existing keys an aggregate of `expr` ranges over: its own, where
+        it reads a metric keyed by it. An aggregate of tables alone (`sum(quota)`) ranges over
+        the tables' keys, as a plan's figure that does not move with the data."""
+        dimension = self.type_of(expr).dimension
+        if dimension is None:
+            return None
+        metrics = self.scope.metrics
+        read = metrics_read([expr], self.scope)
+        return dimension if any(metrics[name].dimension == dimension for name in read) else None
 
     def history(self, expr: s.Call, args: list[Compiled]) -> Compiled:
         name = expr.function

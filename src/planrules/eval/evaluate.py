@@ -55,6 +55,7 @@ from planrules.lang.periods import (
     window_first_period,
     window_last_period,
 )
+from planrules.lang.ratio_forms import RatioForm, form_of
 from planrules.lang.source import Source
 from planrules.report.model import (
     Recommendation,
@@ -255,9 +256,9 @@ class Ruleset:
             elif compiled is None:
                 pieces.append(key if key is not None else "key")
             else:
-                run, unit = compiled
+                run, unit, form = compiled
                 value = at_key(run(moment.frame, moment.current), key)
-                pieces.append(describe(value, unit, self.currency))
+                pieces.append(describe(value, unit, self.currency, form))
         return "".join(pieces)
 
 
@@ -323,11 +324,12 @@ def _compile_rule(rule: s.Rule, compiler: ExpressionCompiler) -> Rule:
     return TriggerRule(rule, compiler)
 
 
-TextParts = list[tuple[Compiled, str] | None]
+TextParts = list[tuple[Compiled, str, RatioForm] | None]
 
 
 def _compile_texts(rules: Sequence[s.Rule], compiler: ExpressionCompiler) -> dict[int, TextParts]:
-    """Each recommendation's `{expr}` compiled, with its unit; None for `{key}`."""
+    """Each recommendation's `{expr}` compiled, with its unit and how a ratio is written
+    (`{NAME}` as the name is shown, any other ratio as a percent); None for `{key}`."""
     texts: dict[int, TextParts] = {}
     for rule in rules:
         if not isinstance(rule, s.Trigger):
@@ -340,7 +342,13 @@ def _compile_texts(rules: Sequence[s.Rule], compiler: ExpressionCompiler) -> dic
                 if isinstance(part, str) or _names_current_key(part.expr, rule, compiler):
                     parts.append(None)
                 else:
-                    parts.append((compiler.compile(part.expr), compiler.type_of(part.expr).unit))
+                    parts.append(
+                        (
+                            compiler.compile(part.expr),
+                            compiler.type_of(part.expr).unit,
+                            form_of(part.expr, compiler.scope),
+                        )
+                    )
             texts[id(action)] = parts
     return texts
 

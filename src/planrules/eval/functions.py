@@ -19,6 +19,7 @@ from planrules.eval.values import (
     Unknown,
     add,
     at_key,
+    before_first,
     divide_or_unknown,
     extreme_of,
     lift,
@@ -49,13 +50,18 @@ def aggregate(name: str, arg: Compiled, dimension: str | None) -> Compiled:
 
 
 def _existing_values(value: Keyed, existing: frozenset[str]) -> list[Any]:
+    """The values of the keys that exist; a key that did not exist yet in a period a history
+    function read (`sum(previous(x))`) is left out, as it was no key of that period."""
     values = value.values
     if values.keys() == existing:
-        return list(values.values())  # the usual case: every key there, and no other
-    missing = value.missing
-    if isinstance(missing, Unknown):
-        return [values[key] for key in existing if key in values]
-    return [values.get(key, missing) for key in existing]
+        found = list(values.values())  # the usual case: every key there, and no other
+    elif isinstance(value.missing, Unknown):
+        found = [values[key] for key in existing if key in values]
+    else:
+        found = [values.get(key, value.missing) for key in existing]
+    if Unknown not in set(map(type, found)):
+        return found
+    return [v for v in found if not (isinstance(v, Unknown) and before_first(v.reason))]
 
 
 def _average(values: list[Any]) -> Any:
@@ -187,21 +193,24 @@ def _since_first(
     already unless a period before it holds no value for it (a gap in the history, or an
     absent key with no value); only those keys are summed again.
     """
+    life = frame.life(dimension)
     sums: dict[str, Any] = {}
-    for appears, keys in frame.life(dimension).groups_after(first, through):
-        if all(_zero_for_absent(subject(frame, p)) for p in range(first, appears)):
+    for appears, keys in life.groups_after(first, through):
+        if all(_nothing_for(keys, subject(frame, p)) for p in range(first, appears)):
             continue
         values = [subject(frame, p) for p in range(appears, through + 1)]
         for key in keys:
             sums[key] = _sum_at(values, key)
-    return _with_values(summed, sums)
+    return _with_values(summed, sums, life.existing(through))
 
 
-def _zero_for_absent(value: Any) -> bool:
+def _nothing_for(keys: Sequence[str], value: Any) -> bool:
+    """Whether `value` adds nothing to these keys: absent from it, as a flow's 0."""
     if not isinstance(value, Keyed):
         return False
-    missing = value.missing
-    return missing.__class__ is not Unknown and missing == 0
+    missing, values = value.missing, value.values
+    zero = missing.__class__ is not Unknown and missing == 0
+    return zero and not any(key in values for key in keys)
 
 
 def _sum_at(values: Sequence[Any], key: str) -> Any:
@@ -211,14 +220,15 @@ def _sum_at(values: Sequence[Any], key: str) -> Any:
     return running
 
 
-def _with_values(value: Any, values: dict[str, Any]) -> Any:
-    """`value` with these keys' values given anew; an unknown whole keeps its reason for
-    every other key."""
+def _with_values(value: Any, values: dict[str, Any], existing: frozenset[str]) -> Any:
+    """`value` with these keys' values given anew. An unknown whole (a gap) stays the value
+    of every other key that exists, written out: an aggregate or a budget reading them must
+    meet it, not take it for the absent key of a ratio, which is left out."""
     if not values:
         return value
     if isinstance(value, Keyed):
         return Keyed({**value.values, **values}, value.missing)
-    return Keyed(values, value)
+    return Keyed({**dict.fromkeys(existing, value), **values}, value)
 
 
 def _read_earlier(
@@ -232,7 +242,7 @@ def _read_earlier(
     new = {
         key: life.not_yet(key) for _, keys in life.groups_after(read_at, position) for key in keys
     }
-    return _with_values(value, new)
+    return _with_values(value, new, life.existing(position))
 
 
 def _period_before(frame: Frame, dimension: str | None, subject: Compiled, position: int) -> Any:
@@ -297,12 +307,13 @@ def per_period(rolling: Compiled, count: int, dimension: str | None) -> Compiled
         averaged = lift1(lambda value: _divided(value, count), summed)
         if dimension is None or not isinstance(summed, Keyed):
             return averaged
+        life = frame.life(dimension)
         since = {
             key: _divided(at_key(summed, key), position - appears + 1)
-            for appears, keys in frame.life(dimension).groups_after(position - count + 1, position)
+            for appears, keys in life.groups_after(position - count + 1, position)
             for key in keys
         }
-        return _with_values(averaged, since)
+        return _with_values(averaged, since, life.existing(position))
 
     return average
 

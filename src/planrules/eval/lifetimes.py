@@ -16,17 +16,9 @@ import bisect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from planrules.eval.values import Unknown
+from planrules.eval.values import KeyNotYet, Unknown, before_first
 
-
-class KeyNotYet(str):
-    """The reason of an unknown that comes only from reaching before a key's first period."""
-
-    __slots__ = ()
-
-
-def before_first(reason: object) -> bool:
-    return isinstance(reason, KeyNotYet)
+__all__ = ["KeyLife", "KeyNotYet", "before_first"]
 
 
 class KeyLife:

@@ -23,6 +23,7 @@ import attrs
 
 from planrules.eval.compile import ExpressionCompiler, constant_value
 from planrules.eval.frame import Frame
+from planrules.eval.pacing import pace, paced_elapsed
 from planrules.eval.values import (
     Keyed,
     Unknown,
@@ -35,6 +36,7 @@ from planrules.lang import syntax as s
 from planrules.lang.exprcheck import Scope, is_paced, metrics_read
 from planrules.lang.fmt import expression as expression_text
 from planrules.lang.periods import PeriodError
+from planrules.lang.ratio_forms import rule_form
 from planrules.report.model import Change, Location, Pacing, Result, Row
 
 DEFAULT_TOLERANCE = Decimal("0.1")
@@ -134,6 +136,7 @@ class GoalRule:
         self.slack = 1 - tolerance
         self.weights = tuple(w.value for w in goal.phased) if goal.phased else None
         self.unit = compiler.type_of(goal.subject).unit
+        self.form = rule_form(goal, compiler.scope)  # one object for every key's result
         self.paced = is_paced(goal, compiler.scope)
         self.forecasting = goal.op in (">", ">=") or goal.baseline is not None
         self.requires = self.paced and goal.op in (">", ">=")
@@ -287,6 +290,7 @@ class GoalRule:
             target,
             baseline,
             pacing,
+            form=self.form,
             what_it_takes=solve if status in _FALLING_SHORT else None,
         )
 
@@ -318,55 +322,11 @@ class GoalRule:
         except (TypeError, decimal.DecimalException):
             return None
 
-    @staticmethod
-    def paced_from(moment: Moment, first: int | None) -> int:
-        """Where a key's pace line starts: the later of the window's start and the key's
-        first period (None: the window's start)."""
-        start = moment.window_start
-        return start if first is None else max(start, first)
-
-    @staticmethod
-    def periods_done(moment: Moment, deadline: int, start: int) -> tuple[int, int]:
-        """The periods from `start` through the current one, and through the deadline's."""
-        return moment.current - start + 1, deadline - start + 1
-
     def pace(
         self, moment: Moment, deadline: int, first: int | None = None
     ) -> tuple[Pacing | None, str | None]:
-        """The pacing of the goal, or of its keys that first appear in `first`: elapsed (and
-        the phase weights, scaled to sum to 100% over the periods that remain) start there."""
-        window_start, current = moment.window_start, moment.current
-        start = self.paced_from(moment, first)
-        done, span = self.periods_done(moment, deadline, start)
-        full = deadline - window_start + 1
-        if self.weights is not None and len(self.weights) != full:
-            return None, (
-                f"`phased` gives {len(self.weights)} weights, but {moment.label(window_start)} "
-                f"through {moment.label(deadline)} is {full} periods"
-            )
-        weights: tuple[Any, ...] = (
-            (1,) * span if self.weights is None else self.weights[start - window_start :]
-        )
-        if done <= 0:
-            elapsed: Any = 0  # the window has not started
-        elif self.weights is None:
-            elapsed = Fraction(done, span)
-        elif start == window_start:
-            elapsed = sum(weights[:done], Decimal(0))
-        else:
-            elapsed = _share_of(weights[:done], weights)
-        later = range(max(current, start - 1) + 1, deadline + 1)
-        schedule = tuple(
-            zip(
-                map(moment.label, later),
-                _shares(weights[len(weights) - len(later) :]),
-                strict=True,
-            )
-        )
-        pacing = Pacing(
-            elapsed, deadline - current, True, self.forecasting, self.requires, True, schedule
-        )
-        return pacing, None
+        """The pacing of the goal, or of its keys that first appear in `first`."""
+        return pace(moment, deadline, self.weights, first, self.forecasting, self.requires)
 
     def warn_line(self, elapsed: Any) -> Any:
         """The progress below which a paced goal fails: elapsed x (1 - tolerance). The
@@ -436,32 +396,6 @@ class GoalRule:
 
         reason = problem or unknown_reason(value, target, baseline) or ""
         return (self, key, "unknown", known(value), known(target), known(baseline), pacing, reason)
-
-
-def paced_elapsed(pacing: Pacing | None) -> Fraction | None:
-    """The elapsed share of a goal judged against its pace line; None for any other."""
-    if pacing is None or not pacing.paced or pacing.elapsed is None:
-        return None
-    return Fraction(pacing.elapsed)
-
-
-def _share_of(part: Sequence[Any], weights: Sequence[Any]) -> Any:
-    """What `part` of the weights comes to, as a share of them all (all of it where they
-    sum to 0)."""
-    whole = sum(weights, Decimal(0))
-    if whole == 0:
-        return Fraction(len(part), len(weights))
-    return as_fraction(sum(part, Decimal(0))) / as_fraction(whole)
-
-
-def _shares(weights: Sequence[Any]) -> list[Any]:
-    """Each weight's share of their sum, exactly; equal shares where they sum to 0."""
-    if not weights:
-        return []
-    whole = sum(weights, Decimal(0))
-    if whole == 0:
-        return [Fraction(1, len(weights))] * len(weights)
-    return [as_fraction(weight) / as_fraction(whole) for weight in weights]
 
 
 # What each verdict of a goal comes to. "holds" and "misses" are the comparison as written,
@@ -568,6 +502,7 @@ class ThresholdRule:
             else None
         )
         self.unit = compiler.type_of(threshold.subject).unit
+        self.form = rule_form(threshold, compiler.scope)  # one object for every key's result
         self.location = location(threshold.span)
         self.key_metrics = (
             keyed_metrics(
@@ -668,6 +603,7 @@ class ThresholdRule:
             self.unit,
             reason,
             level=level,
+            form=self.form,
             what_it_takes=solve if status in _FALLING_SHORT else None,
         )
 

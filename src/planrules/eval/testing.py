@@ -23,7 +23,7 @@ from planrules.eval.values import describe
 from planrules.lang import syntax as s
 from planrules.lang.diagnostics import PlanError
 from planrules.lang.source import Source, Span
-from planrules.report.model import Report, amount, ratio
+from planrules.report.model import DataWarning, Report, amount, ratio
 
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq,
@@ -50,6 +50,7 @@ class TestOutcome:
     span: Span
     failures: tuple[Failure, ...]
     error: str | None = None  # the test could not run: its snapshots could not be read
+    warnings: tuple[DataWarning, ...] = ()  # where its snapshots do not match the plan
 
     @property
     def passed(self) -> bool:
@@ -83,7 +84,7 @@ def run_test(ruleset: Ruleset, test: s.Test) -> TestOutcome:
         for failure in [check_expectation(report, item, ruleset.currency)]
         if failure is not None
     ]
-    return TestOutcome(test.name, test.span, tuple(failures))
+    return TestOutcome(test.name, test.span, tuple(failures), warnings=report.warnings)
 
 
 _EXPECTATIONS = (
@@ -176,7 +177,7 @@ def _expect_value(report: Report, item: s.ExpectValue, currency: str | None) -> 
     rounded = ratio(result.value) if result.unit == "ratio" else amount(result.value)
     if _COMPARE[item.op](rounded, literal_value(item.value)):
         return None
-    return Failure(item.span, wanted, describe(result.value, result.unit, currency))
+    return Failure(item.span, wanted, describe(result.value, result.unit, currency, result.form))
 
 
 def _expect_proposed(

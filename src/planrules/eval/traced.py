@@ -17,6 +17,7 @@ from planrules.eval.adjust import Adjuster, SpentSoFar
 from planrules.eval.budgets import BudgetRule
 from planrules.eval.compile import ExpressionCompiler
 from planrules.eval.frame import Frame
+from planrules.eval.pacing import paced_from, periods_done
 from planrules.eval.rules import (
     GoalRule,
     Moment,
@@ -80,12 +81,12 @@ class TracedGoal(GoalRule):
         moment, _, deadline, reached = self.judged
         if deadline is None or moment is None:
             return None
-        start = self.paced_from(moment, first)
+        start = paced_from(moment, first)
         if reached:
             return Elapsed("reached", start, deadline)
         if not self.paced:
             return Elapsed("unpaced", start, deadline)
-        done, span = self.periods_done(moment, deadline, start)
+        done, span = periods_done(moment, deadline, start)
         if done <= 0:
             return Elapsed("not started", start, deadline)
         if self.goal.phased is None:

@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from planrules.lang.numbers import EXACT
+from planrules.lang.ratio_forms import PERCENT, RatioForm
 
 Num = int | Decimal | Fraction
 
@@ -26,12 +27,25 @@ EVALUATION = EXACT.copy()
 EVALUATION.traps[decimal.Inexact] = True
 
 
+class KeyNotYet(str):
+    """The reason of an unknown that comes only from reaching before a key's first period
+    (see `planrules.eval.lifetimes`): it does not count toward the overall status."""
+
+    __slots__ = ()
+
+
+def before_first(reason: object) -> bool:
+    return isinstance(reason, KeyNotYet)
+
+
 class Unknown:
     """A value that could not be known, with the reason; it absorbs arithmetic.
 
     Comparisons with an unknown are unknown too (three-valued logic), so Python's operators
     carry it through element-wise work without a branch per element. It has no truth value:
-    a test of one is a bug in the evaluator, not something to guess about.
+    a test of one is a bug in the evaluator, not something to guess about. Of two unknowns
+    the first is kept, unless it comes only from before a key's first period and the other
+    does not: data really missing must not hide behind a key that did not exist yet.
     """
 
     __slots__ = ("reason",)
@@ -42,7 +56,9 @@ class Unknown:
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"
 
-    def _absorb(self, *_other: object) -> Unknown:
+    def _absorb(self, *other: object) -> Unknown:
+        if other and isinstance(other[0], Unknown):
+            return either_unknown(self, other[0])
         return self
 
     __add__ = __radd__ = __sub__ = __rsub__ = _absorb
@@ -173,12 +189,20 @@ def _plain(value: Decimal) -> Decimal:
 # ---- three-valued logic ------------------------------------------------------------------
 
 
+def either_unknown(first: Unknown, second: Unknown) -> Unknown:
+    """The unknown to keep of two: the first, unless only it comes from before a key's first
+    period."""
+    if before_first(first.reason) and not before_first(second.reason):
+        return second
+    return first
+
+
 def logical_and(left: Any, right: Any) -> Any:
     if left is False or right is False:
         return False
     if left is True and right is True:
         return True
-    return left if isinstance(left, Unknown) else right
+    return _unknown_of(left, right)
 
 
 def logical_or(left: Any, right: Any) -> Any:
@@ -186,7 +210,13 @@ def logical_or(left: Any, right: Any) -> Any:
         return True
     if left is False and right is False:
         return False
-    return left if isinstance(left, Unknown) else right
+    return _unknown_of(left, right)
+
+
+def _unknown_of(left: Any, right: Any) -> Any:
+    if isinstance(left, Unknown):
+        return either_unknown(left, right) if isinstance(right, Unknown) else left
+    return right
 
 
 def logical_not(value: Any) -> Any:
@@ -255,10 +285,16 @@ def lift_many(op: Callable[[list[Any]], Any], values: list[Value]) -> Value:
 
 
 def first_unknown(values: Iterable[Any]) -> Unknown | None:
+    """The first unknown among the values, one that does not come only from before a key's
+    first period where there is one."""
+    found: Unknown | None = None
     for value in values:
         if isinstance(value, Unknown):
-            return value
-    return None
+            if not before_first(value.reason):
+                return value
+            if found is None:
+                found = value
+    return found
 
 
 def sum_of(values: Iterable[Any]) -> Any:
@@ -282,11 +318,14 @@ def extreme_of(values: list[Any], pick: Callable[..., Any], empty: str) -> Any:
 # ---- values written for people -------------------------------------------------------------
 
 
-def describe(value: Any, unit: str, currency: str | None = None) -> str:
+def describe(
+    value: Any, unit: str, currency: str | None = None, form: RatioForm | None = None
+) -> str:
     """A value as a recommendation or a text report writes it, rounded half away from zero.
 
-    Ratios are percents with one decimal, money and counts whole numbers with thousands
-    separators (money with its currency), other numbers up to two decimals.
+    Ratios as `form` says (`planrules.lang.ratio_forms`): a percent with one decimal unless it
+    is given, or a plain number with its decimals. Money and counts are whole numbers with
+    thousands separators (money with its currency), other numbers up to two decimals.
     """
     if isinstance(value, Unknown):
         return "unknown"
@@ -294,10 +333,14 @@ def describe(value: Any, unit: str, currency: str | None = None) -> str:
         return "true" if value else "false"
     if isinstance(value, Keyed):
         return ", ".join(
-            f"{k}: {describe(v, unit, currency)}" for k, v in sorted(value.values.items())
+            f"{k}: {describe(v, unit, currency, form)}" for k, v in sorted(value.values.items())
         )
     if unit == "ratio":
-        return f"{to_decimal(value * 100, 1):,.1f}%"
+        shown = PERCENT if form is None else form
+        digits = shown.decimals
+        if shown.percent:
+            return f"{to_decimal(value * 100, digits):,.{digits}f}%"
+        return f"{to_decimal(value, digits):,.{digits}f}"
     if unit in ("money", "count"):
         text = f"{to_decimal(value, 0):,}"
         return f"{text} {currency}" if unit == "money" and currency else text

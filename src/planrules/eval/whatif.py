@@ -30,6 +30,7 @@ from planrules.eval.rules import GoalRule, Moment, ThresholdRule
 from planrules.eval.values import EVALUATION, as_fraction, whole_if_possible
 from planrules.lang import syntax as s
 from planrules.lang.exprcheck import AGGREGATES, Scope, metrics_read, operands
+from planrules.lang.ratio_forms import RatioForm
 from planrules.report.model import Change, Result
 
 LARGEST = 10**24  # snapshot values never go beyond this; neither do proposed ones
@@ -52,6 +53,7 @@ class Input:
     key: str | None
     unit: str
     stock: bool = False
+    form: RatioForm | None = None  # how a ratio input is shown, as its name
 
     @property
     def grid(self) -> Fraction:
@@ -163,6 +165,7 @@ def _proposed(what_if: WhatIf, input: Input) -> tuple[Change, Fraction] | None:
         whole_if_possible(target - origin),
         whole_if_possible(target),
         input.unit,
+        input.form,
     )
     return change, origin
 
@@ -195,13 +198,14 @@ def rule_inputs(
         value = snapshot.get(name)
         if value is None:
             continue
+        form = scope.forms.get(name)
         if metric.dimension is None:
-            inputs.append(Input(name, None, metric.type, metric.stock))
+            inputs.append(Input(name, None, metric.type, metric.stock, form))
             continue
         own = [key] if metric.dimension == per and key is not None else []
         others = [k for k in sorted(value) if k not in own] if aggregates or not own else []
         inputs.extend(
-            Input(name, k, metric.type, metric.stock) for k in [*own, *others[:MOST_KEYS]]
+            Input(name, k, metric.type, metric.stock, form) for k in [*own, *others[:MOST_KEYS]]
         )
     return inputs
 

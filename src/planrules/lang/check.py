@@ -19,6 +19,7 @@ from planrules.lang.check_uses import LoadedFiles, Reader
 from planrules.lang.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from planrules.lang.exprcheck import Scope
 from planrules.lang.periods import Window
+from planrules.lang.ratio_forms import name_forms
 from planrules.lang.source import Source
 from planrules.lang.workspace import read_source
 
@@ -74,6 +75,8 @@ def _check_module(
         # Only in a file without errors: where a read was refused (a misspelt name, a goal the
         # builder could not make), what it meant to read would be called unused.
         check_unused(module, scope, rules, report)
+        # How each ratio name is shown: read from the comparisons of a sound ruleset.
+        scope.forms = name_forms(scope, rules)
     return Checked(
         module=module,
         sources=files.sources(),

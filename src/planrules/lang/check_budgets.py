@@ -41,7 +41,7 @@ class BudgetCheck(Reporting):
             self.problem(
                 "budget-over-total",
                 budget.span,
-                f"the lines add up to {plain(planned)}, more than the total {plain(total)}",
+                f"the lines add up to {plain(planned)}, more than the total {budget.total.text}",
             )
         if budget.tolerance is not None:
             self.values.check_fraction(budget.tolerance, "a tolerance")
@@ -90,12 +90,13 @@ class BudgetCheck(Reporting):
             return
         low = share.minimum.value if share.minimum is not None else None
         high = share.maximum.value if share.maximum is not None else None
-        if low is not None and high is not None and low > high:
+        minimum, maximum = share.minimum, share.maximum
+        if minimum is not None and maximum is not None and minimum.value > maximum.value:
             self.problem(
                 "share-range-inverted",
                 share.span,
-                f"the share range of `{line.key.text}` runs from {percent(low)} down to "
-                f"{percent(high)}",
+                f"the share range of `{line.key.text}` runs from {minimum.text} down to "
+                f"{maximum.text}",
             )
             return
         total = budget.total.value
@@ -103,10 +104,12 @@ class BudgetCheck(Reporting):
             return
         planned = line.amount.value / total
         if (low is not None and planned < low) or (high is not None and planned > high):
+            # A line written as a percent of the total is quoted as written.
+            share_text = line.amount.text if line.amount.percent else percent(planned)
             self.problem(
                 "share-out-of-range",
                 line.span,
-                f"`{line.key.text}` is planned at {percent(planned)} of the total, outside its "
+                f"`{line.key.text}` is planned at {share_text} of the total, outside its "
                 f"share range",
             )
 

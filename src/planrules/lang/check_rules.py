@@ -4,17 +4,19 @@ triggers in their own modules."""
 from __future__ import annotations
 
 import datetime
+import functools
 from decimal import Decimal
 
 import attrs
 
 from planrules.lang import syntax as s
 from planrules.lang.check_budgets import BudgetCheck, BudgetLines, budgets_among
-from planrules.lang.check_reporting import Report, Reporting, percent, plain, where
+from planrules.lang.check_reporting import Report, Reporting, where
 from planrules.lang.check_triggers import TriggerCheck
 from planrules.lang.check_values import RuleValues
 from planrules.lang.exprcheck import HISTORY, Scope, is_paced, metrics_read, operands
 from planrules.lang.fmt import expression
+from planrules.lang.numbers import EXACT
 from planrules.lang.periods import (
     PeriodError,
     Window,
@@ -148,12 +150,14 @@ class _GoalCheck(Reporting):
                 f"`phased` gives {len(weights)} weight(s), but the goal spans {count} "
                 f"period(s) from the window's start through its deadline",
             )
-        total = sum((w.value for w in weights), Decimal(0))
+        # In the exact context: the caller's may round a sum that misses 100% to 100%.
+        total = functools.reduce(EXACT.add, (w.value for w in weights), Decimal(0))
         if total != _ONE:
             self.problem(
                 "phased-weights",
                 span,
-                f"`phased` weights sum to {percent(total)}, not 100%",
+                f"`phased` weights sum to {EXACT.multiply(total, 100).normalize(EXACT):f}%, "
+                "not 100%",
             )
 
 
@@ -174,9 +178,8 @@ class _ThresholdCheck(Reporting):
 
     def check_reachable(self, levels: tuple[s.Level, ...]) -> None:
         """A warn level hidden behind a fail level in the same direction is never reported."""
-        fails = {
-            level.direction: _constant(level.bound) for level in levels if level.status == "fail"
-        }
+        fail_bounds = {level.direction: level.bound for level in levels if level.status == "fail"}
+        fails = {direction: _constant(bound) for direction, bound in fail_bounds.items()}
         for level in levels:
             fail = fails.get(level.direction)
             warn = _constant(level.bound)
@@ -187,8 +190,9 @@ class _ThresholdCheck(Reporting):
                 self.caution(
                     "unreachable-level",
                     level.span,
-                    f"`warn {level.direction} {plain(warn)}` can never be reached: "
-                    f"`fail {level.direction} {plain(fail)}` is reached first",
+                    f"`warn {level.direction} {expression(level.bound)}` can never be "
+                    f"reached: `fail {level.direction} {expression(fail_bounds[level.direction])}` "
+                    "is reached first",
                 )
 
 

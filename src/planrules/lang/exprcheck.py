@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -12,6 +13,9 @@ from planrules.lang import syntax as s
 from planrules.lang.diagnostics import Diagnostic, error
 from planrules.lang.numbers import is_whole
 from planrules.lang.units import BOOL, Type, UnitError, additive, join_dimensions, multiplicative
+
+if TYPE_CHECKING:
+    from planrules.lang.ratio_forms import RatioForm
 
 AGGREGATES = frozenset({"sum", "avg", "min", "max", "count"})
 HISTORY = frozenset({"total", "previous", "change", "growth", "rolling_avg", "rolling_sum"})
@@ -52,6 +56,8 @@ class Scope:
     lets: dict[str, s.Let]
     let_types: dict[str, Type | None] = attrs.field(factory=dict)
     typing_lets: set[str] = attrs.field(factory=set)
+    # How each ratio name is shown (`planrules.lang.ratio_forms`), set once the check is sound.
+    forms: dict[str, RatioForm] = attrs.field(factory=dict)
 
     def names(self) -> set[str]:
         return set(self.metrics) | set(self.tables) | set(self.lets)
@@ -90,6 +96,10 @@ def is_cumulative(expr: s.Expr, scope: Scope) -> bool:
                 pending.append(scope.lets[node.name].expr)
         elif isinstance(node, s.Binary) and node.op == "+":
             pending.extend((node.left, node.right))
+        elif isinstance(node, s.KeyAccess):
+            pending.append(node.target)  # one key of a running total: `total(x).Lan`
+        elif isinstance(node, s.Call) and node.function == "sum" and len(node.args) == 1:
+            pending.append(node.args[0])  # running totals summed over keys
         elif not (isinstance(node, s.Call) and node.function == "total"):
             return False
     return True

@@ -63,7 +63,11 @@ def _goal_sections(context: Context, goal: s.Goal) -> list[Step]:
     record = context.record
     assert isinstance(record, GoalRecord), "a traced goal records every key it judges"
     result_sections = [
-        section("value", [context.walker.walk(goal.subject, record.judged_at)]),
+        # The value is the result's, written as the report writes it.
+        section(
+            "value",
+            [context.walker.walk(goal.subject, record.judged_at, shown_as=context.form(goal))],
+        ),
         section("compared with", _goal_comparison(context, goal, record)),
     ]
     if goal.deadline is not None:
@@ -75,15 +79,16 @@ def _goal_sections(context: Context, goal: s.Goal) -> list[Step]:
 def _goal_comparison(context: Context, goal: s.Goal, record: GoalRecord) -> list[Step]:
     walker, write, judged = context.walker, context.write, record.judged_at
     unit = walker.unit_of(goal.subject)
+    form = context.form(goal)
     if goal.baseline is not None:
-        baseline = walker.walk(goal.baseline, judged, hint=unit, title="baseline")
+        baseline = walker.walk(goal.baseline, judged, hint=unit, shown_as=form, title="baseline")
     else:
-        baseline = Step("baseline", f"{write.value(0, unit)} (no `from`)")
+        baseline = Step("baseline", f"{write.value(0, unit, form)} (no `from`)")
     value = walker.value(goal.subject, judged)
     target = walker.value(goal.target, judged)
-    comparison = f"{write.operand(value, unit)} {goal.op} {write.operand(target, unit)}"
+    comparison = f"{write.operand(value, unit, form)} {goal.op} {write.operand(target, unit, form)}"
     return [
-        walker.walk(goal.target, judged, hint=unit, title="target"),
+        walker.walk(goal.target, judged, hint=unit, shown_as=form, title="target"),
         baseline,
         Step(comparison, truth(record.holds)),
         _deadline_step(context, goal, record),
@@ -120,9 +125,9 @@ def _goal_pacing(context: Context, goal: s.Goal, record: GoalRecord) -> list[Ste
     steps = [_elapsed_step(context, record.elapsed, pacing.elapsed)]
     if result.value is None or result.target is None:
         return steps
-    unit = result.unit
-    v, t = write.value(result.value, unit), write.value(result.target, unit)
-    b = write.value(result.baseline or 0, unit)
+    unit, form = result.unit, result.form
+    v, t = write.value(result.value, unit, form), write.value(result.target, unit, form)
+    b = write.value(result.baseline or 0, unit, form)
     e = write.ratio(pacing.elapsed)
     if result.progress is not None:
         steps.append(
@@ -145,14 +150,14 @@ def _goal_pacing(context: Context, goal: s.Goal, record: GoalRecord) -> list[Ste
         steps.append(
             Step(
                 f"expected = baseline + (target - baseline) × elapsed = {b} + ({t} - {b}) × {e}",
-                write.value(result.expected, unit),
+                write.value(result.expected, unit, form),
             )
         )
     if result.forecast is not None:
         steps.append(
             Step(
                 f"forecast = baseline + (value - baseline) / elapsed = {b} + ({v} - {b}) / {e}",
-                write.value(result.forecast, unit),
+                write.value(result.forecast, unit, form),
             )
         )
     runs = result.required_by_period
@@ -162,9 +167,9 @@ def _goal_pacing(context: Context, goal: s.Goal, record: GoalRecord) -> list[Ste
             Step(
                 f"required per period = max(0, target - value) × the next period's share of "
                 f"the {pacing.remaining} left = max(0, {t} - {v}) × {share}",
-                write.value(runs[0].amount, unit),
+                write.value(runs[0].amount, unit, form),
                 tuple(
-                    Step(f"required {_run_text(context, run)}", write.value(run.amount, unit))
+                    Step(f"required {_run_text(context, run)}", write.value(run.amount, unit, form))
                     for run in runs
                 ),
             )
@@ -250,7 +255,15 @@ def _threshold_sections(context: Context, threshold: s.Threshold) -> list[Step]:
     assert isinstance(record, ThresholdRecord), "a traced threshold records every key it judges"
     levels = [_level_step(context, threshold, level) for level in record.levels]
     return [
-        section("value", [context.walker.walk(threshold.subject, context.current)]),
+        # The value is the result's, written as the report writes it.
+        section(
+            "value",
+            [
+                context.walker.walk(
+                    threshold.subject, context.current, shown_as=context.form(threshold)
+                )
+            ],
+        ),
         section("compared with", levels),
         verdict(context.status(), _threshold_why(context)),
     ]
@@ -258,14 +271,16 @@ def _threshold_sections(context: Context, threshold: s.Threshold) -> list[Step]:
 
 def _level_step(context: Context, threshold: s.Threshold, record: LevelRecord) -> Step:
     walker, at, level = context.walker, context.current, record.level
-    unit = walker.unit_of(threshold.subject)
+    unit, form = walker.unit_of(threshold.subject), context.form(threshold)
     value = walker.value(threshold.subject, at)
     children: list[Step] = []
     if not isinstance(level.bound, s.Number):
-        children.append(walker.walk(level.bound, at, hint=unit, title="bound"))
+        children.append(walker.walk(level.bound, at, hint=unit, shown_as=form, title="bound"))
     sign = ">" if level.direction == "above" else "<"
     write = walker.writer
-    compared = f"{write.operand(value, unit)} {sign} {write.operand(record.bound, unit)}"
+    compared = (
+        f"{write.operand(value, unit, form)} {sign} {write.operand(record.bound, unit, form)}"
+    )
     children.append(Step(compared, truth(record.reached)))
     if record.reached is True:
         shown = "reached"
@@ -400,28 +415,21 @@ def _budget_pacing(context: Context, budget: s.Budget, record: BudgetRecord) -> 
 
 
 def _budget_why(context: Context, record: BudgetRecord) -> str:
+    """A line's verdict from the spending tests the evaluator recorded; the whole budget's
+    from its reason in the report, which names the check that decided it."""
     result = context.result
     if result is None:
         return "no result"
     if result.status == "unknown":
         return result.reason or "the spending is unknown"
-    reasons: list[str] = []
+    if context.key is None:
+        return result.reason or "within the plan and its pace"
     spending = record.spending.get(context.key)
     if spending is not None and spending.over_plan:
-        reasons.append("more is spent than planned")
-    elif spending is not None and spending.over_pace:
-        reasons.append("spending runs ahead of the pace line")
-    if context.key is None:
-        if result.unplanned:
-            reasons.append(f"spending on keys no line names ({', '.join(result.unplanned)})")
-        worst_lines = [
-            f"{r.key} {r.status}"
-            for r in context.report.results
-            if r.rule == result.rule and r.key is not None and r.status != "pass"
-        ]
-        if worst_lines:
-            reasons.append(f"lines: {', '.join(worst_lines)}")
-    return "; ".join(reasons) if reasons else "within the plan and its pace"
+        return "more is spent than planned"
+    if spending is not None and spending.over_pace:
+        return "spending runs ahead of the pace line"
+    return "within the plan and its pace"
 
 
 def _budget_adjustments(context: Context, budget: s.Budget) -> list[Step]:
@@ -618,13 +626,13 @@ def _limit_step(context: Context, record: ActionRecord, limit: Limit) -> Step:
     elif limit.share is None and limit.spent is None:
         text = f"limit: {limit.line} - 0 (no MIN share)"
     else:
-        names, values = ["0"], ["0"]
-        if limit.share is not None:
-            names.append("MIN × total")
-            values.append(f"{limit.share.text} × {total}")
+        names, values = ["0"], ["0"]  # in the order a tie names the binding one
         if limit.spent is not None:
             names.append("spent")
             values.append(f"spent {money(limit.spent)}")
+        if limit.share is not None:
+            names.append("MIN × total")
+            values.append(f"{limit.share.text} × {total}")
         text = (
             f"limit: {limit.line} - max({', '.join(names)}) = {amount} - "
             f"max({', '.join(values)}) = {amount} - {money(limit.bound)}"

@@ -19,6 +19,7 @@ from planrules.eval.values import Keyed, Unknown, at_key, describe
 from planrules.lang import syntax as s
 from planrules.lang.exprcheck import AGGREGATES, HISTORY
 from planrules.lang.fmt import expression as expression_text
+from planrules.lang.ratio_forms import RatioForm, form_of, rule_form
 from planrules.report.model import Report, Result
 
 MAX_DEPTH = 50  # levels of sub-expressions written out; deeper ones are "…"
@@ -74,29 +75,30 @@ class Writer:
 
     currency: str | None
 
-    def value(self, value: Any, unit: str) -> str:
+    def value(self, value: Any, unit: str, form: RatioForm | None = None) -> str:
+        """`form` says how a ratio is written (a percent where None)."""
         if value is NOT_READ:
             return NOT_WORKED_OUT
         if isinstance(value, Unknown):
             return f"unknown ({value.reason})"
         if isinstance(value, Keyed):
-            return self.keyed(value, unit)
-        return describe(value, unit, self.currency)
+            return self.keyed(value, unit, form)
+        return describe(value, unit, self.currency, form)
 
-    def keyed(self, value: Keyed, unit: str) -> str:
+    def keyed(self, value: Keyed, unit: str, form: RatioForm | None = None) -> str:
         items = sorted(value.values.items())
         if not items:
             return "no keys"
-        shown = [f"{k}: {describe(v, unit, self.currency)}" for k, v in items[:MAX_KEYS]]
+        shown = [f"{k}: {describe(v, unit, self.currency, form)}" for k, v in items[:MAX_KEYS]]
         if len(items) > MAX_KEYS:
             shown.append(f"{ELLIPSIS} ({len(items)} keys)")
         return ", ".join(shown)
 
-    def operand(self, value: Any, unit: str) -> str:
+    def operand(self, value: Any, unit: str, form: RatioForm | None = None) -> str:
         """A value inside a comparison's text; an unknown's reason is in the step's value."""
         if value is NOT_READ or isinstance(value, Unknown):
             return "unknown"
-        return self.value(value, unit)
+        return self.value(value, unit, form)
 
     def money(self, value: Any) -> str:
         return self.value(value, "money")
@@ -132,6 +134,14 @@ class Walker:
             return "number"
         return hint if found.literal and hint is not None else found.unit
 
+    def form_of(self, expr: s.Expr, hint: RatioForm | None = None) -> RatioForm:
+        """How a ratio is written: a ratio name in its form, a bare literal in that of what it
+        is compared with or added to (`hint`), any other expression as a percent."""
+        found = self.types.type_of(expr)
+        if found is not None and found.literal and hint is not None:
+            return hint
+        return form_of(expr, self.types.scope)
+
     def walk(
         self,
         expr: s.Expr,
@@ -139,18 +149,26 @@ class Walker:
         *,
         whole: bool = False,
         hint: str | None = None,
+        form: RatioForm | None = None,
+        shown_as: RatioForm | None = None,
         title: str = "",
         in_period: bool = False,
         levels: int = MAX_DEPTH,
     ) -> Step:
-        """A step for `expr` and, `levels` deep, its parts; "…" where MAX_DEPTH cuts it."""
+        """A step for `expr` and, `levels` deep, its parts; "…" where MAX_DEPTH cuts it. A bare
+        literal takes the unit `hint` and the ratio form `form` of what it is compared with;
+        `shown_as` writes the step's own value in that form (a rule's value as its results)."""
         self.steps_left -= 1
         text = short(expression_text(expr))
         if title:
             text = f"{title} {text}"
         if in_period:
             text = f"{text} in {self.trace.label(position)}"
-        shown = self.writer.value(self.value(expr, position, whole), self.unit_of(expr, hint))
+        shown = self.writer.value(
+            self.value(expr, position, whole),
+            self.unit_of(expr, hint),
+            shown_as or self.form_of(expr, form),
+        )
         if not self.has_parts(expr):
             return Step(text, shown)
         if levels <= 0 or self.steps_left <= 0:
@@ -193,23 +211,33 @@ class Walker:
         takes_unit = expr.op in ("+", "-", "<", "<=", ">", ">=", "==", "!=")
         left_hint = self.unit_of(expr.right) if takes_unit else None
         right_hint = self.unit_of(expr.left) if takes_unit else None
+        left_form = self.form_of(expr.right) if takes_unit else None
+        right_form = self.form_of(expr.left) if takes_unit else None
         return (
-            self.walk(expr.left, position, whole=whole, hint=left_hint, levels=levels),
-            self.walk(expr.right, position, whole=whole, hint=right_hint, levels=levels),
+            self.walk(
+                expr.left, position, whole=whole, hint=left_hint, form=left_form, levels=levels
+            ),
+            self.walk(
+                expr.right, position, whole=whole, hint=right_hint, form=right_form, levels=levels
+            ),
         )
 
     def let(self, name: str, position: int, whole: bool, levels: int) -> tuple[Step, ...]:
         let = self.types.scope.lets[name]
         mark = (name, position, whole)
+        # The let's value is the name's, and is written as the name is (a ratio in its form).
+        form = self.types.scope.forms.get(name)
         if mark in self.expanded:
             # Written out once; a let read many times would otherwise grow the tree
             # exponentially (let b = a + a, let c = b + b, ...).
             self.steps_left -= 1
             body = short(expression_text(let.expr))
-            value = self.writer.value(self.value(let.expr, position, whole), self.unit_of(let.expr))
+            value = self.writer.value(
+                self.value(let.expr, position, whole), self.unit_of(let.expr), form
+            )
             return (Step(f"let {name} = {body} (written out above)", value),)
         self.expanded.add(mark)
-        step = self.walk(let.expr, position, whole=whole, levels=levels)
+        step = self.walk(let.expr, position, whole=whole, shown_as=form, levels=levels)
         return (attrs.evolve(step, text=f"let {name} = {step.text}"),)
 
     def call(self, expr: s.Call, position: int, whole: bool, levels: int) -> tuple[Step, ...]:
@@ -284,6 +312,10 @@ class Context:
 
     def status(self) -> str:
         return self.result.status if self.result is not None else "none"
+
+    def form(self, rule: s.Goal | s.Threshold) -> RatioForm:
+        """How the rule's value, target and levels are written: as its results are."""
+        return rule_form(rule, self.walker.types.scope)
 
     def result_value(self, value: Any, unit: str) -> str:
         """A number of the result; unknown where the report could not know it."""

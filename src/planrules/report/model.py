@@ -28,6 +28,7 @@ from planrules.eval.values import (
     subtract,
     to_decimal,
 )
+from planrules.lang.ratio_forms import RatioForm
 
 STATUS_ORDER = {"pass": 0, "warn": 1, "fail": 2}
 COUNTED = ("pass", "warn", "fail", "unknown", "fired", "quiet", "cooling")
@@ -154,6 +155,9 @@ class Result:
     severity: str | None = None
     held: tuple[str, ...] = ()
     last_fired: str | None = None
+    # How a ratio value (and target, forecast ...) is written for people: the rule's form,
+    # shared by all its results (`planrules.lang.ratio_forms`); None is a percent.
+    form: RatioForm | None = None
     # Works out `to_pass` when first asked: it judges the rule again for each changed input.
     what_it_takes: Callable[[Result], tuple[Change, ...]] | None = attrs.field(
         default=None, repr=False
@@ -286,6 +290,7 @@ class Change:
     change: Num
     to: Num
     unit: str = "number"
+    form: RatioForm | None = None  # of a ratio input, as its name is shown
 
     def to_dict(self) -> dict[str, Any]:
         number = _rounder(self.unit)
@@ -699,7 +704,7 @@ def result_message(result: Result, currency: str | None = None) -> str:
 
 
 def _shown(result: Result, value: Num | None, currency: str | None) -> str:
-    return "none" if value is None else describe(value, result.unit, currency)
+    return "none" if value is None else describe(value, result.unit, currency, result.form)
 
 
 def _goal_message(result: Result, currency: str | None) -> str:

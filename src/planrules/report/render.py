@@ -21,6 +21,7 @@ from typing import Any
 from planrules.eval.testing import TestFileRun, TestOutcome
 from planrules.eval.values import Num, describe, subtract
 from planrules.lang.fmt import display_width as cell_width
+from planrules.lang.ratio_forms import RatioForm
 from planrules.report.model import Adjustment, Allocation, AllocationLine, Replay, Report, Result
 
 FORMATS = ("text", "json", "markdown", "junit")
@@ -153,12 +154,14 @@ def _trigger_title(trigger: str, key: str | None) -> str:
     return trigger if key is None else f"{trigger} [{key}]"
 
 
-def _shown(value: Num | None, unit: str, currency: str | None) -> str:
-    return "" if value is None else describe(value, unit, currency)
+def _shown(
+    value: Num | None, unit: str, currency: str | None, form: RatioForm | None = None
+) -> str:
+    return "" if value is None else describe(value, unit, currency, form)
 
 
-def _signed(value: Num, unit: str, currency: str | None) -> str:
-    text = describe(value, unit, currency)
+def _signed(value: Num, unit: str, currency: str | None, form: RatioForm | None = None) -> str:
+    text = describe(value, unit, currency, form)
     return f"+{text}" if value > 0 else text
 
 
@@ -177,7 +180,7 @@ def _goal_details(result: Result, currency: str | None) -> str:
         ("needs", result.required_per_period, "/period"),
     ]
     return _SEPARATOR.join(
-        f"{label} {describe(value, result.unit, currency)}{suffix}"
+        f"{label} {describe(value, result.unit, currency, result.form)}{suffix}"
         for label, value, suffix in figures
         if value is not None
     )
@@ -300,7 +303,11 @@ def _text_result_sections(report: Report, color: bool) -> list[list[str]]:
     # sections read as one table; details and owner only need to line up inside a section.
     leading = pad_columns(
         [
-            [r.status.upper(), visible(rule_title(r)), visible(_shown(r.value, r.unit, currency))]
+            [
+                r.status.upper(),
+                visible(rule_title(r)),
+                visible(_shown(r.value, r.unit, currency, r.form)),
+            ]
             for r in report.results
         ],
         right_aligned={2},
@@ -332,8 +339,8 @@ def _to_pass_lines(result: Result, currency: str | None, indent: int) -> list[st
     options = [
         (
             visible(change.input) + (f"[{visible(change.key)}]" if change.key is not None else ""),
-            f"{_signed(change.change, change.unit, currency)} "
-            f"(to {_shown(change.to, change.unit, currency)})",
+            f"{_signed(change.change, change.unit, currency, change.form)} "
+            f"(to {_shown(change.to, change.unit, currency, change.form)})",
         )
         for change in changes
     ]
@@ -524,7 +531,7 @@ def _markdown_results(results: Sequence[Result], currency: str | None) -> str:
             result.status.upper(),
             result.rule,
             result.key or "",
-            _shown(result.value, result.unit, currency),
+            _shown(result.value, result.unit, currency, result.form),
             details(result, currency),
             result.owner or "",
         ]
