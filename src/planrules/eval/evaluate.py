@@ -58,6 +58,7 @@ from planrules.lang.periods import (
 from planrules.lang.ratio_forms import RatioForm, form_of
 from planrules.lang.source import Source
 from planrules.report.model import (
+    DataWarning,
     Recommendation,
     Replay,
     Report,
@@ -95,6 +96,11 @@ class Ruleset:
             {name: m.dimension is not None for name, m in checked.scope.metrics.items()}
         )
         self.dimensions = _dimensions(checked)
+        # Whether a snapshot's keys can look like a key the plan names: a table with `else`,
+        # or a budget reading a metric (see `mismatch.py`).
+        self.keys_looked_at = any(
+            table.default is not None for table in checked.scope.tables.values()
+        ) or any(isinstance(rule, s.Budget) and rule.metric for rule in checked.rules)
         compiler = ExpressionCompiler(checked.scope)
         self.rules: list[Rule] = [_compile_rule(rule, compiler) for rule in checked.rules]
         self.budgets = [rule for rule in checked.rules if isinstance(rule, s.Budget)]
@@ -189,7 +195,11 @@ class Ruleset:
         moment = timeline.moment(current)
         rows: list[Row] = []
         adjuster = self.adjuster(moment, trace) if self.adjusts else None
-        warnings = data_warnings(self.scope, self.budgets, timeline.undeclared, moment)
+        warnings = (
+            data_warnings(self.scope, self.budgets, timeline.undeclared, moment)
+            if timeline.undeclared or self.keys_looked_at
+            else []
+        )
         recommendations: list[Recommendation] = []
         for judge, trigger in judges or self.judges:
             if judge is not None:
@@ -211,7 +221,7 @@ class Ruleset:
             tuple(adjuster.adjustments) if adjuster is not None else (),
             adjuster.allocations() if adjuster is not None else self.planned,
             tuple(recommendations),
-            distinct([*warnings, *(adjuster.warnings if adjuster is not None else ())]),
+            _warnings_of(warnings, adjuster),
         )
 
     def adjuster(self, moment: Moment, trace: Trace | None) -> Adjuster:
@@ -260,6 +270,11 @@ class Ruleset:
                 value = at_key(run(moment.frame, moment.current), key)
                 pieces.append(describe(value, unit, self.currency, form))
         return "".join(pieces)
+
+
+def _warnings_of(found: list[DataWarning], adjuster: Adjuster | None) -> tuple[DataWarning, ...]:
+    every = [*found, *adjuster.warnings] if adjuster is not None else found
+    return distinct(every) if every else ()
 
 
 class evaluating:

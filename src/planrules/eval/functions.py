@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from planrules.eval.frame import Compiled, Frame
+from planrules.eval.lifetimes import KeyLife
 from planrules.eval.values import (
     Keyed,
     Unknown,
@@ -201,7 +202,7 @@ def _since_first(
         values = [subject(frame, p) for p in range(appears, through + 1)]
         for key in keys:
             sums[key] = _sum_at(values, key)
-    return _with_values(summed, sums, life.existing(through))
+    return _with_values(summed, sums, life, through)
 
 
 def _nothing_for(keys: Sequence[str], value: Any) -> bool:
@@ -220,15 +221,15 @@ def _sum_at(values: Sequence[Any], key: str) -> Any:
     return running
 
 
-def _with_values(value: Any, values: dict[str, Any], existing: frozenset[str]) -> Any:
+def _with_values(value: Any, values: dict[str, Any], life: KeyLife, position: int) -> Any:
     """`value` with these keys' values given anew. An unknown whole (a gap) stays the value
-    of every other key that exists, written out: an aggregate or a budget reading them must
-    meet it, not take it for the absent key of a ratio, which is left out."""
+    of every other key that exists at `position`, written out: an aggregate or a budget
+    reading them must meet it, not take it for the absent key of a ratio, left out."""
     if not values:
         return value
     if isinstance(value, Keyed):
         return Keyed({**value.values, **values}, value.missing)
-    return Keyed({**dict.fromkeys(existing, value), **values}, value)
+    return Keyed({**dict.fromkeys(life.existing(position), value), **values}, value)
 
 
 def _read_earlier(
@@ -242,7 +243,7 @@ def _read_earlier(
     new = {
         key: life.not_yet(key) for _, keys in life.groups_after(read_at, position) for key in keys
     }
-    return _with_values(value, new, life.existing(position))
+    return _with_values(value, new, life, position)
 
 
 def _period_before(frame: Frame, dimension: str | None, subject: Compiled, position: int) -> Any:
@@ -313,7 +314,7 @@ def per_period(rolling: Compiled, count: int, dimension: str | None) -> Compiled
             for appears, keys in life.groups_after(position - count + 1, position)
             for key in keys
         }
-        return _with_values(averaged, since, life.existing(position))
+        return _with_values(averaged, since, life, position)
 
     return average
 

@@ -33,17 +33,25 @@ class KeyLife:
         self.label = label
         self.first: dict[str, int] = {}
         self.appearing: list[tuple[int, list[str]]] = []  # (position, keys new there), in order
+        first = self.first
         for position in sorted(snapshots):
             snapshot = snapshots[position]
-            new: set[str] = set()
+            new: dict[str, int] = {}
             for metric in metrics:
                 values = snapshot.get(metric)
-                if isinstance(values, dict) and not values.keys() <= self.first.keys():
-                    new.update(values.keys() - self.first.keys())
+                if not isinstance(values, dict) or values.keys() <= first.keys():
+                    continue
+                if not first and not new:
+                    # The history's first keys, all at once and in the snapshot's order.
+                    new = dict.fromkeys(values, position)
+                    continue
+                # Later, a few keys at a time: in code-point order, so that the order never
+                # hangs on the hashing of a run.
+                unseen = values.keys() - first.keys() - new.keys()
+                new.update(dict.fromkeys(sorted(unseen), position))
             if new:
-                ordered = sorted(new)
-                self.appearing.append((position, ordered))
-                self.first.update(dict.fromkeys(ordered, position))
+                self.appearing.append((position, list(new)))
+                first.update(new)
         self.starts = [position for position, _ in self.appearing]
         self._existing: dict[int, frozenset[str]] = {}
 
