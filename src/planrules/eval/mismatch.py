@@ -69,44 +69,44 @@ def _unmatched_table_keys(scope: Scope, moment: Moment) -> Iterable[DataWarning]
         if table.default is None:
             continue
         keyed_by = [m.name for m in scope.metrics.values() if m.dimension == table.dimension]
-        present = _keys(keyed_by, moment)
         written = [entry.key.text for entry in table.entries]
-        unnamed = [key for key in written if key not in present]
-        if not unnamed:
-            continue
-        for key in sorted(present - set(written)):
-            suggestion = look_alike(key, unnamed)
-            if suggestion is not None:
-                yield DataWarning(
-                    "unmatched-key",
-                    f"{table.dimension} `{key}` is no key of table `{table.name}`, so it reads "
-                    f"the table's `else`; it looks like `{suggestion}`, which no snapshot names",
-                    metric=table.name,
-                    key=key,
-                    suggestion=suggestion,
-                )
+        for key, suggestion in _look_alikes(_keys(keyed_by, moment), written):
+            yield DataWarning(
+                "unmatched-key",
+                f"{table.dimension} `{key}` is no key of table `{table.name}`, so it reads "
+                f"the table's `else`; it looks like `{suggestion}`, which no snapshot names",
+                metric=table.name,
+                key=key,
+                suggestion=suggestion,
+            )
 
 
 def _unplanned_keys(budgets: Sequence[s.Budget], moment: Moment) -> Iterable[DataWarning]:
     for budget in budgets:
         if budget.metric is None:
             continue
-        present = _keys([budget.metric], moment)
         lines = [line.key.text for line in budget.lines]
-        unnamed = [line for line in lines if line not in present]
-        if not unnamed:
-            continue
-        for key in sorted(present - set(lines)):
-            suggestion = look_alike(key, unnamed)
-            if suggestion is not None:
-                yield DataWarning(
-                    "unplanned-key",
-                    f'`{budget.metric}` spends on `{key}`, which is no line of "{budget.name}"; '
-                    f"it looks like line `{suggestion}`, which no snapshot names",
-                    metric=budget.metric,
-                    key=key,
-                    suggestion=suggestion,
-                )
+        for key, suggestion in _look_alikes(_keys([budget.metric], moment), lines):
+            yield DataWarning(
+                "unplanned-key",
+                f'`{budget.metric}` spends on `{key}`, which is no line of "{budget.name}"; '
+                f"it looks like line `{suggestion}`, which no snapshot names",
+                metric=budget.metric,
+                key=key,
+                suggestion=suggestion,
+            )
+
+
+def _look_alikes(present: set[str], named: Sequence[str]) -> Iterable[tuple[str, str]]:
+    """Each key of the data the plan does not name that looks like a key the plan names and
+    the data does not, with that key."""
+    unnamed = [key for key in named if key not in present]
+    if not unnamed:
+        return
+    for key in sorted(present - set(named)):
+        suggestion = look_alike(key, unnamed)
+        if suggestion is not None:
+            yield key, suggestion
 
 
 def _keys(metrics: Sequence[str], moment: Moment) -> set[str]:
