@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import unicodedata
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -725,10 +727,14 @@ def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
 def test_a_file_the_system_refuses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path, "locked.json", AUGUST_JSON)
 
-    def refuse(_self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied")
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    def refuse(name: str, *args: Any, **kwargs: Any) -> int:
+        if name == path:
+            raise PermissionError(13, "Permission denied")
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
     raises(lambda: read_snapshot_file(path, SHAPES), f"{path}: cannot be read (Permission denied)")
 
 

@@ -602,7 +602,7 @@ def test_markdown_layout() -> None:
     ]
     assert "| FAIL | Orders per rep | Minh | 18 | fail below 20 |  |" in text
     assert (
-        "| Conversion slump |  | shift from advertising to sales_promotion | Promotion mix |"
+        "| Conversion slump |  | shift from advertising to sales\\_promotion | Promotion mix |"
         " 34,000,000 VND | 30,200,000 VND | advertising would fall below its 20% share |"
     ) in text
     assert "| Line | Planned | Proposed | Change |\n| --- | ---: | ---: | ---: |" in text
@@ -627,7 +627,7 @@ def test_markdown_escapes_pipes_and_newlines_in_cells() -> None:
     assert {unescaped_pipes(line) for line in table} == {7}
     assert "| Cost \\| order | a<br>b |" in text
     assert "| back\\\\slash\\| |" in text
-    assert "- T\\|x [k]: line one<br>line \\| two &lt;b&gt;&amp;&lt;/b&gt;" in text
+    assert "- T\\|x \\[k\\]: line one<br>line \\| two &lt;b&gt;&amp;&lt;/b&gt;" in text
 
 
 # ---- JUnit ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 import click
@@ -19,9 +19,18 @@ from planrules.eval.evaluate import Ruleset
 from planrules.eval.testing import TestFileRun, run_tests
 from planrules.lang.check import check_file
 from planrules.lang.diagnostics import Diagnostic, InputError, PlanError, format_diagnostic
+from planrules.lang.escape import printable
 from planrules.lang.fmt import FormatResult, format_source
 from planrules.lang.source import Source
-from planrules.lang.workspace import decode_source, find_plan_files, is_test_file, read_source
+from planrules.lang.workspace import (
+    RULESET_LIMIT,
+    Access,
+    decode_source,
+    find_plan_files,
+    is_test_file,
+    read_source,
+    size_text,
+)
 from planrules.report.explain import explain, render_explanation
 from planrules.report.model import DataWarning
 from planrules.report.render import (
@@ -50,19 +59,88 @@ def _plural(count: int, word: str) -> str:
 
 
 def _files(paths: Sequence[str]) -> list[str]:
+    # A folder named on the command line is one the user meant: its files may use each other.
+    click.get_current_context().meta[_FOLDERS] = [p for p in paths if os.path.isdir(p)]
     try:
         return find_plan_files(paths)
     except InputError as problem:
         _fail_unusable(problem)
 
 
+def _say(text: str, err: bool = False) -> None:
+    """One message, its text from the input (paths, names, keys) with control characters
+    shown as escapes, so that it cannot send the terminal a command."""
+    click.echo(printable(text), err=err)
+
+
 def _fail_unusable(problem: PlanError) -> NoReturn:
-    click.echo(f"error: {problem}", err=True)
+    _say(f"error: {problem}", err=True)
     sys.exit(EXIT_UNUSABLE)
+
+
+# ---- which files a command may read --------------------------------------------------------
+
+_ALLOWED = "planrules.allowed"
+_FOLDERS = "planrules.folders"
+_MAX_SIZE = "planrules.max_input_size"
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+class _Size(click.ParamType[int, object]):
+    """A size in bytes: `1000000`, `512K`, `10M`, `1G` (or `10MiB`, `10MB`: powers of 1024)."""
+
+    name = "SIZE"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().lower().removesuffix("b").removesuffix("i")
+        number = text.rstrip("kmg")
+        unit = text[len(number) :]
+        if not number.isdigit() or len(unit) > 1 or not 0 < int(number) < 2**50:
+            self.fail(f"{value!r} is not a size such as 1048576, 512K, 10M or 1G", param, ctx)
+        return int(number) * _SIZE_UNITS[unit]
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: object) -> object:
+    ctx.meta[_ALLOWED if param.name == "allow_path" else _MAX_SIZE] = value
+    return value
+
+
+def _input_options(command: Callable[..., None]) -> Callable[..., None]:
+    """`--allow-path` and `--max-input-size`, for every command that reads rulesets."""
+    command = click.option(
+        "--max-input-size",
+        type=_Size(),
+        expose_value=False,
+        callback=_remember,
+        help=f"The largest file read, in bytes (or 512K, 10M, 1G); by default "
+        f"{size_text(RULESET_LIMIT)} for rulesets, 1 GiB for snapshots.",
+    )(command)
+    return click.option(
+        "--allow-path",
+        multiple=True,
+        metavar="DIR",
+        type=click.Path(file_okay=False),
+        expose_value=False,
+        callback=_remember,
+        help="Let `use` and `snapshots` reach files below DIR too (repeatable); by default "
+        "only files below the folder of the file checked.",
+    )(command)
+
+
+def _access(path: str) -> Access:
+    """Where the ruleset at `path` may reach, and the limit on the size of files read."""
+    meta = click.get_current_context().meta
+    allowed = [*meta.get(_ALLOWED, ()), *meta.get(_FOLDERS, ())]
+    return Access.below(path, allowed, meta.get(_MAX_SIZE))
 
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@_input_options
 def check(paths: tuple[str, ...]) -> None:
     """Check rulesets for errors; PATHS are files or folders searched for *.plan."""
     errors = warnings = 0
@@ -72,9 +150,9 @@ def check(paths: tuple[str, ...]) -> None:
     shown: set[Diagnostic] = set()
     for path in files:
         try:
-            checked = check_file(path)
+            checked = check_file(path, access=_access(path))
         except InputError as problem:
-            click.echo(f"error: {problem}", err=True)
+            _say(f"error: {problem}", err=True)
             unreadable = True
             continue
         for diagnostic in checked.diagnostics:
@@ -99,6 +177,7 @@ def check(paths: tuple[str, ...]) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--check", "check_only", is_flag=True, help="List files that would change; exit 1.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff, change nothing.")
+@_input_options
 def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     """Rewrite rulesets in the canonical layout; `-` reads standard input."""
     if "-" in paths:
@@ -108,9 +187,9 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     outcome = EXIT_OK
     for path in _files(paths):
         try:
-            source = read_source(path)
+            source = read_source(path, _access(path).ruleset_limit)
         except InputError as problem:
-            click.echo(f"error: {problem}", err=True)
+            _say(f"error: {problem}", err=True)
             outcome = EXIT_UNUSABLE
             continue
         outcome = max(outcome, _format_file(source, check_only, show_diff))
@@ -119,9 +198,13 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
 
 def _format_stdin(check_only: bool, show_diff: bool) -> int:
     try:
-        source = decode_source("<stdin>", sys.stdin.buffer.read())
+        limit = _access("-").ruleset_limit
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise InputError("<stdin>", f"is larger than {size_text(limit)}, the limit")
+        source = decode_source("<stdin>", data)
     except InputError as problem:
-        click.echo(f"error: {problem}", err=True)
+        _say(f"error: {problem}", err=True)
         return EXIT_UNUSABLE
     return _format_file(source, check_only, show_diff, to_stdout=True)
 
@@ -134,13 +217,17 @@ def _format_file(source: Source, check_only: bool, show_diff: bool, to_stdout: b
     if check_only or show_diff:
         return _report_change(source, result.text, check_only, show_diff)
     if to_stdout:
-        click.echo(result.text, nl=False)
+        # The bytes exactly: click.echo would strip escape sequences when not on a terminal.
+        sys.stdout.flush()
+        out = sys.stdout.buffer
+        out.write(result.text.encode("utf-8"))
+        out.flush()
     elif result.text != source.text:
         problem = _write_problem(source.path, result.text)
         if problem is not None:
-            click.echo(f"error: {source.path}: {problem}", err=True)
+            _say(f"error: {source.path}: {problem}", err=True)
             return EXIT_UNUSABLE
-        click.echo(f"formatted {source.path}", err=True)
+        _say(f"formatted {source.path}", err=True)
     return EXIT_OK
 
 
@@ -156,7 +243,7 @@ def _report_change(source: Source, formatted: str, check_only: bool, show_diff: 
         )
         click.echo("".join(diff), nl=False)
     if check_only:
-        click.echo(f"would reformat {source.path}")
+        _say(f"would reformat {source.path}")
         return EXIT_PROBLEMS
     return EXIT_OK
 
@@ -164,7 +251,7 @@ def _report_change(source: Source, formatted: str, check_only: bool, show_diff: 
 def _print_format_problems(result: FormatResult, source: Source) -> None:
     for diagnostic in result.diagnostics:
         click.echo(format_diagnostic(diagnostic, source), err=True)
-    click.echo(f"{source.path}: not formatted, it has errors", err=True)
+    _say(f"{source.path}: not formatted, it has errors", err=True)
 
 
 def _write_problem(path: str, text: str, new_file_ok: bool = False) -> str | None:
@@ -236,6 +323,7 @@ def _write_safely(path: str, text: str, mode: int) -> None:
     show_default=True,
     help="The status from which the exit code is 1.",
 )
+@_input_options
 def evaluate_command(
     ruleset_path: str,
     snapshot_paths: tuple[str, ...],
@@ -260,9 +348,9 @@ def evaluate_command(
 
 def _load_ruleset(path: str) -> Ruleset:
     if is_test_file(path):
-        raise click.UsageError(f"{path} is a test file; run it with `planrules test`")
+        raise click.UsageError(printable(f"{path} is a test file; run it with `planrules test`"))
     try:
-        checked = check_file(path)
+        checked = check_file(path, access=_access(path))
     except InputError as problem:
         _fail_unusable(problem)
     for diagnostic in checked.diagnostics:
@@ -270,7 +358,7 @@ def _load_ruleset(path: str) -> Ruleset:
             format_diagnostic(diagnostic, checked.sources.get(diagnostic.span.file)), err=True
         )
     if not checked.ok:
-        click.echo(f"{path}: not evaluated, it has errors", err=True)
+        _say(f"{path}: not evaluated, it has errors", err=True)
         sys.exit(EXIT_UNUSABLE)
     return Ruleset(checked)
 
@@ -304,6 +392,7 @@ def _wants_color() -> bool:
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the table to FILE.")
 @click.option("--strict", is_flag=True, help="Count an unknown result as a failure.")
+@_input_options
 def replay_command(
     ruleset_path: str,
     snapshot_paths: tuple[str, ...],
@@ -336,6 +425,7 @@ def replay_command(
     default="text",
     show_default=True,
 )
+@_input_options
 def explain_command(
     ruleset_path: str,
     snapshot_paths: tuple[str, ...],
@@ -367,6 +457,7 @@ def explain_command(
 @click.option(
     "--strict", is_flag=True, help="Treat snapshots that do not match the plan as errors."
 )
+@_input_options
 def test_command(
     paths: tuple[str, ...],
     selection: str | None,
@@ -386,6 +477,9 @@ def test_command(
         if run is not None:
             runs.append(run)
             unusable = _tell_test_warnings(run, strict) or unusable
+            # A test that could not run (its snapshots unreadable, its `at` missing from them)
+            # is an input error, not a failure.
+            unusable = unusable or any(outcome.error is not None for outcome in run.outcomes)
     passed = sum(outcome.passed for run in runs for outcome in run.outcomes)
     failed = sum(not outcome.passed for run in runs for outcome in run.outcomes)
     if output_format == "junit":
@@ -394,9 +488,9 @@ def test_command(
         for run in runs:
             for outcome in run.outcomes:
                 if not outcome.passed:
-                    click.echo(describe_failure(run, outcome))
+                    _say(describe_failure(run, outcome))
     if selection is not None and passed + failed == 0:
-        click.echo(f"no test name holds {selection!r}", err=True)
+        _say(f"no test name holds {selection!r}", err=True)
         unusable = True
     click.echo(f"{passed} passed, {failed} failed", err=output_format == "junit")
     if unusable:
@@ -420,19 +514,19 @@ def _tell_test_warnings(run: TestFileRun, strict: bool) -> bool:
 def _run_test_file(path: str, selection: str | None) -> TestFileRun | None:
     """The file's tests run, or None (and why, printed) where it cannot be checked."""
     try:
-        checked = check_file(path)
+        checked = check_file(path, access=_access(path))
     except InputError as problem:
-        click.echo(f"error: {problem}", err=True)
+        _say(f"error: {problem}", err=True)
         return None
     for diagnostic in checked.diagnostics:
         click.echo(
             format_diagnostic(diagnostic, checked.sources.get(diagnostic.span.file)), err=True
         )
     if not checked.ok:
-        click.echo(f"{path}: not run, it has errors", err=True)
+        _say(f"{path}: not run, it has errors", err=True)
         return None
     if not checked.tests:
-        click.echo(f"error: {path}: holds no tests (a test file with none never passes)", err=True)
+        _say(f"error: {path}: holds no tests (a test file with none never passes)", err=True)
         return None
 
     def selected(name: str) -> bool:
@@ -450,5 +544,5 @@ def _emit(text: str, output: str | None) -> None:
         return
     trouble = _write_problem(output, text, new_file_ok=True)
     if trouble is not None:
-        click.echo(f"error: {output}: {trouble}", err=True)
+        _say(f"error: {output}: {trouble}", err=True)
         sys.exit(EXIT_UNUSABLE)

@@ -11,6 +11,7 @@ import decimal
 import functools
 import gc
 import itertools
+import os
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, cast
@@ -44,6 +45,7 @@ from planrules.eval.whatif import Solver
 from planrules.lang import syntax as s
 from planrules.lang.check import Checked, check_file, check_source
 from planrules.lang.diagnostics import InputError, RulesetError
+from planrules.lang.numbers import EXACT
 from planrules.lang.periods import (
     Period,
     PeriodError,
@@ -57,6 +59,7 @@ from planrules.lang.periods import (
 )
 from planrules.lang.ratio_forms import RatioForm, form_of
 from planrules.lang.source import Source
+from planrules.lang.workspace import Access
 from planrules.report.model import (
     DataWarning,
     Recommendation,
@@ -72,14 +75,29 @@ from planrules.report.model import (
 Rule = GoalRule | ThresholdRule | BudgetRule | TriggerRule
 
 
-def load(path: str) -> Ruleset:
-    """Check and compile the ruleset in a file; raises RulesetError if it has errors."""
-    return Ruleset(check_file(path))
+def load(
+    path: str,
+    allowed_paths: Sequence[str | os.PathLike[str]] = (),
+    max_input_size: int | None = None,
+) -> Ruleset:
+    """Check and compile the ruleset in a file; raises RulesetError if it has errors.
+
+    The files it `use`s and the snapshot files its tests name must be in the tree of its
+    folder or of one of `allowed_paths`; `max_input_size` (bytes) replaces the limits on the
+    size of every file read (10 MiB for rulesets, 1 GiB for snapshots)."""
+    return Ruleset(check_file(path, access=Access.below(path, allowed_paths, max_input_size)))
 
 
-def loads(text: str, filename: str = "<string>") -> Ruleset:
-    """Check and compile a ruleset given as text; `filename` names it in diagnostics."""
-    return Ruleset(check_source(Source.from_text(filename, text)))
+def loads(
+    text: str,
+    filename: str = "<string>",
+    allowed_paths: Sequence[str | os.PathLike[str]] = (),
+    max_input_size: int | None = None,
+) -> Ruleset:
+    """Check and compile a ruleset given as text; `filename` names it in diagnostics, and its
+    folder (the working folder for `<string>`) is where its `use`s may reach, as in `load`."""
+    access = Access.below(filename, allowed_paths, max_input_size)
+    return Ruleset(check_source(Source.from_text(filename, text), access=access))
 
 
 class Ruleset:
@@ -102,9 +120,11 @@ class Ruleset:
             table.default is not None for table in checked.scope.tables.values()
         ) or any(isinstance(rule, s.Budget) and rule.metric for rule in checked.rules)
         compiler = ExpressionCompiler(checked.scope)
-        self.rules: list[Rule] = [_compile_rule(rule, compiler) for rule in checked.rules]
+        # Compiled exactly, whatever the caller's context (`1 - tolerance` would round in it).
+        with decimal.localcontext(EXACT):
+            self.rules: list[Rule] = [_compile_rule(rule, compiler) for rule in checked.rules]
+            self.texts = _compile_texts(checked.rules, compiler)
         self.budgets = [rule for rule in checked.rules if isinstance(rule, s.Budget)]
-        self.texts = _compile_texts(checked.rules, compiler)
         self.layouts: dict[tuple[Period, ...], Layout] = {}
         self.judges = _judges(self.rules)
         self.solvable = {
@@ -130,7 +150,8 @@ class Ruleset:
         )
 
     def read(self, paths: Sequence[str]) -> History:
-        return read_history(paths, self.shapes, self.checked.cadence)
+        limit = self.checked.access.snapshot_limit
+        return read_history(paths, self.shapes, self.checked.cadence, limit)
 
     def evaluate(
         self, snapshots: object, at: str | Period | None = None, strict: bool = False

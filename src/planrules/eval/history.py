@@ -30,6 +30,7 @@ from planrules.eval.snapshot import (
 from planrules.eval.snapshot_csv import snapshots_from_csv
 from planrules.eval.snapshot_data import metrics_fast, snapshot_from_object, snapshot_objects
 from planrules.eval.snapshot_json import parse_json
+from planrules.lang.diagnostics import InputError
 from planrules.lang.periods import (
     CADENCES,
     Period,
@@ -38,6 +39,7 @@ from planrules.lang.periods import (
     period_label,
     period_sort_key,
 )
+from planrules.lang.workspace import SNAPSHOT_LIMIT, read_limited
 
 
 @attrs.frozen
@@ -92,10 +94,13 @@ def plain_snapshot(
     return None if values is None else (parsed, values)
 
 
-def read_snapshot_file(path: str, shapes: MetricShapes) -> list[Snapshot]:
-    """Snapshots from a .json or .csv file; a file named otherwise is tried as JSON."""
+def read_snapshot_file(
+    path: str, shapes: MetricShapes, limit: int = SNAPSHOT_LIMIT
+) -> list[Snapshot]:
+    """Snapshots from a .json or .csv file; a file named otherwise is tried as JSON. A file
+    larger than `limit` bytes, or not a regular file, is refused before it is read."""
     name = str(path)
-    text = _read_text(name)
+    text = _read_text(name, limit)
     suffix = Path(name).suffix.lower()
     if suffix == ".csv":
         return snapshots_from_csv(text, Place(name), shapes)
@@ -143,23 +148,21 @@ def _single_group(group: Sequence[Snapshot], cadence: str | None) -> History:
     return History(ordered, ordered[0].period.cadence if ordered else None)
 
 
-def read_history(paths: Sequence[str], shapes: MetricShapes, cadence: str | None = None) -> History:
+def read_history(
+    paths: Sequence[str],
+    shapes: MetricShapes,
+    cadence: str | None = None,
+    limit: int = SNAPSHOT_LIMIT,
+) -> History:
     """Read every file and merge them into one history."""
-    return merge_snapshots((read_snapshot_file(path, shapes) for path in paths), cadence)
+    return merge_snapshots((read_snapshot_file(path, shapes, limit) for path in paths), cadence)
 
 
-def _read_text(name: str) -> str:
-    file = Path(name)
+def _read_text(name: str, limit: int) -> str:
     try:
-        if file.is_dir():
-            raise SnapshotError(name, "is a folder, not a snapshot file")
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise SnapshotError(name, "no such file") from None
-    except OSError as problem:
-        raise SnapshotError(name, f"cannot be read ({problem.strerror or problem})") from None
-    except ValueError as problem:  # a NUL in the path
-        raise SnapshotError(name, f"cannot be read ({problem})") from None
+        data = read_limited(name, limit, "a snapshot file")
+    except InputError as problem:
+        raise SnapshotError(name, problem.reason) from None
     if b"\x00" in data:
         raise SnapshotError(name, "is a binary file, not JSON or CSV")
     try:

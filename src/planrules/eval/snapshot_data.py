@@ -23,9 +23,28 @@ from planrules.eval.snapshot import (
     undeclared_names,
 )
 from planrules.eval.snapshot_numbers import LARGEST, ValueProblem, exact_number, kind_of
+from planrules.lang.escape import visible
 from planrules.lang.periods import Period, PeriodError, parse_period
 
 _SNAPSHOT_FIELDS = ("period", "metrics")
+# A string holding a lone surrogate (JSON's "\ud800", or Python data) is no text: it could
+# never be printed or written out, so it is an error at its place.
+
+
+def _not_text(what: str, text: str) -> str:
+    return (
+        f"the {what} `{shown(visible(text))}` is not text: it holds a lone surrogate, "
+        "which cannot be written as UTF-8"
+    )
+
+
+def is_text(text: str) -> bool:
+    """False where `text` holds a lone surrogate (it cannot be encoded as UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class DuplicateKeys(dict[str, Any]):
@@ -97,6 +116,8 @@ def _reject_duplicate_fields(item: Mapping[Any, object], place: Place) -> None:
 def read_period(text: object, place: Place) -> Period:
     if not isinstance(text, str):
         raise place.error(f"the period is {kind_of(text)}, where text such as 2026-07 is expected")
+    if not is_text(text):
+        raise place.error(_not_text("period", text))
     try:
         return parse_period(text)
     except PeriodError as problem:
@@ -120,6 +141,8 @@ def _metrics(raw: object, place: Place, shapes: MetricShapes) -> dict[str, Metri
         # Names that cannot be declared (not text, or undeclared) are ignored unchecked.
         if not isinstance(written, str):
             continue
+        if not is_text(written):
+            raise place.error(_not_text("metric name", written))
         name = nfc(written)
         if name not in shapes:
             continue
@@ -205,9 +228,12 @@ def _keyed_fast(value: Mapping[Any, object]) -> dict[str, Scalar] | None:
     if min(numbers) < -LARGEST or max(numbers) > LARGEST:
         return None
     try:
-        if "".join(value).isascii():
-            return dict(value)  # ASCII is already NFC
+        keys = "".join(value)
     except TypeError:  # a key that is not text
+        return None
+    if keys.isascii():
+        return dict(value)  # ASCII is already NFC
+    if not is_text(keys):
         return None
     normalised = {nfc(key): number for key, number in value.items()}
     return normalised if len(normalised) == len(value) else None
@@ -221,6 +247,8 @@ def _keyed_checked(value: Mapping[Any, object], place: Place) -> dict[str, Scala
     for written, number in value.items():
         if not isinstance(written, str):
             raise place.error(f"the key {written!r} is not text")
+        if not written.isascii() and not is_text(written):
+            raise place.error(_not_text("key", written))
         key = written if written.isascii() else nfc(written)
         if written in duplicates:
             raise _key_place(place, key).error("is given twice")

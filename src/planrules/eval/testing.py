@@ -9,7 +9,6 @@ report would print.
 from __future__ import annotations
 
 import operator
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,11 +16,18 @@ import attrs
 
 from planrules.eval.compile import literal_value
 from planrules.eval.evaluate import Ruleset
-from planrules.eval.history import merge_snapshots, read_snapshot_file, snapshots_from_data
+from planrules.eval.history import (
+    History,
+    merge_snapshots,
+    read_snapshot_file,
+    snapshots_from_data,
+)
 from planrules.eval.snapshot import Snapshot
 from planrules.eval.values import describe
 from planrules.lang import syntax as s
-from planrules.lang.diagnostics import PlanError
+from planrules.lang.check_tests import snapshots_path
+from planrules.lang.diagnostics import InputError, PlanError, error, format_diagnostic
+from planrules.lang.periods import parse_period
 from planrules.lang.source import Source, Span
 from planrules.report.model import DataWarning, Report, amount, ratio
 
@@ -74,7 +80,11 @@ def run_tests(
 
 def run_test(ruleset: Ruleset, test: s.Test) -> TestOutcome:
     try:
-        report = ruleset.evaluate(_history(ruleset, test), at=_at(test))
+        history = _history(ruleset, test)
+        missing = _at_without_snapshot(test, history)
+        if missing is not None:
+            return TestOutcome(test.name, test.span, (), missing)
+        report = ruleset.evaluate(history, at=_at(test))
     except PlanError as problem:
         return TestOutcome(test.name, test.span, (), str(problem))
     failures = [
@@ -101,17 +111,36 @@ def _at(test: s.Test) -> str | None:
     return ats[-1] if ats else None
 
 
-def _history(ruleset: Ruleset, test: s.Test) -> Any:
+def _at_without_snapshot(test: s.Test, history: History) -> str | None:
+    """Where the test's `at` names a period its snapshots (read from files) do not have: the
+    check finds this for `snapshot` blocks, the run for files."""
+    ats = [item for item in test.items if isinstance(item, s.At)]
+    if not ats:
+        return None
+    try:
+        period = parse_period(ats[-1].period)
+    except ValueError:
+        return None  # reported by the check
+    if any(snapshot.period == period for snapshot in history.snapshots):
+        return None
+    message = f"no snapshot of {ats[-1].period} in this test: `at` needs one"
+    return format_diagnostic(error("at-without-snapshot", ats[-1].span, message))
+
+
+def _history(ruleset: Ruleset, test: s.Test) -> History:
     groups: list[list[Snapshot]] = []
     blocks = [_block_data(item) for item in test.items if isinstance(item, s.SnapshotBlock)]
     if blocks:
         groups.append(
             snapshots_from_data(blocks, f"{test.span.file} (test {test.name!r})", ruleset.shapes)
         )
-    folder = os.path.dirname(test.span.file)
+    access = ruleset.checked.access
     for item in test.items:
         if isinstance(item, s.SnapshotsFile):
-            groups.append(read_snapshot_file(os.path.join(folder, item.path), ruleset.shapes))
+            path = snapshots_path(test.span.file, item.path)
+            if not access.allows(path):  # the check reports it; this is for a Checked made else
+                raise InputError(path, "is outside the folders allowed")
+            groups.append(read_snapshot_file(path, ruleset.shapes, access.snapshot_limit))
     return merge_snapshots(groups, ruleset.checked.cadence)
 
 

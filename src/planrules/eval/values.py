@@ -339,7 +339,8 @@ def describe(
         shown = PERCENT if form is None else form
         digits = shown.decimals
         if shown.percent:
-            return f"{to_decimal(value * 100, digits):,.{digits}f}%"
+            # As a fraction: `value * 100` would round in the caller's decimal context.
+            return f"{to_decimal(as_fraction(value) * 100, digits):,.{digits}f}%"
         return f"{to_decimal(value, digits):,.{digits}f}"
     if unit in ("money", "count"):
         text = f"{to_decimal(value, 0):,}"

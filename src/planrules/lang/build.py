@@ -42,6 +42,9 @@ class Parsed:
 
 def parse_source(source: Source) -> Parsed:
     """Parse one file; syntax problems come back as diagnostics, never as exceptions."""
+    surrogate = _lone_surrogate(source)
+    if surrogate is not None:
+        return Parsed(source, None, (surrogate,))
     state = BuildState(source)
     reset = current_build.set(state)
     try:
@@ -54,6 +57,21 @@ def parse_source(source: Source) -> Parsed:
     finally:
         current_build.reset(reset)
     return Parsed(source, module, tuple(state.diagnostics))
+
+
+def _lone_surrogate(source: Source) -> Diagnostic | None:
+    """A lone surrogate (only text handed over as a Python string can hold one) is not text:
+    it could never be written out as UTF-8, so it is refused where it is."""
+    try:
+        source.text.encode("utf-8")
+    except UnicodeEncodeError as problem:
+        offset = problem.start
+        line = source.text.count("\n", 0, offset) + 1
+        column = offset - (source.text.rfind("\n", 0, offset) + 1) + 1
+        code = ord(source.text[offset])
+        message = f"a lone surrogate (\\u{code:04x}) is not text; the file must be valid Unicode"
+        return error("syntax-error", point(source.path, line, column), message)
+    return None
 
 
 @functools.cache

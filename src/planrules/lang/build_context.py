@@ -13,7 +13,7 @@ from lark import Token, Tree
 
 from planrules.lang import syntax as s
 from planrules.lang.diagnostics import Diagnostic, error
-from planrules.lang.numbers import canonical_literal, parse_literal
+from planrules.lang.numbers import beyond_limits, canonical_literal, parse_literal
 from planrules.lang.periods import PeriodError, parse_date
 from planrules.lang.source import Source, Span
 
@@ -102,7 +102,12 @@ class NodeBuilder:
     def _number(self, token: Token, sign: str = "") -> s.Number:
         text = canonical_literal(sign + str(token))
         parts = parse_literal(text)
-        return s.Number(text, parts.value, parts.percent, parts.currency, self._token_span(token))
+        span = self._token_span(token)
+        problem = beyond_limits(parts.value)
+        if problem is not None:
+            # Reported, never rounded: the value is kept exact for the rest of the check.
+            self._problem("number-out-of-range", span, f"the number {_cut(text)} {problem}")
+        return s.Number(text, parts.value, parts.percent, parts.currency, span)
 
     def _date(self, token: Token) -> Any:
         try:
@@ -113,3 +118,8 @@ class NodeBuilder:
 
     def _name_token(self, token: Token) -> s.Name:
         return s.Name(str(token), self._token_span(token))
+
+
+def _cut(text: str, most: int = 40) -> str:
+    """A literal as a message quotes it: a long one by its ends."""
+    return text if len(text) <= most else f"{text[: most // 2]}...{text[-most // 2 :]}"

@@ -11,7 +11,7 @@ from lark import Token, Tree
 
 from planrules.lang import syntax as s
 from planrules.lang.build_context import Clause, NodeBuilder, unescape
-from planrules.lang.numbers import EXACT
+from planrules.lang.numbers import UNBOUNDED
 from planrules.lang.source import Span
 
 
@@ -330,7 +330,7 @@ def _share_of_total(line: s.BudgetLine, total: s.Number) -> s.BudgetLine:
     its amount becomes the money, exactly, and keeps its text for the formatter."""
     if not line.amount.percent:
         return line
-    money = EXACT.multiply(total.value, line.amount.value)
+    money = UNBOUNDED.multiply(total.value, line.amount.value)
     return attrs.evolve(line, amount=attrs.evolve(line.amount, value=money))
 
 

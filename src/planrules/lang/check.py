@@ -21,7 +21,7 @@ from planrules.lang.exprcheck import Scope
 from planrules.lang.periods import Window
 from planrules.lang.ratio_forms import name_forms
 from planrules.lang.source import Source
-from planrules.lang.workspace import read_source
+from planrules.lang.workspace import Access
 
 
 @attrs.frozen
@@ -38,20 +38,29 @@ class Checked:
     currency: str | None
     window: Window | None
     cadence: str | None
+    access: Access = attrs.field(factory=Access)
 
     @property
     def ok(self) -> bool:
         return not any(d.is_error for d in self.diagnostics)
 
 
-def check_file(path: str, read: Reader = read_source) -> Checked:
-    """Check one file from disk; raises InputError only where the file itself cannot be read."""
-    return check_source(read(path), read)
+def check_file(path: str, read: Reader | None = None, access: Access | None = None) -> Checked:
+    """Check one file from disk; raises InputError only where the file itself cannot be read.
+
+    The files it uses and the snapshots its tests read must be in `access` (by default the
+    tree of the file's folder)."""
+    access = access or Access.below(path)
+    read = read or access.read_ruleset
+    return check_source(read(path), read, access)
 
 
-def check_source(source: Source, read: Reader = read_source) -> Checked:
+def check_source(
+    source: Source, read: Reader | None = None, access: Access | None = None
+) -> Checked:
+    access = access or Access.below(source.path)
     diagnostics: list[Diagnostic] = []
-    files = LoadedFiles(diagnostics.append, read)
+    files = LoadedFiles(diagnostics.append, read or access.read_ruleset, access)
     module = files.parse(source).module
     if module is None:
         return _unparsed(files, diagnostics)
@@ -69,7 +78,7 @@ def _check_module(
     check_lets(scope, report)
     unknown_dimensions = check_rule_names(module, scope, rules, files.parsed[source.path], report)
     check_rules(rules, scope, unknown_dimensions, header.window, report)
-    check_tests(module, scope, rules, header.cadence, report)
+    check_tests(module, scope, rules, header.cadence, report, files.access)
     check_currencies(module, files, header.currency, report)
     if not has_errors(diagnostics):
         # Only in a file without errors: where a read was refused (a misspelt name, a goal the
@@ -88,6 +97,7 @@ def _check_module(
         currency=header.currency,
         window=header.window,
         cadence=header.cadence,
+        access=files.access,
     )
 
 
@@ -110,4 +120,5 @@ def _unparsed(files: LoadedFiles, diagnostics: list[Diagnostic]) -> Checked:
         currency=None,
         window=None,
         cadence=None,
+        access=files.access,
     )

@@ -3,8 +3,10 @@ actions and tests' expectations name."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
+from fractions import Fraction
 
 import attrs
 
@@ -12,6 +14,7 @@ from planrules.lang import syntax as s
 from planrules.lang.check_reporting import Reporting, percent, plain, where
 from planrules.lang.check_values import RuleValues
 from planrules.lang.exprcheck import did_you_mean
+from planrules.lang.numbers import UNBOUNDED
 from planrules.lang.source import Span
 
 
@@ -36,7 +39,11 @@ class BudgetCheck(Reporting):
             self.check_amount(line)
             if money_total:
                 self.check_share(budget, line)
-        planned = sum((line.amount.value for line in budget.lines), Decimal(0))
+        # Exactly, whatever the caller's context: a sum rounded to its precision may hide
+        # lines that exceed the total.
+        planned = functools.reduce(
+            UNBOUNDED.add, (line.amount.value for line in budget.lines), Decimal(0)
+        )
         if money_total and planned > total:
             self.problem(
                 "budget-over-total",
@@ -102,7 +109,8 @@ class BudgetCheck(Reporting):
         total = budget.total.value
         if total <= 0:
             return
-        planned = line.amount.value / total
+        # A fraction, not a decimal: a share of a third must not round to 33.33...%.
+        planned = Fraction(line.amount.value) / Fraction(total)
         if (low is not None and planned < low) or (high is not None and planned > high):
             # A line written as a percent of the total is quoted as written.
             share_text = line.amount.text if line.amount.percent else percent(planned)

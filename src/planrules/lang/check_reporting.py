@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from fractions import Fraction
 
 import attrs
 
 from planrules.lang import syntax as s
 from planrules.lang.diagnostics import Diagnostic, error, warning
+from planrules.lang.numbers import UNBOUNDED
 from planrules.lang.source import Span
 
 Report = Callable[[Diagnostic], None]
@@ -34,9 +36,10 @@ def where(rule: s.Rule, clause: str) -> Span:
 
 
 def plain(value: Decimal) -> str:
-    return f"{value.normalize():,f}"
+    return f"{value.normalize(UNBOUNDED):,f}"
 
 
-def percent(value: Decimal) -> str:
-    rounded = (value * 100).quantize(Decimal("0.01")).normalize()
-    return f"{rounded:f}%"
+def percent(value: Fraction) -> str:
+    """A share as a percent to two decimals (halves to even), worked out exactly."""
+    hundredths = round(value * 10_000)
+    return f"{Decimal(hundredths).scaleb(-2, UNBOUNDED).normalize(UNBOUNDED):f}%"

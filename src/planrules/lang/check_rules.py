@@ -16,7 +16,7 @@ from planrules.lang.check_triggers import TriggerCheck
 from planrules.lang.check_values import RuleValues
 from planrules.lang.exprcheck import HISTORY, Scope, is_paced, metrics_read, operands
 from planrules.lang.fmt import expression
-from planrules.lang.numbers import EXACT
+from planrules.lang.numbers import UNBOUNDED
 from planrules.lang.periods import (
     PeriodError,
     Window,
@@ -150,13 +150,13 @@ class _GoalCheck(Reporting):
                 f"`phased` gives {len(weights)} weight(s), but the goal spans {count} "
                 f"period(s) from the window's start through its deadline",
             )
-        # In the exact context: the caller's may round a sum that misses 100% to 100%.
-        total = functools.reduce(EXACT.add, (w.value for w in weights), Decimal(0))
+        # Never rounded: the caller's context may round a sum that misses 100% to 100%.
+        total = functools.reduce(UNBOUNDED.add, (w.value for w in weights), Decimal(0))
         if total != _ONE:
             self.problem(
                 "phased-weights",
                 span,
-                f"`phased` weights sum to {EXACT.multiply(total, 100).normalize(EXACT):f}%, "
+                f"`phased` weights sum to {total.scaleb(2, UNBOUNDED).normalize(UNBOUNDED):f}%, "
                 "not 100%",
             )
 
@@ -232,5 +232,5 @@ def _constant(expr: s.Expr) -> Decimal | None:
         return expr.value
     if isinstance(expr, s.Unary) and expr.op == "-":
         inner = _constant(expr.operand)
-        return -inner if inner is not None else None
+        return inner.copy_negate() if inner is not None else None
     return None

@@ -3,6 +3,8 @@ tests, and the periods of its snapshots must be in the ruleset's cadence."""
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Iterator
 
 import attrs
@@ -11,9 +13,9 @@ from planrules.lang import syntax as s
 from planrules.lang.check_budgets import BudgetLines, budgets_among
 from planrules.lang.check_reporting import Report, Reporting
 from planrules.lang.exprcheck import Scope, did_you_mean
-from planrules.lang.periods import parse_period
+from planrules.lang.periods import Period, parse_period
 from planrules.lang.source import Span
-from planrules.lang.workspace import is_test_file
+from planrules.lang.workspace import Access, is_test_file
 
 _RULE_STATES = ("pass", "warn", "fail", "unknown")
 _TRIGGER_STATES = ("fired", "quiet", "cooling", "unknown")
@@ -24,11 +26,22 @@ def declared_tests(module: s.Module) -> Iterator[s.Test]:
 
 
 def check_tests(
-    module: s.Module, scope: Scope, rules: list[s.Rule], cadence: str | None, report: Report
+    module: s.Module,
+    scope: Scope,
+    rules: list[s.Rule],
+    cadence: str | None,
+    report: Report,
+    access: Access | None = None,
 ) -> None:
     by_name = {rule.name: rule for rule in rules}
     budget_lines = BudgetLines(report, budgets_among(rules))
-    _TestCheck(report, scope, by_name, cadence, budget_lines).check(module)
+    check = _TestCheck(report, scope, by_name, cadence, budget_lines, access or Access())
+    check.check(module)
+
+
+def snapshots_path(test_file: str, path: str) -> str:
+    """The file a test's `snapshots "..."` names: relative to the test file's folder."""
+    return os.path.normpath(os.path.join(os.path.dirname(test_file), path))
 
 
 @attrs.define
@@ -37,6 +50,7 @@ class _TestCheck(Reporting):
     rules: dict[str, s.Rule]
     cadence: str | None
     budget_lines: BudgetLines
+    access: Access
 
     def check(self, module: s.Module) -> None:
         testing = is_test_file(module.path)
@@ -65,6 +79,33 @@ class _TestCheck(Reporting):
                     )
                 periods.add(item.period)
             self.check_item(item)
+        self.check_snapshots_given(test, periods)
+
+    def check_snapshots_given(self, test: s.Test, labels: set[str]) -> None:
+        """A test needs snapshots, and its `at` a snapshot of that period; with snapshot files,
+        which are read only when the test runs, the run checks the period instead."""
+        if any(isinstance(item, s.SnapshotsFile) for item in test.items):
+            return
+        if not labels:
+            self.problem(
+                "test-without-snapshots",
+                test.span,
+                f'test "{test.name}" has no snapshots: give a `snapshot PERIOD {{ ... }}` '
+                'block or a `snapshots "FILE"` line',
+            )
+            return
+        periods = {period for period in map(_period, labels) if period is not None}
+        for item in test.items:
+            if isinstance(item, s.At):
+                period = _period(item.period)
+                if period is None or period.cadence not in (self.cadence, None):
+                    continue  # reported as a bad period
+                if period not in periods:
+                    self.problem(
+                        "at-without-snapshot",
+                        item.span,
+                        f"no snapshot of {item.period} in this test: `at` needs one",
+                    )
 
     def check_item(self, item: s.TestItem) -> None:
         if isinstance(item, s.ExpectStatus | s.ExpectValue):
@@ -85,6 +126,33 @@ class _TestCheck(Reporting):
             self.check_snapshot_block(item)
         elif isinstance(item, s.At):
             self.check_cadence(item.period, item.span)
+        elif isinstance(item, s.SnapshotsFile):
+            self.check_snapshots_file(item)
+
+    def check_snapshots_file(self, item: s.SnapshotsFile) -> None:
+        """The file must be inside the folders allowed and be there; it is read when the
+        test runs."""
+        target = snapshots_path(item.span.file, item.path)
+        if not self.access.allows(target):
+            self.problem(
+                "path-outside-root",
+                item.span,
+                f'cannot read snapshots "{item.path}": it is outside the folder of the file '
+                "checked",
+                "allow another folder with `--allow-path DIR` (`allowed_paths` in the API)",
+            )
+            return
+        try:
+            mode = os.stat(target).st_mode
+        except FileNotFoundError:
+            reason = "no such file"
+        except (OSError, ValueError) as problem:
+            reason = f"cannot be read ({getattr(problem, 'strerror', None) or problem})"
+        else:
+            if stat.S_ISREG(mode):
+                return
+            reason = "is a folder" if stat.S_ISDIR(mode) else "is not a regular file"
+        self.problem("snapshots-missing", item.span, f'snapshots "{item.path}": {reason}')
 
     def check_expectation(self, item: s.ExpectStatus | s.ExpectValue, rule: s.Rule) -> None:
         """An expectation the rule can never meet is a mistake in the test, not a failure."""
@@ -158,3 +226,10 @@ class _TestCheck(Reporting):
 def _alternatives(words: Iterable[str]) -> str:
     listed = list(words)
     return ", ".join(listed[:-1]) + " or " + listed[-1]
+
+
+def _period(label: str) -> Period | None:
+    try:
+        return parse_period(label)
+    except ValueError:
+        return None  # reported by the builder

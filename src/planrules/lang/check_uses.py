@@ -14,9 +14,13 @@ from planrules.lang.build import Parsed, parse_source
 from planrules.lang.check_reporting import Reporting
 from planrules.lang.diagnostics import InputError
 from planrules.lang.source import Source, Span
-from planrules.lang.workspace import is_test_file
+from planrules.lang.workspace import PLAN_SUFFIX, Access, is_test_file
 
 Reader = Callable[[str], Source]
+
+# The most files a chain of `use`s may go through below the file checked: a deeper chain is
+# the error `use-too-deep` (and so can never exhaust Python's stack).
+MAX_USE_DEPTH = 32
 
 
 @attrs.define
@@ -25,6 +29,7 @@ class LoadedFiles(Reporting):
     under test."""
 
     read: Reader
+    access: Access = attrs.field(factory=Access)
     parsed: dict[str, Parsed] = attrs.field(factory=dict)
     imported: list[s.Module] = attrs.field(factory=list)
     tested: s.Module | None = None
@@ -55,6 +60,17 @@ class LoadedFiles(Reporting):
                 continue
             if target in self.parsed:
                 continue
+            if len(chain) > MAX_USE_DEPTH:
+                self.problem(
+                    "use-too-deep",
+                    use.span,
+                    f'cannot use "{use.path}": a chain of `use`s may be at most '
+                    f"{MAX_USE_DEPTH} files deep",
+                )
+                continue
+            if not self.access.allows(target):
+                self.outside_root(use)
+                continue
             self.use_sites[target] = use.span
             used = self.load(use, target)
             if used is not None:
@@ -71,7 +87,34 @@ class LoadedFiles(Reporting):
             reason = problem.strerror or str(problem)
             self.problem("use-missing", use.span, f'cannot use "{use.path}": {reason}')
             return None
+        if not target.endswith(PLAN_SUFFIX):
+            return self.parse_other(use, source)
         parsed = self.parse(source)
+        return parsed.module
+
+    def outside_root(self, use: s.Use) -> None:
+        self.problem(
+            "path-outside-root",
+            use.span,
+            f'cannot use "{use.path}": it is outside the folder of the file checked',
+            "allow another folder with `--allow-path DIR` (`allowed_paths` in the API)",
+        )
+
+    def parse_other(self, use: s.Use, source: Source) -> s.Module | None:
+        """A used file not named `.plan` is kept only if it reads as a ruleset; otherwise
+        nothing of its text is shown, as it may be anything (`/etc/passwd`, a `.env`)."""
+        parsed = parse_source(source)
+        if parsed.module is None or any(d.is_error for d in parsed.diagnostics):
+            self.problem(
+                "use-not-ruleset",
+                use.span,
+                f'cannot use "{use.path}": it is not a .plan file, and not a ruleset '
+                "(its text is not shown)",
+            )
+            return None
+        self.parsed[source.path] = parsed
+        for diagnostic in parsed.diagnostics:
+            self.report(diagnostic)
         return parsed.module
 
     def loaded(self, use: s.Use, from_path: str) -> s.Module | None:

@@ -8,6 +8,7 @@ from typing import Literal
 
 import attrs
 
+from planrules.lang.escape import is_hidden, printable, shown_width
 from planrules.lang.source import Source, Span
 
 Severity = Literal["error", "warning"]
@@ -17,6 +18,8 @@ Severity = Literal["error", "warning"]
 CODES: dict[str, str] = {
     "syntax-error": "the text does not follow the grammar; the message says what was expected",
     "expression-too-deep": "an expression nested more than 100 levels deep (brackets, calls, ...)",
+    "number-out-of-range": "a number literal past the limits of the contract (more than 34 "
+    "significant digits, beyond 10^24, or more than 34 digits after the point)",
     "bad-date": "a date that is not on the calendar, such as 2026-02-30",
     "bad-period": "a period that is malformed or not of the ruleset's cadence",
     "bad-window": "a `period` header whose end comes before its start",
@@ -33,6 +36,11 @@ CODES: dict[str, str] = {
     "currency-mismatch": "a currency other than the ruleset's",
     "use-missing": "`use` of a file that does not exist or cannot be read",
     "use-cycle": "files that `use` each other in a cycle",
+    "use-not-ruleset": "`use` of a file not named .plan that is not a ruleset (its text is not "
+    "shown)",
+    "path-outside-root": "`use` or `snapshots` of a file outside the folder of the file checked "
+    "(and of the folders `--allow-path` adds)",
+    "use-too-deep": "a chain of `use`s more than 32 files deep (a file using one using ...)",
     "use-conflict": "a name declared in two files joined by `use`",
     "use-currency": "a used file in another currency",
     "duplicate-name": "a metric, table or let declared twice",
@@ -70,6 +78,9 @@ CODES: dict[str, str] = {
     "duplicate-test": "two tests with one name in a file",
     "duplicate-period": "two snapshots of one period in a test",
     "snapshot-shape": "a snapshot value of the wrong shape (keys for a scalar, or none for keyed)",
+    "test-without-snapshots": "a test with no `snapshot` block and no `snapshots` file",
+    "at-without-snapshot": "a test's `at` a period none of its snapshots is of",
+    "snapshots-missing": "a test's `snapshots` file that does not exist or is not a file",
     "bad-baseline": "a goal's `from` that is a date or period, or that reads a metric",
     "no-rules": "warning: a ruleset with no goal, threshold, budget or trigger",
     "no-levels": "warning: a threshold with no warn or fail level",
@@ -125,11 +136,35 @@ def format_diagnostic(diagnostic: Diagnostic, source: Source | None = None) -> s
     if source is not None:
         text = source.line_text(span.line)
         if text:
+            text, at = excerpt_window(text, span)
             lines.append(f"    {text}")
-            lines.append("    " + _caret_line(text, span))
+            lines.append("    " + _caret_line(text, at))
     if diagnostic.hint:
         lines.append(f"    hint: {diagnostic.hint}")
-    return "\n".join(lines)
+    # Names, texts and the source line are the input's: their control characters are shown
+    # as escapes (the caret line counts each escape's width).
+    return printable("\n".join(lines))
+
+
+# How much of a long source line an excerpt shows, in code points, around the caret.
+EXCERPT_WIDTH = 120
+ELLIPSIS = "\u2026"
+
+
+def excerpt_window(text: str, span: Span) -> tuple[str, Span]:
+    """At most EXCERPT_WIDTH code points of a source line, around the start of `span`, each
+    cut end marked with an ellipsis; and the span moved to point into what is kept."""
+    if len(text) <= EXCERPT_WIDTH:
+        return text, span
+    start = min(max(span.column - 1, 0), len(text))
+    low = max(0, min(start - EXCERPT_WIDTH // 3, len(text) - EXCERPT_WIDTH))
+    high = low + EXCERPT_WIDTH
+    before = ELLIPSIS if low else ""
+    after = ELLIPSIS if high < len(text) else ""
+    shift = low - len(before)
+    end_column = min(span.end_column, high + 1) if span.end_line == span.line else high + 1
+    moved = attrs.evolve(span, column=span.column - shift, end_column=end_column - shift)
+    return before + text[low:high] + after, moved
 
 
 def _caret_line(text: str, span: Span) -> str:
@@ -144,6 +179,8 @@ def _caret_line(text: str, span: Span) -> str:
 
 
 def _cells(ch: str) -> int:
+    if is_hidden(ch):
+        return shown_width(ch)
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Iterator
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import attrs
@@ -445,7 +444,7 @@ class ExprChecker:
 
 
 # Counts of periods or digits beyond this are typing slips, not plans.
-_LARGEST_COUNT = Decimal(10) ** 6
+_LARGEST_COUNT = 10**6
 
 
 def is_whole_count(number: s.Number, least: int) -> bool:

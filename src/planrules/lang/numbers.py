@@ -10,6 +10,24 @@ import attrs
 
 # Wide enough that sums and products of 34-digit inputs never round.
 EXACT = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_EVEN, Emax=999_999, Emin=-999_999)
+# For a literal's own digits, which may be past the limits below (an error, but one that is
+# reported, not rounded): adding, negating, scaling and normalizing never round in it, and
+# their cost is bounded by the literal's length, as literals have no exponent. Never divide in
+# it: a quotient that does not end would take all the memory there is.
+UNBOUNDED = decimal.Context(
+    prec=decimal.MAX_PREC,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow],
+)
+
+# The limits of the contract for every number, in rulesets as in snapshots.
+LARGEST = 10**24
+MOST_DIGITS = 34
+# Not in the contract, as for snapshots: exact arithmetic on ever finer fractions is ever
+# slower, so fractions stop at as many places as digits.
+MOST_PLACES = 34
+LIMITS = "at most 10^24 and 34 significant digits"
 
 SCALES: dict[str, int] = {
     "k": 3,
@@ -55,12 +73,12 @@ def parse_literal(text: str) -> NumberParts:
         raise ValueError(f"not a number literal: {text!r}")
     value = Decimal(match["digits"].replace("_", ""))
     if match["percent"]:
-        value = value.scaleb(-2, EXACT)
+        value = value.scaleb(-2, UNBOUNDED)
     scale = match["scale"]
     if scale:
-        value = value.scaleb(SCALES[scale], EXACT)
+        value = value.scaleb(SCALES[scale], UNBOUNDED)
     if match["sign"] == "-":
-        value = -value
+        value = value.copy_negate()
     currency = match["currency"]
     return NumberParts(
         value=value,
@@ -75,5 +93,20 @@ def canonical_literal(text: str) -> str:
     return " ".join(text.split())
 
 
+def beyond_limits(value: Decimal) -> str | None:
+    """What puts a literal's exact value past the limits of the contract, if anything."""
+    if value.is_zero():
+        return None
+    if value.copy_abs() > LARGEST:
+        return f"is too large ({LIMITS})"
+    _sign, digits, exponent = value.normalize(UNBOUNDED).as_tuple()
+    assert isinstance(exponent, int)
+    if len(digits) > MOST_DIGITS:
+        return f"has more than {MOST_DIGITS} significant digits ({LIMITS})"
+    if -exponent > MOST_PLACES:
+        return f"has more than {MOST_PLACES} digits after the point"
+    return None
+
+
 def is_whole(value: Decimal) -> bool:
-    return value == value.to_integral_value()
+    return value == value.to_integral_value(context=UNBOUNDED)

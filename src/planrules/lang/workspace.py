@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import stat
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+import attrs
 
 from planrules.lang.diagnostics import InputError
 from planrules.lang.source import Source
@@ -16,23 +20,88 @@ def is_test_file(path: str) -> bool:
     return path.endswith(TEST_SUFFIX)
 
 
-def read_source(path: str | Path) -> Source:
+# The largest files read unless the caller says otherwise (`--max-input-size`, `max_input_size`).
+RULESET_LIMIT = 10 * 1024**2
+SNAPSHOT_LIMIT = 1024**3
+_CHUNK = 1024**2
+
+
+def read_source(path: str | Path, limit: int = RULESET_LIMIT) -> Source:
     """Read a ruleset as UTF-8; raises InputError naming the file for anything unreadable."""
     name = str(path)
+    return decode_source(name, read_limited(name, limit, "a ruleset file"))
+
+
+def read_limited(name: str, limit: int, kind: str) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; raises InputError naming the file.
+
+    The size is checked before reading, and the read stops at `limit + 1` bytes, so a file that
+    grows meanwhile is still bounded. FIFOs, devices and sockets are refused: opened with
+    O_NONBLOCK, a FIFO without a writer never blocks, and nothing is read from one.
+    """
     try:
-        data = _read_bytes(name, Path(path))
+        if not stat.S_ISREG(os.stat(name).st_mode):
+            raise InputError(name, _not_regular(os.stat(name).st_mode, kind))
+        handle = os.open(
+            name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        )
+        try:
+            return _read_open(name, handle, limit, kind)
+        finally:
+            os.close(handle)
+    except FileNotFoundError:
+        raise InputError(name, "no such file") from None
     except OSError as problem:
         # A name too long, a loop of links, no permission: whatever the system refuses.
         raise InputError(name, f"cannot be read ({_reason(problem)})") from None
-    return decode_source(name, data)
+    except ValueError as problem:  # a NUL in the path
+        raise InputError(name, f"cannot be read ({problem})") from None
 
 
-def _read_bytes(name: str, file: Path) -> bytes:
-    if not file.exists():
-        raise InputError(name, "no such file")
-    if file.is_dir():
-        raise InputError(name, "is a folder, not a ruleset file")
-    return file.read_bytes()
+def _read_open(name: str, handle: int, limit: int, kind: str) -> bytes:
+    status = os.fstat(handle)  # the file opened, which may not be the one looked at first
+    if not stat.S_ISREG(status.st_mode):
+        raise InputError(name, _not_regular(status.st_mode, kind))
+    if status.st_size > limit:
+        raise InputError(name, _too_large(limit))
+    chunks: list[bytes] = []
+    total = 0
+    expected = status.st_size + 1  # one byte more tells a file that grew
+    while total <= limit:
+        chunk = os.read(handle, min(limit + 1 - total, max(expected - total, _CHUNK)))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    if total > limit:
+        raise InputError(name, _too_large(limit))
+    return b"".join(chunks)
+
+
+def _not_regular(mode: int, kind: str) -> str:
+    if stat.S_ISDIR(mode):
+        return f"is a folder, not {kind}"
+    if stat.S_ISFIFO(mode):
+        what = "a named pipe (FIFO)"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        what = "a device"
+    elif stat.S_ISSOCK(mode):
+        what = "a socket"
+    else:
+        what = "not a regular file"
+    return f"is {what}, not {kind}: only regular files are read"
+
+
+def _too_large(limit: int) -> str:
+    return f"is larger than {size_text(limit)}, the limit (--max-input-size changes it)"
+
+
+def size_text(size: int) -> str:
+    """A size for people: `10 MiB`, `1 GiB`, `1500 bytes`."""
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"
 
 
 def _reason(problem: OSError) -> str:
@@ -74,3 +143,49 @@ def _plan_files(path: str) -> list[str]:
     if candidate.exists():
         return [path]
     raise InputError(path, "no such file or folder")
+
+
+@attrs.frozen
+class Access:
+    """Which files a check may read beyond the one it was given, and how large any may be.
+
+    `use "..."` and `snapshots "..."` resolve inside `roots` (real paths of folders: the folder
+    of the file checked, and any the caller allowed); None allows anywhere.
+    """
+
+    roots: tuple[str, ...] | None = None
+    ruleset_limit: int = RULESET_LIMIT
+    snapshot_limit: int = SNAPSHOT_LIMIT
+
+    @classmethod
+    def below(
+        cls,
+        path: str,
+        allowed_paths: Sequence[str | os.PathLike[str]] = (),
+        max_input_size: int | None = None,
+    ) -> Access:
+        """The access of a check of `path`: its folder's tree, and the folders allowed."""
+        roots = (_real(os.path.dirname(path) or "."), *(_real(p) for p in allowed_paths))
+        if max_input_size is None:
+            return cls(tuple(dict.fromkeys(roots)))
+        return cls(tuple(dict.fromkeys(roots)), max_input_size, max_input_size)
+
+    def allows(self, target: str) -> bool:
+        if self.roots is None:
+            return True
+        try:
+            real = _real(target)
+        except ValueError:  # a NUL in the path: reading it says why
+            return True
+        return any(_within(real, root) for root in self.roots)
+
+    def read_ruleset(self, path: str) -> Source:
+        return read_source(path, self.ruleset_limit)
+
+
+def _real(path: str | os.PathLike[str]) -> str:
+    return os.path.realpath(os.path.abspath(path))
+
+
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)

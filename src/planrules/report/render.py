@@ -11,15 +11,19 @@ terminal), cells escape `|` in Markdown, and XML is built by ElementTree, never 
 
 from __future__ import annotations
 
+import decimal
+import functools
 import json
-import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from planrules.eval.testing import TestFileRun, TestOutcome
-from planrules.eval.values import Num, describe, subtract
+from planrules.eval.values import EVALUATION, Num, describe, subtract
+from planrules.lang.escape import escape_char as _escape
+from planrules.lang.escape import printable
+from planrules.lang.escape import visible as visible
 from planrules.lang.fmt import display_width as cell_width
 from planrules.lang.ratio_forms import RatioForm
 from planrules.report.model import Adjustment, Allocation, AllocationLine, Replay, Report, Result
@@ -60,11 +64,25 @@ HINT_WIDTH = 100
 # where to look instead.
 _SHORTEST_CUT = 2
 
-# Bidirectional controls can reorder what a terminal shows (a "Trojan source" name).
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+_Rendered = TypeVar("_Rendered", bound=Callable[..., str])
 
 
+def in_exact_context(render_report: _Rendered) -> _Rendered:
+    """Writes a report in the evaluation's exact context: a report is written after
+    `evaluate` has returned, under whatever decimal context the caller has, and the few
+    figures worked out while writing (a line's change, a share) must not round or overflow
+    there, nor set its flags."""
+
+    @functools.wraps(render_report)
+    def exactly(*args: Any, **kwargs: Any) -> str:
+        with decimal.localcontext(EVALUATION):
+            return render_report(*args, **kwargs)
+
+    return cast(_Rendered, exactly)
+
+
+@in_exact_context
 def render(report: Report, format: str, color: bool = False, fail_on_warn: bool = False) -> str:
     """The report in one of `FORMATS`; `color` applies to text, `fail_on_warn` to JUnit."""
     if format == "text":
@@ -81,6 +99,7 @@ def render(report: Report, format: str, color: bool = False, fail_on_warn: bool 
 # ---- JSON ----------------------------------------------------------------------------------
 
 
+@in_exact_context
 def render_json(report: Report) -> str:
     """`report.to_dict()` as JSON, indented 2, keys in the model's order.
 
@@ -284,6 +303,7 @@ def _sections(report: Report) -> Iterable[tuple[str, list[Result]]]:
 # ---- text ----------------------------------------------------------------------------------
 
 
+@in_exact_context
 def render_text(report: Report, color: bool = False) -> str:
     """A report for a terminal; status words are always written, colours only added."""
     blocks = [[visible(f"{report.ruleset} — as of {report.as_of}")]]
@@ -474,25 +494,6 @@ def _align(text: str, width: int, right: bool) -> str:
     return padding + text if right else text + padding
 
 
-def visible(text: str) -> str:
-    """`text` with control characters written as escapes (`\\n`, `\\x1b`), so that text from
-    a ruleset or a snapshot can neither break a row nor send a terminal a command."""
-    if text.isprintable():
-        return text
-    return "".join(_escape(char) if _is_control(char) else char for char in text)
-
-
-def _is_control(char: str) -> bool:
-    return unicodedata.category(char) == "Cc" or char in _BIDI_CONTROLS
-
-
-def _escape(char: str) -> str:
-    if char in _NAMED_ESCAPES:
-        return _NAMED_ESCAPES[char]
-    code = ord(char)
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
 # ---- Markdown ------------------------------------------------------------------------------
 
 
@@ -501,6 +502,7 @@ _ADJUSTMENT_HEADER = ("Trigger", "Key", "Action", "Budget", "Requested", "Applie
 _ALLOCATION_HEADER = ("Line", "Planned", "Proposed", "Change")
 
 
+@in_exact_context
 def render_markdown(report: Report) -> str:
     """GitHub-flavoured Markdown for a pull request: a table per kind, then the changes."""
     blocks = [
@@ -572,11 +574,17 @@ def _markdown_row(cells: Sequence[str], escape: bool = True) -> str:
     return "| " + " | ".join(shown) + " |"
 
 
+# Characters that make links, images, emphasis, code or table cells in Markdown, each written
+# with a backslash so that it shows as itself.
+_MARKDOWN_ESCAPES = str.maketrans({char: "\\" + char for char in "|[]*_`~"})
+
+
 def markdown_text(text: str) -> str:
-    """`text` safe inside a table cell or a list item: `|` escaped (a backslash first, so that
-    a backslash of the text cannot unescape it), HTML characters as entities, a newline as
-    `<br>`, other control characters as visible escapes."""
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    """`text` safe inside a table cell or a list item: `|` and the characters of Markdown's
+    links and emphasis escaped (a backslash first, so that a backslash of the text cannot
+    unescape them), HTML characters as entities, a newline as `<br>`, other control
+    characters as visible escapes: a key such as `[link](http://evil)` stays text."""
+    text = text.replace("\\", "\\\\").translate(_MARKDOWN_ESCAPES)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "<br>".join(visible(line) for line in text.split("\n"))
@@ -589,6 +597,7 @@ def markdown_text(text: str) -> str:
 _PASSED, _NOTED, _FAILED, _ERRORED = "passed", "noted", "failed", "errored"
 
 
+@in_exact_context
 def render_junit(report: Report, fail_on_warn: bool = False) -> str:
     """JUnit XML: a test case per result, so that CI lists failing rules like failing tests.
 
@@ -693,15 +702,13 @@ def _xml_element(
 
 def xml_text(text: str) -> str:
     """`text` with the characters XML 1.0 cannot hold at all (most control characters,
-    surrogates, U+FFFE/U+FFFF) written as visible escapes; ElementTree escapes the rest."""
-    return "".join(_escape(char) if not _xml_allowed(char) else char for char in text)
-
-
-def _xml_allowed(char: str) -> bool:
-    code = ord(char)
-    if code < 0x20:
-        return char in "\t\n\r"
-    return not (0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF))
+    surrogates, U+FFFE/U+FFFF) written as visible escapes, and the others a reader of the
+    file should not get raw either (a carriage return, C1 and bidirectional controls, U+2028
+    and U+2029); newlines and tabs are kept. ElementTree escapes the rest."""
+    shown = printable(text)
+    if "\ufffe" not in shown and "\uffff" not in shown:
+        return shown
+    return "".join(_escape(char) if char in "\ufffe\uffff" else char for char in shown)
 
 
 # ---- replay (a backtest) -------------------------------------------------------------------
@@ -709,6 +716,7 @@ def _xml_allowed(char: str) -> bool:
 REPLAY_FORMATS = ("text", "json")
 
 
+@in_exact_context
 def render_replay(replay: Replay, format: str, color: bool = False) -> str:
     if format == "json":
         return _json_value(replay.to_dict(), 0) + "\n"
