@@ -36,7 +36,13 @@ from planrules.eval.rules import (
     ThresholdRule,
     ThresholdRun,
 )
-from planrules.eval.snapshot import DATA_ORIGIN, MetricValue, Shapes, undeclared_names
+from planrules.eval.snapshot import (
+    DATA_ORIGIN,
+    MetricValue,
+    Shapes,
+    SnapshotError,
+    undeclared_names,
+)
 from planrules.eval.trace import Trace
 from planrules.eval.traced import TracedAdjuster, traced_rule
 from planrules.eval.triggers import TriggerRule, TriggerState
@@ -150,8 +156,15 @@ class Ruleset:
         )
 
     def read(self, paths: Sequence[str]) -> History:
+        """The snapshot files merged into one history; files that hold no snapshot at all (an
+        empty list, a CSV with only its header) are named."""
         limit = self.checked.access.snapshot_limit
-        return read_history(paths, self.shapes, self.checked.cadence, limit)
+        history = read_history(paths, self.shapes, self.checked.cadence, limit)
+        if not history.snapshots:
+            raise SnapshotError(
+                ", ".join(paths), "holds no snapshots: there is nothing to evaluate"
+            )
+        return history
 
     def evaluate(
         self, snapshots: object, at: str | Period | None = None, strict: bool = False

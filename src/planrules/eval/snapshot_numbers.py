@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import decimal
 import math
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -114,7 +115,12 @@ def decimal_from_text(text: str) -> Decimal | Rejected:
     try:
         return Decimal(text)
     except decimal.InvalidOperation:  # an exponent beyond even Decimal's range
+        if _ZERO_DIGITS.fullmatch(text.partition("e")[0].partition("E")[0]):
+            return Decimal(0)  # zero, whatever its exponent: as `0e999999999` reads
         return Rejected(shown(text), f"{shown(text)} is out of range ({_LIMITS})")
+
+
+_ZERO_DIGITS = re.compile(r"[-+]?0*\.?0*")
 
 
 def _int_text(value: int) -> str:

@@ -9,7 +9,7 @@ from planrules.lang import syntax as s
 from planrules.lang.check_budgets import BudgetLines
 from planrules.lang.check_reporting import Reporting
 from planrules.lang.check_values import RuleValues
-from planrules.lang.exprcheck import is_whole_count
+from planrules.lang.exprcheck import LARGEST_COUNT, is_whole_count
 from planrules.lang.units import BOOL
 
 
@@ -41,7 +41,7 @@ class TriggerCheck(Reporting):
                 self.problem(
                     "bad-count",
                     number.span,
-                    f"a number of periods is a whole number of at least {least}",
+                    f"a number of periods is a whole number from {least} to {LARGEST_COUNT:,}",
                 )
         hold, window = trigger.hold, trigger.window
         if hold is not None and window is not None and hold.value > window.value:

@@ -65,7 +65,7 @@ CODES: dict[str, str] = {
     "share-out-of-range": "a budget line planned outside its own share range",
     "share-range-inverted": "a share range whose minimum is above its maximum",
     "budget-metric": "a budget `for` a metric that is not keyed money",
-    "bad-count": "a number of periods that is not a whole number of at least 1 (0 for cooldown)",
+    "bad-count": "a number of periods that is not a whole number from 1 (0 for cooldown) to 10^6",
     "hold-exceeds-window": "`for N of M periods` with N greater than M",
     "key-outside-per": "`key` in an action of a trigger without `per`",
     "bad-amount": "`scale` by an amount that is not a percent, or a budget's total or line "

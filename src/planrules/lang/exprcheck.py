@@ -436,7 +436,9 @@ class ExprChecker:
         if isinstance(argument, s.Number) and is_whole_count(argument, 1 if positive else 0):
             return True
         if positive:
-            message = f"`{expr.function}` counts periods: a whole number of at least 1"
+            message = (
+                f"`{expr.function}` counts periods: a whole number from 1 to {LARGEST_COUNT:,}"
+            )
             self.problem("bad-count", argument, message)
         else:
             self.problem("bad-arguments", argument, f"`{expr.function}` needs a whole number here")
@@ -444,7 +446,7 @@ class ExprChecker:
 
 
 # Counts of periods or digits beyond this are typing slips, not plans.
-_LARGEST_COUNT = 10**6
+LARGEST_COUNT = 10**6
 
 
 def is_whole_count(number: s.Number, least: int) -> bool:
@@ -453,7 +455,7 @@ def is_whole_count(number: s.Number, least: int) -> bool:
         not number.percent
         and number.currency is None
         and is_whole(value)
-        and least <= value <= _LARGEST_COUNT
+        and least <= value <= LARGEST_COUNT
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -105,6 +107,8 @@ def size_text(size: int) -> str:
 
 
 def _reason(problem: OSError) -> str:
+    if problem.errno == errno.ELOOP:
+        return "its symbolic links lead round in a loop"
     return problem.strerror or str(problem)
 
 
@@ -119,7 +123,11 @@ def decode_source(name: str, data: bytes) -> Source:
         ) from None
     if not text.strip():
         raise InputError(name, "is empty")
-    return Source.from_text(name, text)
+    # Old Mac line endings (a lone CR) count as lines, as CRLF and LF do.
+    return Source.from_text(name, _LONE_CR.sub("\n", text))
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 def find_plan_files(paths: Iterable[str]) -> list[str]:
