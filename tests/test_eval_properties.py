@@ -18,7 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from planrules.eval.evaluate import loads
-from planrules.eval.lifetimes import before_first
+from planrules.eval.values import before_first
 from planrules.report.model import Report
 
 from .eval_strategies import (

@@ -24,8 +24,8 @@ from planrules.eval.history import (
     snapshots_from_data,
 )
 from planrules.eval.snapshot import DATA_ORIGIN, MetricShapes, Scalar, Snapshot, SnapshotError
-from planrules.eval.snapshot_numbers import LARGEST
 from planrules.lang.diagnostics import InputError
+from planrules.lang.numbers import LARGEST
 from planrules.lang.periods import CADENCES, parse_period, period_containing, period_label
 
 SHAPES: MetricShapes = {"revenue": False, "orders": False, "spend": True, "chi_phí": True}

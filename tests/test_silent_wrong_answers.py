@@ -17,7 +17,7 @@ from hypothesis import assume, given, settings
 
 from planrules.cli import main
 from planrules.eval.evaluate import loads
-from planrules.eval.lifetimes import before_first
+from planrules.eval.values import before_first
 from planrules.report.model import Required
 
 from .eval_helpers import HEADER, evaluate, exact, months, result, ruleset, snap

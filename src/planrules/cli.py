@@ -339,7 +339,7 @@ def evaluate_command(
         report = ruleset.evaluate(ruleset.read(snapshot_paths), at=at, strict=strict)
     except PlanError as problem:
         _fail_unusable(problem)
-    _tell_warnings(report.warnings, strict)
+    _refuse_on_warnings(report.warnings, strict)
     color = output is None and _wants_color()
     _emit(render(report, output_format, color=color, fail_on_warn=fail_on == "warn"), output)
     failing = ("fail", "warn") if fail_on == "warn" else ("fail",)
@@ -363,12 +363,18 @@ def _load_ruleset(path: str) -> Ruleset:
     return Ruleset(checked)
 
 
-def _tell_warnings(warnings: Sequence[DataWarning], strict: bool) -> None:
-    """Where the data and the plan disagree, on standard error; with `--strict` each is an
-    error, and nothing is reported."""
+def _tell_warnings(warnings: Sequence[DataWarning], strict: bool, where: str = "") -> bool:
+    """Where the data and the plan disagree, on standard error (each line after `where`);
+    True where `--strict` makes them errors."""
+    kind = "error" if strict else "warning"
     for warning in warnings:
-        click.echo(visible(warning.render("error" if strict else "warning")), err=True)
-    if strict and warnings:
+        click.echo(visible(f"{where}{warning.render(kind)}"), err=True)
+    return strict and bool(warnings)
+
+
+def _refuse_on_warnings(warnings: Sequence[DataWarning], strict: bool) -> None:
+    """The warnings told; with `--strict` they are errors, and nothing is reported."""
+    if _tell_warnings(warnings, strict):
         click.echo("not evaluated: the snapshots do not match the plan (--strict)", err=True)
         sys.exit(EXIT_UNUSABLE)
 
@@ -406,7 +412,7 @@ def replay_command(
         replay = ruleset.replay(ruleset.read(snapshot_paths), strict=strict)
     except PlanError as problem:
         _fail_unusable(problem)
-    _tell_warnings(replay.warnings, strict)
+    _refuse_on_warnings(replay.warnings, strict)
     _emit(render_replay(replay, output_format, color=output is None and _wants_color()), output)
 
 
@@ -476,7 +482,9 @@ def test_command(
         unusable = unusable or run is None
         if run is not None:
             runs.append(run)
-            unusable = _tell_test_warnings(run, strict) or unusable
+            for outcome in run.outcomes:
+                where = f"{run.path}: test {outcome.name!r}: "
+                unusable = _tell_warnings(outcome.warnings, strict, where) or unusable
             # A test that could not run (its snapshots unreadable, its `at` missing from them)
             # is an input error, not a failure.
             unusable = unusable or any(outcome.error is not None for outcome in run.outcomes)
@@ -496,19 +504,6 @@ def test_command(
     if unusable:
         sys.exit(EXIT_UNUSABLE)
     sys.exit(EXIT_PROBLEMS if failed else EXIT_OK)
-
-
-def _tell_test_warnings(run: TestFileRun, strict: bool) -> bool:
-    """Each test's warnings on standard error, named by its test; True where `--strict` makes
-    them errors."""
-    kind = "error" if strict else "warning"
-    told = False
-    for outcome in run.outcomes:
-        for warning in outcome.warnings:
-            text = f"{run.path}: test {outcome.name!r}: {warning.render(kind)}"
-            click.echo(visible(text), err=True)
-            told = True
-    return strict and told
 
 
 def _run_test_file(path: str, selection: str | None) -> TestFileRun | None:

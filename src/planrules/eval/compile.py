@@ -153,14 +153,15 @@ class ExpressionCompiler:
         first = self.compile(chain[0].left)
         steps = [self.step(operation) for operation in chain]
 
-        def apply(frame: Frame, position: int) -> Any:
-            value = first(frame, position)
-            for step in steps:
-                value = step(value, frame, position)
-            return value
-
         record = self.record
         if record is None:
+
+            def apply(frame: Frame, position: int) -> Any:
+                value = first(frame, position)
+                for step in steps:
+                    value = step(value, frame, position)
+                return value
+
             return apply
 
         def apply_recording(frame: Frame, position: int) -> Any:

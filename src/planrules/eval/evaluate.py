@@ -131,6 +131,7 @@ class Ruleset:
             self.rules: list[Rule] = [_compile_rule(rule, compiler) for rule in checked.rules]
             self.texts = _compile_texts(checked.rules, compiler)
         self.budgets = [rule for rule in checked.rules if isinstance(rule, s.Budget)]
+        self.budget_rules = {r.name: r for r in self.rules if isinstance(r, BudgetRule)}
         self.layouts: dict[tuple[Period, ...], Layout] = {}
         self.judges = _judges(self.rules)
         self.solvable = {
@@ -213,7 +214,7 @@ class Ruleset:
             report = self.report(timeline, current, False, _judges(rules), trace)
         moment = timeline.moment(current)
         trace.current, trace.window_start = current, moment.window_start
-        trace.positions, trace.label = tuple(moment.positions()), timeline.label
+        trace.label = timeline.label
         return report, trace
 
     def report(
@@ -266,8 +267,7 @@ class Ruleset:
         return TracedAdjuster.tracing(self.budgets, self.currency, spending, trace)
 
     def spent_so_far(self, moment: Moment, budget: str) -> dict[str, Any]:
-        rule = next(r for r in self.rules if isinstance(r, BudgetRule) and r.name == budget)
-        return rule.spent_by_line(moment)
+        return self.budget_rules[budget].spent_by_line(moment)
 
     def made(self, moment: Moment, rows: Sequence[Row]) -> tuple[Result, ...]:
         """The results of an evaluation's rows; a goal or threshold that warns or fails gets

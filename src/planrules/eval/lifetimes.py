@@ -16,9 +16,7 @@ import bisect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from planrules.eval.values import KeyNotYet, Unknown, before_first
-
-__all__ = ["KeyLife", "KeyNotYet", "before_first"]
+from planrules.eval.values import KeyNotYet, Unknown
 
 
 class KeyLife:
@@ -70,10 +68,6 @@ class KeyLife:
             keys = (key for _, group in self.appearing[:index] for key in group)
             found = self._existing[index] = frozenset(keys)
         return found
-
-    def exists(self, key: str, position: int) -> bool:
-        first = self.first.get(key)
-        return first is not None and first <= position
 
     def not_yet(self, key: str) -> Unknown:
         first = self.first.get(key)

@@ -70,7 +70,7 @@ def _unmatched_table_keys(scope: Scope, moment: Moment) -> Iterable[DataWarning]
             continue
         keyed_by = [m.name for m in scope.metrics.values() if m.dimension == table.dimension]
         written = [entry.key.text for entry in table.entries]
-        for key, suggestion in _look_alikes(_keys(keyed_by, moment), written):
+        for key, suggestion in _look_alikes(set(moment.keys(keyed_by)), written):
             yield DataWarning(
                 "unmatched-key",
                 f"{table.dimension} `{key}` is no key of table `{table.name}`, so it reads "
@@ -86,7 +86,7 @@ def _unplanned_keys(budgets: Sequence[s.Budget], moment: Moment) -> Iterable[Dat
         if budget.metric is None:
             continue
         lines = [line.key.text for line in budget.lines]
-        for key, suggestion in _look_alikes(_keys([budget.metric], moment), lines):
+        for key, suggestion in _look_alikes(set(moment.keys([budget.metric])), lines):
             yield DataWarning(
                 "unplanned-key",
                 f'`{budget.metric}` spends on `{key}`, which is no line of "{budget.name}"; '
@@ -107,10 +107,3 @@ def _look_alikes(present: set[str], named: Sequence[str]) -> Iterable[tuple[str,
         suggestion = look_alike(key, unnamed)
         if suggestion is not None:
             yield key, suggestion
-
-
-def _keys(metrics: Sequence[str], moment: Moment) -> set[str]:
-    found: set[str] = set()
-    for metric in metrics:
-        found |= moment.metric_keys(metric, moment.current)
-    return found

@@ -22,8 +22,9 @@ from planrules.eval.snapshot import (
     shown,
     undeclared_names,
 )
-from planrules.eval.snapshot_numbers import LARGEST, ValueProblem, exact_number, kind_of
+from planrules.eval.snapshot_numbers import ValueProblem, exact_number, kind_of
 from planrules.lang.escape import visible
+from planrules.lang.numbers import LARGEST
 from planrules.lang.periods import Period, PeriodError, parse_period
 
 _SNAPSHOT_FIELDS = ("period", "metrics")

@@ -16,15 +16,11 @@ from decimal import Decimal
 import attrs
 
 from planrules.eval.snapshot import Scalar, quoted, shown
+from planrules.lang.numbers import LARGEST, MOST_DIGITS, MOST_PLACES
+from planrules.lang.numbers import LIMITS as _LIMITS
 
-LARGEST = 10**24
 _LARGEST_DECIMAL = Decimal(LARGEST)
-MOST_DIGITS = 34
-# Not in the contract: a value as fine as 1e-999999999 would hang exact arithmetic (its
-# denominator has a billion digits), so fractions stop at as many places as digits.
-MOST_PLACES = 34
 _POWERS_OF_TEN = [10**n for n in range(MOST_DIGITS + MOST_PLACES)]
-_LIMITS = "at most 10^24 and 34 significant digits"
 # Wide enough that `normalize` never rounds: it only strips trailing zeros; Inexact would
 # say otherwise.
 _UNROUNDED = decimal.Context(

@@ -134,7 +134,6 @@ class Trace:
     key: str | None
     current: int = 0  # the position evaluated at
     window_start: int = 0
-    positions: tuple[int, ...] = ()  # the positions with a snapshot, through the current one
     label: Callable[[int], str] = str  # a position's period, as the report writes it
     record: Record | None = None
     actions: list[ActionRecord] = attrs.field(factory=list)

@@ -17,6 +17,7 @@ from planrules.eval.adjust import Adjuster, SpentSoFar
 from planrules.eval.budgets import BudgetRule
 from planrules.eval.compile import ExpressionCompiler
 from planrules.eval.frame import Frame
+from planrules.eval.functions import periods_read
 from planrules.eval.pacing import paced_from, periods_done
 from planrules.eval.rules import (
     GoalRule,
@@ -175,7 +176,9 @@ class TracedBudget(BudgetRule):
     def note(self, moment: Moment, results: list[Result]) -> None:
         assert self.metric is not None
         key, at = self.trace.key, self.judged_at(moment)
-        counted = [at] if self.budget.per_period else list(range(moment.window_start, at + 1))
+        counted = (
+            [at] if self.budget.per_period else periods_read("total", 0, at, moment.window_start)
+        )
         by_period = tuple(
             (position, self.spent_of(self.trace.value(self.metric, position), key))
             for position in counted

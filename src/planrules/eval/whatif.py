@@ -30,10 +30,10 @@ from planrules.eval.rules import GoalRule, Moment, ThresholdRule
 from planrules.eval.values import EVALUATION, as_fraction, whole_if_possible
 from planrules.lang import syntax as s
 from planrules.lang.exprcheck import AGGREGATES, Scope, metrics_read, operands
+from planrules.lang.numbers import LARGEST  # no snapshot value goes beyond; nor a proposal
 from planrules.lang.ratio_forms import RatioForm
 from planrules.report.model import Change, Result
 
-LARGEST = 10**24  # snapshot values never go beyond this; neither do proposed ones
 MOST_KEYS = 10  # keys of an aggregated metric tried one by one
 GRID = {
     "count": Fraction(1),

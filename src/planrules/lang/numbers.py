@@ -24,8 +24,8 @@ UNBOUNDED = decimal.Context(
 # The limits of the contract for every number, in rulesets as in snapshots.
 LARGEST = 10**24
 MOST_DIGITS = 34
-# Not in the contract, as for snapshots: exact arithmetic on ever finer fractions is ever
-# slower, so fractions stop at as many places as digits.
+# Not in the contract: a value as fine as 1e-999999999 would hang exact arithmetic (its
+# denominator has a billion digits), so fractions stop at as many places as digits.
 MOST_PLACES = 34
 LIMITS = "at most 10^24 and 34 significant digits"
 

@@ -17,11 +17,11 @@ from typing import Any, cast, overload
 
 import attrs
 
-from planrules.eval.lifetimes import before_first
 from planrules.eval.values import (
     EVALUATION,
     Num,
     add,
+    before_first,
     describe,
     divide_or_unknown,
     multiply,
