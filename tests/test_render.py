@@ -25,6 +25,7 @@ from planrules.report.model import (
     Report,
     Result,
     Results,
+    Share,
 )
 from planrules.report.render import (
     FORMATS,
@@ -72,7 +73,7 @@ def goal(
             forecasting=True,
             per_period=True,
             ahead=True,
-            schedule=(("2026-09", 1),),
+            schedule=(Share("2026-09", "2026-09", 1),),
         ),
     )
 

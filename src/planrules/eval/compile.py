@@ -222,15 +222,16 @@ class ExpressionCompiler:
         count = int(literal_value(_number(expr.args[1]))) if len(expr.args) > 1 else 1
         read = self.type_of(expr.args[0])
         dimension = read.dimension
+        varies = bool(metrics_read([expr.args[0]], self.scope))
         if name == "total":
-            return functions.total(self.new_slot(), subject, read.keyed, dimension)
+            return functions.total(self.new_slot(), subject, read.keyed, dimension, varies)
         if name == "previous":
             return functions.previous(subject, count, dimension)
         if name == "change":
             return functions.change(subject, dimension)
         if name == "growth":
             return functions.growth(subject, expression_text(expr.args[0]), dimension)
-        rolling = functions.rolling_sum(subject, count, dimension)
+        rolling = functions.rolling_sum(subject, count, dimension, varies)
         if name == "rolling_sum":
             return rolling
         return functions.per_period(rolling, count, dimension)

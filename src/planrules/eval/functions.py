@@ -26,6 +26,7 @@ from planrules.eval.values import (
     lift,
     lift1,
     lift_many,
+    multiply,
     subtract,
     sum_of,
 )
@@ -105,18 +106,18 @@ def extremes(pick: Callable[..., Any], args: list[Compiled]) -> Compiled:
 # ---- history functions ---------------------------------------------------------------------
 
 
-def periods_read(function: str, count: int, position: int, window_start: int) -> list[int]:
+def periods_read(function: str, count: int, position: int, window_start: int) -> range:
     """The periods a history function reads at `position`, earliest first: `total` the
     window's through `position`, `previous` the one `count` back, `change` and `growth` the
     one before and this one, the rolling functions the last `count`. The closures below read
     these (a key only those since its first period), and an explanation lists them."""
     if function == "total":
-        return list(range(window_start, position + 1))
+        return range(window_start, position + 1)
     if function == "previous":
-        return [position - count]
+        return range(position - count, position - count + 1)
     if function in ("change", "growth"):
-        return [position - 1, position]
-    return list(range(position - count + 1, position + 1))
+        return range(position - 1, position + 1)
+    return range(position - count + 1, position + 1)
 
 
 def plus(a: Any, b: Any) -> Any:
@@ -126,9 +127,13 @@ def plus(a: Any, b: Any) -> Any:
         return lift(add, a, b)
 
 
-def total(slot: int, subject: Compiled, keyed: bool, dimension: str | None) -> Compiled:
-    """The window's sum through a position; reuses the sum through the position before."""
+def total(
+    slot: int, subject: Compiled, keyed: bool, dimension: str | None, varies: bool
+) -> Compiled:
+    """The window's sum through a position; reuses the sum through the position before.
+    `varies`: the subject reads the snapshots (see `summands`)."""
     zero: Any = Keyed({}, 0) if keyed else 0
+    over = summands(subject, varies)
 
     def running_total(frame: Frame, position: int) -> Any:
         memo = frame.memo
@@ -142,14 +147,43 @@ def total(slot: int, subject: Compiled, keyed: bool, dimension: str | None) -> C
         elif before is not None and position > start:
             running = plus(before, subject(frame, position))
         else:
-            periods = periods_read("total", 0, position, start)
-            running = sum_over_periods([subject(frame, p) for p in periods])
+            running = sum_over_periods(over(frame, periods_read("total", 0, position, start)))
         if dimension is not None and position >= start:
-            running = _since_first(frame, dimension, subject, running, start, position)
+            running = _since_first(frame, dimension, subject, over, running, start, position)
         memo[key] = running
         return running
 
     return running_total
+
+
+Summands = Callable[[Frame, range], list[Any]]
+
+
+def summands(subject: Compiled, varies: bool) -> Summands:
+    """Values whose sum is the sum of `subject` over some periods.
+
+    They stop at the first unknown, which is the sum: a window of centuries of daily periods
+    with a few snapshots costs as many values as it has snapshots, since a gap is unknown. A
+    subject that reads no snapshot (`varies` false) is the same in every period, gap or not:
+    its one summand is its value times the number of periods.
+    """
+    if not varies:
+
+        def repeated(frame: Frame, periods: range) -> list[Any]:
+            return [lift(multiply, subject(frame, periods.start), len(periods))]
+
+        return repeated
+
+    def in_order(frame: Frame, periods: range) -> list[Any]:
+        values = []
+        for position in periods:
+            value = subject(frame, position)
+            values.append(value)
+            if value.__class__ is Unknown:
+                break
+        return values
+
+    return in_order
 
 
 def sum_over_periods(values: list[Any]) -> Any:
@@ -185,7 +219,13 @@ def sum_over_periods(values: list[Any]) -> Any:
 
 
 def _since_first(
-    frame: Frame, dimension: str, subject: Compiled, summed: Any, first: int, through: int
+    frame: Frame,
+    dimension: str,
+    subject: Compiled,
+    over: Summands,
+    summed: Any,
+    first: int,
+    through: int,
 ) -> Any:
     """`summed`, the sum of `subject` over the periods `first` through `through`, with each
     key that comes into being after `first` summed over its own periods only.
@@ -199,7 +239,7 @@ def _since_first(
     for appears, keys in life.groups_after(first, through):
         if all(_nothing_for(keys, subject(frame, p)) for p in range(first, appears)):
             continue
-        values = [subject(frame, p) for p in range(appears, through + 1)]
+        values = over(frame, range(appears, through + 1))
         for key in keys:
             sums[key] = _sum_at(values, key)
     return _with_values(summed, sums, life, through)
@@ -284,16 +324,16 @@ def growth(subject: Compiled, text: str, dimension: str | None) -> Compiled:
     return grown
 
 
-def rolling_sum(subject: Compiled, count: int, dimension: str | None) -> Compiled:
+def rolling_sum(subject: Compiled, count: int, dimension: str | None, varies: bool) -> Compiled:
+    over = summands(subject, varies)
+
     def rolling(frame: Frame, position: int) -> Any:
-        first, *rest = periods_read("rolling_sum", count, position, frame.window_start)
-        running: Any = subject(frame, first)
-        for period in rest:
-            if isinstance(running, Unknown):
-                break
-            running = plus(running, subject(frame, period))
+        periods = periods_read("rolling_sum", count, position, frame.window_start)
+        running = sum_over_periods(over(frame, periods))
         if dimension is not None:
-            running = _since_first(frame, dimension, subject, running, first, position)
+            running = _since_first(
+                frame, dimension, subject, over, running, periods.start, position
+            )
         return running
 
     return rolling

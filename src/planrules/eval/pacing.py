@@ -7,13 +7,13 @@ inside the window is paced from its first period, its weights scaled over the pe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from planrules.eval.values import as_fraction
-from planrules.report.model import Pacing
+from planrules.report.model import Pacing, Share
 
 if TYPE_CHECKING:
     from planrules.eval.rules import Moment
@@ -51,18 +51,20 @@ def pace(
             f"`phased` gives {len(phased)} weights, but {moment.label(window_start)} "
             f"through {moment.label(deadline)} is {full} periods"
         )
-    weights: tuple[Any, ...] = (1,) * span if phased is None else phased[start - window_start :]
     if done <= 0:
         elapsed: Any = 0  # the window has not started
     elif phased is None:
         elapsed = Fraction(done, span)
     elif start == window_start:
-        elapsed = sum(weights[:done], Decimal(0))
+        elapsed = sum(phased[:done], Decimal(0))
     else:
-        elapsed = _share_of(weights[:done], weights)
+        own = phased[start - window_start :]
+        elapsed = _share_of(own[:done], own)
     later = range(max(current, start - 1) + 1, deadline + 1)
-    shares = _shares(weights[len(weights) - len(later) :])
-    schedule = tuple(zip(map(moment.label, later), shares, strict=True))
+    if phased is None:
+        schedule = _equal_shares(later, moment.label)
+    else:
+        schedule = _phase_shares(phased[len(phased) - len(later) :], later, moment.label)
     remaining = deadline - current
     return Pacing(elapsed, remaining, True, forecasting, requires, True, schedule), None
 
@@ -83,11 +85,22 @@ def _share_of(part: Sequence[Any], weights: Sequence[Any]) -> Any:
     return as_fraction(sum(part, Decimal(0))) / as_fraction(whole)
 
 
-def _shares(weights: Sequence[Any]) -> list[Any]:
-    """Each weight's share of their sum, exactly; equal shares where they sum to 0."""
-    if not weights:
-        return []
+def _equal_shares(later: range, label: Callable[[int], str]) -> tuple[Share, ...]:
+    """One run: each of the periods left takes an equal share."""
+    if not later:
+        return ()
+    return (Share(label(later[0]), label(later[-1]), Fraction(1, len(later))),)
+
+
+def _phase_shares(
+    weights: Sequence[Any], later: range, label: Callable[[int], str]
+) -> tuple[Share, ...]:
+    """Each period left with its weight's share of theirs, exactly; equal shares where they
+    sum to 0."""
     whole = sum(weights, Decimal(0))
     if whole == 0:
-        return [Fraction(1, len(weights))] * len(weights)
-    return [as_fraction(weight) / as_fraction(whole) for weight in weights]
+        return _equal_shares(later, label)
+    return tuple(
+        Share(label(period), label(period), as_fraction(weight) / as_fraction(whole))
+        for period, weight in zip(later, weights, strict=True)
+    )

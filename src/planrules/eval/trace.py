@@ -10,12 +10,13 @@ evaluator's own figures, so an explanation can never disagree with the report it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
 
 from planrules.eval.adjust import Limit
+from planrules.eval.values import Unknown
 from planrules.lang import syntax as s
 from planrules.report.model import Adjustment
 
@@ -81,6 +82,7 @@ class Spending:
 class BudgetRecord:
     judged_at: int
     by_period: tuple[tuple[int, Any], ...]  # the spending counted, period by period
+    not_needed: int  # periods after the first unknown spending, which is the sum
     done: int  # periods of the window gone
     span: int  # periods in the window; 0 where the pace is not checked
     pace: Any  # done / span
@@ -149,3 +151,15 @@ class Trace:
     def value(self, expr: s.Expr, position: int) -> Any:
         """The value of `expr` at `position`, or NOT_READ where it was never worked out."""
         return self.values.get((id(expr), position), NOT_READ)
+
+    def summed(self, expr: s.Expr, positions: Sequence[int]) -> Sequence[int]:
+        """The leading `positions` whose values a sum of `expr` over them worked out: through
+        the first unknown, which is the sum, so that the periods after it (centuries of them,
+        in a long window) were never needed."""
+        for index, position in enumerate(positions):
+            value = self.value(expr, position)
+            if value is NOT_READ:
+                return positions[:index]
+            if isinstance(value, Unknown):
+                return positions[: index + 1]
+        return positions

@@ -176,9 +176,12 @@ class TracedBudget(BudgetRule):
     def note(self, moment: Moment, results: list[Result]) -> None:
         assert self.metric is not None
         key, at = self.trace.key, self.judged_at(moment)
-        counted = (
-            [at] if self.budget.per_period else periods_read("total", 0, at, moment.window_start)
+        periods = (
+            range(at, at + 1)
+            if self.budget.per_period
+            else periods_read("total", 0, at, moment.window_start)
         )
+        counted = self.trace.summed(self.metric, periods)
         by_period = tuple(
             (position, self.spent_of(self.trace.value(self.metric, position), key))
             for position in counted
@@ -192,7 +195,9 @@ class TracedBudget(BudgetRule):
         }
         done, span = elapsed if elapsed is not None else (0, 0)
         pace_line = self.pace_line(pace) if pace is not None else None
-        self.trace.record = BudgetRecord(at, by_period, done, span, pace, pace_line, spending)
+        self.trace.record = BudgetRecord(
+            at, by_period, len(periods) - len(counted), done, span, pace, pace_line, spending
+        )
 
 
 # ---- triggers ------------------------------------------------------------------------------

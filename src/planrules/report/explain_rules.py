@@ -31,6 +31,7 @@ from planrules.lang.fmt import quote
 from planrules.report.explain_steps import (
     Context,
     Step,
+    not_needed,
     periods_word,
     section,
     short,
@@ -162,7 +163,7 @@ def _goal_pacing(context: Context, goal: s.Goal, record: GoalRecord) -> list[Ste
         )
     runs = result.required_by_period
     if runs:
-        share = write.ratio(pacing.schedule[0][1])
+        share = write.ratio(pacing.schedule[0].share)
         steps.append(
             Step(
                 f"required per period = max(0, target - value) × the next period's share of "
@@ -348,7 +349,7 @@ def _spent_step(context: Context, budget: s.Budget, record: BudgetRecord) -> Ste
     if budget.per_period:
         text = f"spent = {what} in {context.label(record.judged_at)} (per period)"
     elif positions:
-        span = f"{context.label(positions[0])} through {context.label(positions[-1])}"
+        span = f"{context.label(positions[0])} through {context.label(record.judged_at)}"
         text = f"spent = {what} summed over {span}"
     else:
         return Step("spent", f"{spent} (the window has not started)")
@@ -357,7 +358,8 @@ def _spent_step(context: Context, budget: s.Budget, record: BudgetRecord) -> Ste
         label = context.label(position)
         return Step(f"{what} in {label}", context.write.money(periods[position]))
 
-    return Step(text, spent, tuple(context.walker.over_periods(positions, spent_in)))
+    steps = context.walker.over_periods(positions, spent_in)
+    return Step(text, spent, (*steps, *not_needed(record.not_needed)))
 
 
 def _key_text(metric: str, key: str) -> str:

@@ -253,15 +253,15 @@ class Walker:
 
     def history(self, expr: s.Call, position: int, whole: bool, levels: int) -> tuple[Step, ...]:
         count = _count(expr.args[1]) if len(expr.args) > 1 else 1
-        positions = periods_read(expr.function, count, position, self.trace.window_start)
-        if not positions:
+        read = periods_read(expr.function, count, position, self.trace.window_start)
+        if not read:
             return (Step("no period of the window yet", "an empty sum, 0"),)
-        return tuple(
-            self.over_periods(
-                positions,
-                lambda p: self.walk(expr.args[0], p, whole=whole, in_period=True, levels=levels),
-            )
+        positions = self.trace.summed(expr.args[0], read) if expr.function in SUMS else read
+        steps = self.over_periods(
+            positions,
+            lambda p: self.walk(expr.args[0], p, whole=whole, in_period=True, levels=levels),
         )
+        return (*steps, *not_needed(len(read) - len(positions)))
 
     def over_periods(
         self, positions: Sequence[int], step: Callable[[int], Step], latest: bool = False
@@ -281,6 +281,17 @@ class Walker:
             Step(ELLIPSIS, f"{left_out} {periods_word(left_out)} left out"),
             *(step(p) for p in positions[-half:]),
         ]
+
+
+# The history functions that sum their periods, so that the first unknown one is the sum.
+SUMS = frozenset({"total", "rolling_sum", "rolling_avg"})
+
+
+def not_needed(count: int) -> tuple[Step, ...]:
+    """A step for the periods after the first unknown of a sum, which it did not need."""
+    if count == 0:
+        return ()
+    return (Step(ELLIPSIS, f"{count} later {periods_word(count)} not needed: the sum is unknown"),)
 
 
 def _count(expr: s.Expr) -> int:

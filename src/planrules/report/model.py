@@ -65,7 +65,8 @@ class Pacing:
     `elapsed` is the share of the span gone (1 once the deadline's period is reached; None
     for a goal that is not paced), `remaining` the periods after the current one through the
     deadline's, and `schedule` each of them with its share of what is still to do (the phase
-    weights that remain, scaled to sum to 1; equal shares without `phased`).
+    weights that remain, scaled to sum to 1; equal shares without `phased`), in runs of
+    periods with the same share, so that a long window costs no more than a short one.
     """
 
     elapsed: Num | None
@@ -74,7 +75,17 @@ class Pacing:
     forecasting: bool  # reports progress, expected and forecast (`>`/`>=` goals, or `from`)
     per_period: bool  # a paced `>`/`>=` goal: reports what each remaining period requires
     ahead: bool = False  # the deadline's period is still ahead
-    schedule: tuple[tuple[str, Num], ...] = ()
+    schedule: tuple[Share, ...] = ()
+
+
+@attrs.frozen
+class Share:
+    """Consecutive remaining periods, `first` through `last`, each with this `share` of what
+    is still to do."""
+
+    first: str
+    last: str
+    share: Num
 
 
 @attrs.frozen
@@ -244,12 +255,12 @@ class Result:
         with decimal.localcontext(EVALUATION):
             gap = max(subtract(self.target, self.value), 0)
             runs: list[Required] = []
-            for period, share in pacing.schedule:
-                amount = _exact(multiply(gap, share))
+            for run in pacing.schedule:
+                amount = _exact(multiply(gap, run.share))
                 if runs and runs[-1].amount == amount:
-                    runs[-1] = attrs.evolve(runs[-1], through=period)
+                    runs[-1] = attrs.evolve(runs[-1], through=run.last)
                 else:
-                    runs.append(Required(period, period, amount))
+                    runs.append(Required(run.first, run.last, amount))
         return tuple(runs)
 
     @property
