@@ -1,18 +1,23 @@
 """Nothing reaches a terminal or a document as code (issue 11, item 5): whatever the input
 holds, the CLI prints no control character but newline and tab, no bidirectional control and
-no line or paragraph separator; Markdown makes no link of a key; `fmt -` writes bytes exactly.
+no line or paragraph separator (click's own usage errors included); Markdown makes no link of
+a key; `fmt -` writes bytes exactly.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
+import click
+import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from planrules import cli
 from planrules.cli import main
 from planrules.lang.escape import BIDI_CONTROLS, printable, visible
 from planrules.report.render import markdown_text
@@ -151,6 +156,86 @@ def test_fmt_stdin_writes_its_bytes_exactly() -> None:
     assert result.stdout_bytes.startswith(b'ruleset "r\x1b[31mred\x1b[0m"\n')
 
 
+# The user's text in click's own usage errors: an escape sequence, a C1 control, a bidi
+# control, a line separator, a newline and a lone surrogate (as Python reads a byte of a
+# command line that is not UTF-8), and how they are shown.
+NASTY = "x\x1b[31m\x9b\u202e\u2028\ny\udcff"
+NASTY_SHOWN = "x\\x1b[31m\\x9b\\u202e\\u2028\\ny\\udcff"
+
+
+def assert_usage_error(result: Result, shown: str) -> None:
+    """A usage error, exit 2, its one "Error:" line quoting the user's text escaped."""
+    assert result.exit_code == 2, result.output
+    assert_clean(result)
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert shown in line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["eval", "--" + NASTY],  # an unknown option
+        ["eval", "p.plan", "s.json", "--format", NASTY],  # a value not among the choices
+        ["replay", "p.plan", "s.json", "--format=" + NASTY],
+        ["check", "--max-input-size", NASTY, "p.plan"],  # a bad parameter of our own type
+        [NASTY],  # an unknown command
+    ],
+)
+def test_usage_errors_escape_the_users_text(args: list[str]) -> None:
+    result = CliRunner().invoke(main, args)
+    assert_usage_error(result, NASTY_SHOWN)
+    assert result.stderr.startswith("Usage: ")
+
+
+def test_usage_errors_about_paths_escape_them(tmp_path: Path) -> None:
+    plan = write(tmp_path, "p.plan", plan_text("r", "T", "G", "x"))
+    data = write(tmp_path, "s.json", snapshot_text("a"))
+    folder = tmp_path / NASTY
+    folder.mkdir()
+    file = write(tmp_path, NASTY + ".txt", "")
+    # Click shows a byte of a file's name that is not UTF-8 as U+FFFD.
+    shown = NASTY_SHOWN.replace("\\udcff", "\ufffd")
+    directory = CliRunner().invoke(main, ["eval", plan, data, "-o", str(folder)])
+    assert_usage_error(directory, f"{shown}' is a directory")
+    not_folder = CliRunner().invoke(main, ["check", "--allow-path", file, plan])
+    assert_usage_error(not_folder, f"{shown}.txt' is a file")
+    tests = write(tmp_path, NASTY + "_test.plan", "")
+    test_file = CliRunner().invoke(main, ["eval", tests, data])
+    assert_usage_error(test_file, f"{NASTY_SHOWN}_test.plan is a test file")
+
+
+def test_a_missing_argument_is_a_clean_usage_error() -> None:
+    result = CliRunner().invoke(main, ["explain"])
+    assert_usage_error(result, "Missing argument 'RULESET'")
+
+
+def test_the_program_name_in_usage_lines_is_escaped() -> None:
+    result = CliRunner().invoke(main, ["eval"], prog_name="plan" + NASTY)
+    assert result.exit_code == 2
+    assert_clean(result)
+    assert result.stderr.startswith(f"Usage: plan{NASTY_SHOWN} eval ")
+
+
+def test_no_arguments_show_the_help_as_it_is() -> None:
+    result = CliRunner().invoke(main, [], prog_name="plan" + NASTY)
+    assert result.exit_code == 2
+    assert_clean(result)
+    assert result.stderr.startswith(f"Usage: plan{NASTY_SHOWN} [OPTIONS] COMMAND")
+    assert "\nCommands:\n" in result.stderr and "Error:" not in result.stderr
+
+
+def test_a_usage_error_quoting_raw_text_is_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever click's version quotes raw (click 8.1 wrote `No such option: NAME`), and our
+    own usage errors, are printed escaped, on one line."""
+
+    def refuse(paths: Sequence[str]) -> list[str]:
+        raise click.UsageError(f"No such option: {paths[0]}")
+
+    monkeypatch.setattr(cli, "find_plan_files", refuse)
+    result = CliRunner().invoke(main, ["check", NASTY])
+    assert_usage_error(result, f"No such option: {NASTY_SHOWN}")
+
+
 def test_escaping_helpers() -> None:
     assert (
         visible("a\nb\tc\x1b\x85\u202e\u2028\ud800") == "a\\nb\\tc\\x1b\\x85\\u202e\\u2028\\ud800"
@@ -165,6 +250,11 @@ _PLAIN = "ab é中 []()|*_<>&{}#-"
 names = st.text(alphabet=st.sampled_from(HIDDEN + list(_PLAIN)), min_size=1, max_size=6)
 # Names inside a ruleset's quotes, which end at a quote or a backslash.
 quoted_names = names.filter(lambda name: '"' not in name and "\\" not in name)
+# Text for click's own usage errors, which may also hold lone surrogates: Python reads a byte
+# of the command line that is not UTF-8 as one (U+DC80 to U+DCFF).
+arguments = st.text(
+    alphabet=st.sampled_from([*HIDDEN, "\udc80", "\udcff", *_PLAIN]), min_size=1, max_size=6
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -177,6 +267,7 @@ quoted_names = names.filter(lambda name: '"' not in name and "\\" not in name)
     metric=names,
     junk=st.one_of(st.just(""), names),
     asked=names,
+    argument=arguments,
 )
 def test_the_cli_prints_no_control_character(
     name: str,
@@ -187,6 +278,7 @@ def test_the_cli_prints_no_control_character(
     metric: str,
     junk: str,
     asked: str,
+    argument: str,
 ) -> None:
     runner = CliRunner()
     with tempfile.TemporaryDirectory() as temporary:
@@ -209,3 +301,14 @@ def test_the_cli_prints_no_control_character(
         ]
         for command in commands:
             assert_clean(runner.invoke(main, command))
+        usage_errors = [
+            ["eval", "--" + argument],
+            ["eval", plan, data, "--format", argument],
+            ["check", "--max-input-size", argument, plan],
+            [argument],
+        ]
+        for command in usage_errors:
+            result = runner.invoke(main, command)
+            assert result.exit_code == 2, result.output
+            assert_clean(result)
+        assert_clean(runner.invoke(main, ["eval"], prog_name=argument))

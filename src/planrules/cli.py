@@ -9,8 +9,8 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
-from typing import NoReturn
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NoReturn
 
 import click
 
@@ -48,7 +48,47 @@ EXIT_PROBLEMS = 1
 EXIT_UNUSABLE = 2
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _EscapedUsageError(click.UsageError):
+    """A usage error as click words it, with the user's text in it (an option, a value, a
+    path) escaped: not every message of every click version quotes it safely."""
+
+    def __init__(self, problem: click.UsageError) -> None:
+        super().__init__(visible(problem.format_message()), problem.ctx)
+
+
+@contextlib.contextmanager
+def _escaped_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise  # the help, for a command line with no arguments: it quotes none
+    except click.UsageError as problem:
+        raise _EscapedUsageError(problem) from problem
+
+
+class _Main(click.Group):
+    """The command group, whose usage errors print the user's text escaped, so that click's
+    "Usage: ..." and "Error: ..." lines send a terminal no command either."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        # The program's name, from the command line too, heads every usage line.
+        name = visible(info_name) if info_name is not None else None
+        with _escaped_usage_errors():
+            return super().make_context(name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # A command's own arguments are parsed here, once it is known which command it is.
+        with _escaped_usage_errors():
+            return super().invoke(ctx)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="planrules")
 def main() -> None:
     """Check, format and run rulesets for business plans."""
@@ -348,7 +388,7 @@ def evaluate_command(
 
 def _load_ruleset(path: str) -> Ruleset:
     if is_test_file(path):
-        raise click.UsageError(printable(f"{path} is a test file; run it with `planrules test`"))
+        raise click.UsageError(f"{path} is a test file; run it with `planrules test`")
     try:
         checked = check_file(path, access=_access(path))
     except InputError as problem:

@@ -23,7 +23,10 @@ _HASH_OUTSIDE_TEXTS = re.compile(r'"(?:[^"\\]|\\.)*"|(#)')
 class RecommendationBuilder(NodeBuilder):
     """Builds `recommend` actions. The expression in a pair of braces is parsed by the process's
     one parser and built by the walk of the builder of the whole file, at one level of nesting;
-    the builder hands both in, as its module comes after this one."""
+    the builder hands both in, as its module comes after this one.
+
+    Every piece of a text costs time in its own length only, so that a text of many pieces is
+    checked in time linear in its length."""
 
     def __init__(
         self, parser: Callable[[], Lark], build: Callable[[Tree[Token], int], Any]
@@ -40,32 +43,35 @@ class RecommendationBuilder(NodeBuilder):
         """Split a text into literal runs and `{expr}` parts, each expression parsed."""
         raw = str(token)[1:-1]
         parts: list[str | s.Interpolation] = []
-        literal = ""
+        # The pieces of the literal run being read, joined when it ends: adding each piece to
+        # one string would copy the run so far for every piece.
+        literal: list[str] = []
         position = 0
         for match in _INTERPOLATION.finditer(raw):
-            literal += unescape(f'"{raw[position : match.start()]}"')
+            literal.append(unescape(f'"{raw[position : match.start()]}"'))
             position = match.end()
             piece = match.group(0)
             if piece in ("{{", "}}"):
-                literal += piece[0]
+                literal.append(piece[0])
                 continue
-            column = (token.column or 1) + 1 + match.start()
-            span = Span(
-                self._source.path, token.line or 1, column, token.line or 1, column + len(piece)
-            )
+            span = self._braces_span(token, match)
             if match.group(1) is None:
                 self._problem("bad-interpolation", span, "write `{{` and `}}` for literal braces")
                 continue
-            if literal:
-                parts.append(literal)
-                literal = ""
+            _end_run(literal, parts)
             expr = self._sub_expression(match.group(1), span)
             if expr is not None:
                 parts.append(s.Interpolation(expr, span))
-        literal += unescape(f'"{raw[position:]}"')
-        if literal:
-            parts.append(literal)
+        literal.append(unescape(f'"{raw[position:]}"'))
+        _end_run(literal, parts)
         return tuple(parts)
+
+    def _braces_span(self, token: Token, match: re.Match[str]) -> Span:
+        """Where a piece of the text in `token` (its braces and all) was written: a text is on
+        one line, and the piece starts `match.start()` characters after the opening quote."""
+        line = token.line or 1
+        column = (token.column or 1) + 1 + match.start()
+        return Span(self._source.path, line, column, line, column + len(match.group(0)))
 
     def _sub_expression(self, raw: str, span: Span) -> s.Expr | None:
         """The expression written (escapes and all) as `raw` in the braces at `span`."""
@@ -88,17 +94,50 @@ class RecommendationBuilder(NodeBuilder):
                 "`#` cannot be used inside `{...}` in a recommendation",
             )
             return None
-        # The sub-parse reports positions inside the braces; shift them to the file's.
-        padded = "\n" * (span.line - 1) + " " * span.column + text
+        # Parsed on its own, the expression's positions count from the start of `text`; its
+        # tokens are moved to the file's before building, so that its nodes and every problem
+        # found on the way are placed in the file.
         try:
-            expr, _ = parse_with(self._parser(), Source(self._source.path, padded), start="expr")
+            expr, _ = parse_with(self._parser(), Source(self._source.path, text), start="expr")
         except SyntaxProblem as problem:
             self._diagnostics.append(_inside_braces(problem.diagnostic, raw, span))
             return None
+        _move_to_braces(expr, span)
         if isinstance(expr, Token):
             return self._name_token(expr)
         result: s.Expr = self._build(expr, 1)
         return result
+
+
+def _end_run(literal: list[str], parts: list[str | s.Interpolation]) -> None:
+    """Close the literal run read so far, as one part of the text if it holds anything."""
+    run = "".join(literal)
+    literal.clear()
+    if run:
+        parts.append(run)
+
+
+def _move_to_braces(expr: Tree[Token] | Token, braces: Span) -> None:
+    """Move the tokens of an expression parsed on its own into the braces at `braces`: it was
+    parsed as one line starting right after the `{`. (A token after an escape is placed as if
+    the escape were the one character it stands for, as it was parsed.)"""
+    for token in _tokens(expr):
+        token.line = token.end_line = braces.line
+        token.column = (token.column or 1) + braces.column
+        token.end_column = (token.end_column or 1) + braces.column
+
+
+def _tokens(expr: Tree[Token] | Token) -> list[Token]:
+    """Every token of a parsed expression, found without recursion: a chain `a + a + ...` is a
+    tree as deep as it is long."""
+    if isinstance(expr, Token):
+        return [expr]
+    return [
+        child
+        for tree in expr.iter_subtrees()
+        for child in tree.children
+        if isinstance(child, Token)
+    ]
 
 
 def _written_offset(raw: str, offset: int) -> int:
@@ -113,12 +152,12 @@ def _written_offset(raw: str, offset: int) -> int:
 
 
 def _inside_braces(diagnostic: Diagnostic, raw: str, braces: Span) -> Diagnostic:
-    """A syntax problem of the expression in the braces at `braces`, placed where it was written,
-    and told as a problem of the braces rather than of the file."""
+    """A syntax problem of the expression `raw`, parsed on its own, placed where it was written
+    in the braces at `braces`, and told as a problem of the braces rather than of the file."""
     span = diagnostic.span
     inner = braces.column + 1  # where `raw` starts
-    start = inner + _written_offset(raw, max(span.column - inner, 0))
-    end = inner + _written_offset(raw, max(span.end_column - inner, 0))
+    start = inner + _written_offset(raw, max(span.column - 1, 0))
+    end = inner + _written_offset(raw, max(span.end_column - 1, 0))
     message = diagnostic.message.replace(
         "the file ends too early", f'"{{{raw}}}" ends too early'
     ).replace("more of this declaration, or a new declaration", "an operator or the `}`")
