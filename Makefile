@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench bench-matrix clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "planrules needs Python 3.11 or newer")'
@@ -38,6 +38,13 @@ format: $(VENV)/.installed-dev
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_check.py
 	$(BIN)/python benchmarks/bench_eval.py
+
+# planrules against hand-written Decimal code and peers (rule-engine, cel-python, zen-engine,
+# Polars): a table, about 5 minutes; `--quick` for under 2.
+bench-matrix: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --editable '.[bench]' \
+		|| echo "bench-matrix: the peers could not all be installed; those missing show as not installed"
+	$(BIN)/python benchmarks/bench_matrix.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
