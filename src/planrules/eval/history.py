@@ -12,7 +12,11 @@ model, the numbers, and each form's reader are in the `snapshot*` modules beside
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+import datetime
+import gc
+import operator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import attrs
@@ -37,7 +41,6 @@ from planrules.lang.periods import (
     PeriodError,
     parse_period,
     period_label,
-    period_sort_key,
 )
 from planrules.lang.workspace import SNAPSHOT_LIMIT, read_limited
 
@@ -59,18 +62,30 @@ def snapshots_from_data(data: object, origin: str, shapes: MetricShapes) -> list
     Numbers may be int, Decimal or float (read as the decimal its repr shows). The snapshots
     come back in the order given; a period given twice is an error.
     """
-    plain = plain_snapshot(data, shapes)
+    plain = _plain(data, origin, shapes)
     if plain is not None:
-        assert isinstance(data, dict)  # a plain snapshot is a dict with its metrics
-        return [Snapshot(*plain, origin, undeclared_names(data["metrics"], shapes))]
+        return [plain]
     place = Place(origin)
-    snapshots: list[Snapshot] = []
-    places: list[str] = []
-    for number, item in enumerate(snapshot_objects(data, place), 1):
-        places.append(f"snapshot {number}")
-        snapshots.append(snapshot_from_object(item, place, places[-1], shapes))
-    check_distinct_periods(snapshots, places, place)
+    # Each plain snapshot of a list by the short path too, the rest by the careful one.
+    snapshots = [
+        _plain(item, origin, shapes) or snapshot_from_object(item, place, number, shapes)
+        for number, item in enumerate(snapshot_objects(data, place), 1)
+    ]
+    check_distinct_periods(snapshots, _snapshot_number, place)
     return snapshots
+
+
+def _plain(data: object, origin: str, shapes: MetricShapes) -> Snapshot | None:
+    """`data` as a snapshot where it is a plain one (see `plain_snapshot`), else None."""
+    plain = plain_snapshot(data, shapes)
+    if plain is None:
+        return None
+    assert isinstance(data, dict)  # a plain snapshot is a dict with its metrics
+    return Snapshot(*plain, origin, undeclared_names(data["metrics"], shapes))
+
+
+def _snapshot_number(index: int) -> str:
+    return f"snapshot {index + 1}"
 
 
 def plain_snapshot(
@@ -124,27 +139,47 @@ def merge_snapshots(groups: Iterable[Sequence[Snapshot]], cadence: str | None = 
     if cadence is not None and cadence not in CADENCES:
         raise ValueError(f"`{cadence}` is not a cadence (one of {', '.join(CADENCES)})")
     groups = list(groups)
-    if len(groups) == 1 and len({s.period for s in groups[0]}) == len(groups[0]):
+    if len(groups) == 1 and _distinct_periods(groups[0]):
         return _single_group(groups[0], cadence)
-    merged: dict[Period, _MergedPeriod] = {}
+    # Where every period has the one form, none can be wrong: only otherwise is each looked
+    # at, in order, so that the first problem of any kind is the one reported.
+    uniform = _one_form([snapshot for group in groups for snapshot in group], cadence)
+    # By start: a period of the first's form is placed by its start alone (dates hash in C).
+    merged: dict[datetime.date, list[Snapshot]] = {}
     first: Snapshot | None = None
     for group in groups:
         for snapshot in group:
             first = first or snapshot
-            _check_form(snapshot, first, cadence)
-            if snapshot.period not in merged:
-                merged[snapshot.period] = _MergedPeriod(snapshot.period)
-            merged[snapshot.period].add(snapshot)
-    periods = sorted(merged.values(), key=lambda m: period_sort_key(m.period))
-    snapshots = tuple(m.snapshot() for m in periods)
+            if not uniform:
+                _check_form(snapshot, first, cadence)
+            given = merged.setdefault(snapshot.period.start, [])
+            if given:
+                _check_no_conflict(given, snapshot)
+            given.append(snapshot)
+    snapshots = tuple(_merged(merged[start]) for start in sorted(merged))
     return History(snapshots, snapshots[0].period.cadence if snapshots else None)
+
+
+def _one_form(snapshots: Sequence[Snapshot], cadence: str | None) -> bool:
+    forms = {snapshot.period.cadence for snapshot in snapshots}
+    return not forms or forms == {cadence or snapshots[0].period.cadence}
+
+
+def _distinct_periods(group: Sequence[Snapshot]) -> bool:
+    # Distinct starts, which hash in C, make distinct periods; only where two share a start
+    # (the same period, or two cadences) are the periods themselves compared.
+    if len({snapshot.period.start for snapshot in group}) == len(group):
+        return True
+    return len({snapshot.period for snapshot in group}) == len(group)
 
 
 def _single_group(group: Sequence[Snapshot], cadence: str | None) -> History:
     """Periods already distinct (as within one file): only forms and order are left."""
-    for snapshot in group:
-        _check_form(snapshot, group[0], cadence)
-    ordered = tuple(sorted(group, key=lambda snapshot: period_sort_key(snapshot.period)))
+    if not _one_form(group, cadence):
+        for snapshot in group:  # to name the first period of another form
+            _check_form(snapshot, group[0], cadence)
+    # Periods of one cadence are ordered by their starts alone, dates compared in C.
+    ordered = tuple(sorted(group, key=operator.attrgetter("period.start")))
     return History(ordered, ordered[0].period.cadence if ordered else None)
 
 
@@ -155,7 +190,23 @@ def read_history(
     limit: int = SNAPSHOT_LIMIT,
 ) -> History:
     """Read every file and merge them into one history."""
-    return merge_snapshots((read_snapshot_file(path, shapes, limit) for path in paths), cadence)
+    with _collector_paused():
+        files = (read_snapshot_file(path, shapes, limit) for path in paths)
+        return merge_snapshots(files, cadence)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while files are read: their snapshots are a great
+    many small objects and no cycles, which it would walk again and again as they pile up
+    (a quarter of the time of reading a million rows). Switched back on only if it was on."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _read_text(name: str, limit: int) -> str:
@@ -188,34 +239,37 @@ _EXAMPLES = {
 _KINDS = {"daily": "a day", "weekly": "an ISO week", "monthly": "a month", "quarterly": "a quarter"}
 
 
-@attrs.define
-class _MergedPeriod:
-    """The metrics of one period gathered from every snapshot of it, with where each was."""
+def _check_no_conflict(given: Sequence[Snapshot], snapshot: Snapshot) -> None:
+    """A metric of `snapshot` that an earlier snapshot of its period gave is an error, even
+    where the keys of the two differ; it names where the metric was first given."""
+    for name in snapshot.metrics:
+        for earlier in given:
+            if name in earlier.metrics:
+                where = (
+                    f"twice in {earlier.origin}"
+                    if earlier.origin == snapshot.origin
+                    else f"in both {earlier.origin} and {snapshot.origin}"
+                )
+                label = period_label(snapshot.period)
+                raise SnapshotError(
+                    snapshot.origin, f"period {label}, metric `{shown(name)}`: given {where}"
+                )
 
-    period: Period
-    metrics: dict[str, MetricValue] = attrs.Factory(dict)
-    sources: dict[str, str] = attrs.Factory(dict)  # metric -> origin
-    origins: list[str] = attrs.Factory(list)
-    undeclared: dict[str, None] = attrs.Factory(dict)  # in the order first given
 
-    def add(self, snapshot: Snapshot) -> None:
-        self.undeclared.update(dict.fromkeys(snapshot.undeclared))
-        for name, value in snapshot.metrics.items():
-            if name in self.sources:
-                raise SnapshotError(snapshot.origin, self._conflict(name, snapshot.origin))
-            self.metrics[name] = value
-            self.sources[name] = snapshot.origin
-        if snapshot.origin not in self.origins:
-            self.origins.append(snapshot.origin)
-
-    def _conflict(self, name: str, origin: str) -> str:
-        earlier = self.sources[name]
-        where = f"twice in {earlier}" if earlier == origin else f"in both {earlier} and {origin}"
-        return f"period {period_label(self.period)}, metric `{shown(name)}`: given {where}"
-
-    def snapshot(self) -> Snapshot:
-        # A period given in several files names them all.
-        return Snapshot(self.period, self.metrics, ", ".join(self.origins), tuple(self.undeclared))
+def _merged(given: Sequence[Snapshot]) -> Snapshot:
+    """One snapshot of a period from every snapshot of it; a period given in several files
+    names them all."""
+    if len(given) == 1:
+        return given[0]
+    metrics: dict[str, MetricValue] = {}
+    origins: dict[str, None] = {}  # in the order first given, as are the undeclared names
+    undeclared: dict[str, None] = {}
+    for snapshot in given:
+        metrics.update(snapshot.metrics)
+        origins[snapshot.origin] = None
+        if snapshot.undeclared:
+            undeclared.update(dict.fromkeys(snapshot.undeclared))
+    return Snapshot(given[0].period, metrics, ", ".join(origins), tuple(undeclared))
 
 
 def _check_form(snapshot: Snapshot, first: Snapshot, cadence: str | None) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TypeAlias
 
@@ -73,14 +73,21 @@ class Place:
 
 
 def check_distinct_periods(
-    snapshots: Sequence[Snapshot], places: Sequence[str], file: Place
+    snapshots: Sequence[Snapshot], place_of: Callable[[int], str], file: Place
 ) -> None:
-    first_place: dict[Period, str] = {}
-    for snapshot, place in zip(snapshots, places, strict=True):
-        seen = first_place.setdefault(snapshot.period, place)
-        if seen != place:
+    """A period given twice is an error naming both places; `place_of` gives the place of
+    the snapshot at an index (`line 4`, `snapshot 2`), asked only for the error."""
+    # Distinct starts make distinct periods: one pass over dates, which hash in C, settles
+    # the usual case; periods of two cadences may share a start, so that leaves it open.
+    if len({snapshot.period.start for snapshot in snapshots}) == len(snapshots):
+        return
+    first_index: dict[Period, int] = {}
+    for index, snapshot in enumerate(snapshots):
+        seen = first_index.setdefault(snapshot.period, index)
+        if seen != index:
+            label = period_label(snapshot.period)
             raise file.error(
-                f"period {period_label(snapshot.period)} is given twice ({seen} and {place})"
+                f"period {label} is given twice ({place_of(seen)} and {place_of(index)})"
             )
 
 

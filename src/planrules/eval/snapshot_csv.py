@@ -1,19 +1,29 @@
 """Snapshot files read as CSV: a header row naming `period` and the metrics (`metric.KEY` for
-each key of a keyed one), then one row per period, each cell read as JSON would read it."""
+each key of a keyed one), then one row per period, each cell read as JSON would read it.
+
+A file can hold a million rows, so rows are read one at a time and never all kept, what
+depends only on a column is worked out once from the header, and the place an error names
+(line, period, column) is built only when there is an error.
+"""
 
 from __future__ import annotations
 
+import collections
 import csv
 import io
 import re
+from array import array
+from collections.abc import Iterator
 
 import attrs
 
 from planrules.eval.snapshot import (
     MetricShapes,
+    MetricValue,
     Place,
     Scalar,
     Snapshot,
+    SnapshotError,
     check_distinct_periods,
     nfc,
     shown,
@@ -39,43 +49,55 @@ class _Column:
     name: str  # the header, NFC-normalised
     metric: str
     key: str | None  # None for a column of a whole metric
+    misshapen: str | None  # why no value can stand in this column, or None where one can
 
 
 def snapshots_from_csv(text: str, file: Place, shapes: MetricShapes) -> list[Snapshot]:
     rows = _csv_rows(text, file)
-    if not rows:
+    try:
+        return _snapshots(rows, file, shapes)
+    except SnapshotError:
+        # A file that is not valid CSV says so first, as when every row was read before any
+        # was looked at: the rest is read for that alone.
+        collections.deque(rows, maxlen=0)
+        raise
+
+
+def _snapshots(
+    rows: Iterator[tuple[int, list[str]]], file: Place, shapes: MetricShapes
+) -> list[Snapshot]:
+    first = next(rows, None)
+    if first is None:
         raise file.error("has no header row")
-    header_line, header = rows[0]
+    header_line, header = first
     names = [nfc(cell.strip()) for cell in header]
     period_index = _period_column(names, file.at(f"line {header_line}"))
     columns = _declared_columns(names, shapes, file.at(f"line {header_line}"))
     undeclared = undeclared_names((name.partition(".")[0] for name in names), shapes)
     snapshots: list[Snapshot] = []
-    places: list[str] = []
-    for line, row in rows[1:]:
+    lines = array("q")  # each snapshot's line, 8 bytes apiece, for a period given twice
+    for line, row in rows:
         if len(row) != len(header):
             raise file.error(
                 f"line {line} has {len(row)} cells, where the header has {len(header)}"
             )
-        places.append(f"line {line}")
-        line_place = file.at(places[-1])
-        snapshots.append(_csv_snapshot(row, period_index, columns, line_place, shapes, undeclared))
-    check_distinct_periods(snapshots, places, file)
+        lines.append(line)
+        snapshots.append(_csv_snapshot(row, line, period_index, columns, file, undeclared))
+    check_distinct_periods(snapshots, lambda index: f"line {lines[index]}", file)
     return snapshots
 
 
-def _csv_rows(text: str, file: Place) -> list[tuple[int, list[str]]]:
-    """The rows with any content, each with the line it ends on."""
+def _csv_rows(text: str, file: Place) -> Iterator[tuple[int, list[str]]]:
+    """The rows with any content, each with the line it ends on, read as they are asked for."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[tuple[int, list[str]]] = []
     try:
         for row in reader:
-            # Blank lines, and rows of empty cells as spreadsheets append, hold nothing.
-            if any(cell.strip() for cell in row):
-                rows.append((reader.line_num, row))
+            # Blank lines, and rows of empty cells as spreadsheets append, hold nothing; the
+            # cells joined are blank exactly when each is, and are looked at in one pass in C.
+            if "".join(row).strip():
+                yield reader.line_num, row
     except csv.Error as problem:
         raise file.error(f"line {reader.line_num} is not valid CSV ({problem})") from None
-    return rows
 
 
 def _period_column(names: list[str], place: Place) -> int:
@@ -97,50 +119,62 @@ def _declared_columns(names: list[str], shapes: MetricShapes, place: Place) -> l
         if name in seen:
             raise place.error(f"column `{shown(name)}` is given twice")
         seen.add(name)
-        columns.append(_Column(index, name, metric, key if dot else None))
+        column_key = key if dot else None
+        misshapen = _shape_problem(metric, column_key, shapes)
+        columns.append(_Column(index, name, metric, column_key, misshapen))
     return columns
+
+
+def _shape_problem(metric: str, key: str | None, shapes: MetricShapes) -> str | None:
+    """What is wrong with a column of `metric` (and `key`) whatever its values; None if all
+    is well. A column with no values is harmless, so this is said only at its first value."""
+    if shapes[metric] and key is None:
+        return f"`{shown(metric)}` is keyed: give each key a column, such as `{shown(metric)}.KEY`"
+    if not shapes[metric] and key is not None:
+        return f"`{shown(metric)}` is not keyed, so it has no keys"
+    return None
 
 
 def _csv_snapshot(
     row: list[str],
+    line: int,
     period_index: int,
     columns: list[_Column],
-    line: Place,
-    shapes: MetricShapes,
+    file: Place,
     undeclared: tuple[str, ...],
 ) -> Snapshot:
     period_text = row[period_index].strip()
     if not period_text:
-        raise line.error("the period is empty")
-    period = read_period(period_text, line)
-    place = line.at(f"period {period_text}")
-    scalars: dict[str, Scalar] = {}
+        raise _line_place(file, line).error("the period is empty")
+    period = read_period(period_text, lambda: _line_place(file, line))
+    metrics: dict[str, MetricValue] = {}
     keyed: dict[str, dict[str, Scalar]] = {}
     for column in columns:
         cell = row[column.index].strip()
         if not cell:
             continue
-        cell_place = place.at(f"column `{shown(column.name)}`")
-        _check_column_shape(column, shapes, cell_place)
+        if column.misshapen is not None:
+            raise _cell_place(file, line, period_text, column).error(column.misshapen)
         try:
             number = _cell_number(cell)
         except ValueProblem as problem:
-            raise cell_place.error(str(problem)) from None
+            raise _cell_place(file, line, period_text, column).error(str(problem)) from None
         if column.key is None:
-            scalars[column.metric] = number
+            metrics[column.metric] = number
         else:
             keyed.setdefault(column.metric, {})[column.key] = number
-    return Snapshot(period, {**scalars, **keyed}, line.origin, undeclared)
+    if keyed:
+        metrics.update(keyed)
+    return Snapshot(period, metrics, file.origin, undeclared)
 
 
-def _check_column_shape(column: _Column, shapes: MetricShapes, place: Place) -> None:
-    if shapes[column.metric] and column.key is None:
-        raise place.error(
-            f"`{shown(column.metric)}` is keyed: give each key a column, "
-            f"such as `{shown(column.metric)}.KEY`"
-        )
-    if not shapes[column.metric] and column.key is not None:
-        raise place.error(f"`{shown(column.metric)}` is not keyed, so it has no keys")
+def _line_place(file: Place, line: int) -> Place:
+    return file.at(f"line {line}")
+
+
+def _cell_place(file: Place, line: int, period_text: str, column: _Column) -> Place:
+    period = _line_place(file, line).at(f"period {period_text}")
+    return period.at(f"column `{shown(column.name)}`")
 
 
 def _cell_number(cell: str) -> Scalar:

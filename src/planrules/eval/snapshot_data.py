@@ -7,7 +7,7 @@ messages; anything else takes the careful path, which names where each problem i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, ValuesView
+from collections.abc import Callable, Mapping, ValuesView
 from typing import Any, cast
 
 from planrules.eval.snapshot import (
@@ -27,7 +27,7 @@ from planrules.lang.escape import visible
 from planrules.lang.numbers import LARGEST
 from planrules.lang.periods import Period, PeriodError, parse_period
 
-_SNAPSHOT_FIELDS = ("period", "metrics")
+_SNAPSHOT_FIELDS = frozenset(("period", "metrics"))
 # A string holding a lone surrogate (JSON's "\ud800", or Python data) is no text: it could
 # never be printed or written out, so it is an error at its place.
 
@@ -77,7 +77,7 @@ def snapshot_objects(data: object, place: Place) -> list[object]:
 
 
 def _wrapped_snapshots(data: Mapping[Any, object], place: Place) -> list[object]:
-    _reject_duplicate_fields(data, place)
+    _reject_duplicate_fields(data, lambda: place)
     for field in data:
         if field != "snapshots":
             raise place.error(f"unknown field {quoted(field)} beside `snapshots`")
@@ -87,52 +87,73 @@ def _wrapped_snapshots(data: Mapping[Any, object], place: Place) -> list[object]
     return list(inner)
 
 
-def snapshot_from_object(item: object, file: Place, number: str, shapes: MetricShapes) -> Snapshot:
-    place = file.at(number)
+def snapshot_from_object(item: object, file: Place, number: int, shapes: MetricShapes) -> Snapshot:
+    """The snapshot `item`, the `number`th of `file`; the places an error names are built
+    only for an error, as a file can hold a million snapshots."""
+
+    def numbered() -> Place:
+        return file.at(f"snapshot {number}")
+
     if not isinstance(item, Mapping):
-        raise place.error(f"holds {kind_of(item)}, where a snapshot object is expected")
-    _reject_duplicate_fields(item, place)
+        raise numbered().error(f"holds {kind_of(item)}, where a snapshot object is expected")
+    _reject_duplicate_fields(item, numbered)
     if "period" not in item:
-        raise place.error('has no `period` (a snapshot is {"period": ..., "metrics": {...}})')
-    period = read_period(item["period"], place)
+        raise numbered().error('has no `period` (a snapshot is {"period": ..., "metrics": {...}})')
+    period = read_period(item["period"], numbered)
+
     # From here on the period names the snapshot better than its position does.
-    place = file.at(f"period {item['period']}")
+    def dated() -> Place:
+        return file.at(f"period {item['period']}")
+
+    if not item.keys() <= _SNAPSHOT_FIELDS:
+        _reject_unknown_fields(item, dated())
+    if "metrics" not in item:
+        raise dated().error("has no `metrics`")
+    raw = item["metrics"]
+    metrics = _metrics(raw, dated, shapes)
+    return Snapshot(period, metrics, file.origin, undeclared_names(raw, shapes))
+
+
+def _reject_unknown_fields(item: Mapping[Any, object], place: Place) -> None:
     for field in item:
         if field not in _SNAPSHOT_FIELDS:
             raise place.error(
                 f"unknown field {quoted(field)} (a snapshot has only `period` and `metrics`)"
             )
-    if "metrics" not in item:
-        raise place.error("has no `metrics`")
-    raw = item["metrics"]
-    metrics = _metrics(raw, place, shapes)
-    return Snapshot(period, metrics, file.origin, undeclared_names(raw, shapes))
 
 
-def _reject_duplicate_fields(item: Mapping[Any, object], place: Place) -> None:
+def _reject_duplicate_fields(item: Mapping[Any, object], where: Callable[[], Place]) -> None:
     if isinstance(item, DuplicateKeys) and item.duplicates:
-        raise place.error(f"field {quoted(min(item.duplicates))} is given twice")
+        raise where().error(f"field {quoted(min(item.duplicates))} is given twice")
 
 
-def read_period(text: object, place: Place) -> Period:
+def read_period(text: object, where: Callable[[], Place]) -> Period:
+    """The period `text` names; `where` gives the place an error names, built only then."""
     if not isinstance(text, str):
-        raise place.error(f"the period is {kind_of(text)}, where text such as 2026-07 is expected")
-    if not is_text(text):
-        raise place.error(_not_text("period", text))
+        raise where().error(
+            f"the period is {kind_of(text)}, where text such as 2026-07 is expected"
+        )
     try:
         return parse_period(text)
     except PeriodError as problem:
-        raise place.error(str(problem)) from None
+        # Only ASCII text is ever a period, so a text that cannot be written out is never
+        # one: whether it can is asked only here, and asked first.
+        if not is_text(text):
+            raise where().error(_not_text("period", text)) from None
+        raise where().error(str(problem)) from None
 
 
 # ---- metrics ----------------------------------------------------------------------------
 
 
-def _metrics(raw: object, place: Place, shapes: MetricShapes) -> dict[str, MetricValue]:
+def _metrics(
+    raw: object, where: Callable[[], Place], shapes: MetricShapes
+) -> dict[str, MetricValue]:
     if type(raw) is dict:
         fast = metrics_fast(raw, shapes)
         if fast is not None:
             return fast
+    place = where()
     if not isinstance(raw, Mapping):
         raise place.error(f"`metrics` holds {kind_of(raw)}, where an object is expected")
     duplicates = raw.duplicates if isinstance(raw, DuplicateKeys) else frozenset()

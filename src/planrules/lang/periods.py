@@ -10,7 +10,7 @@ import calendar
 import datetime
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -88,6 +88,29 @@ def cadence_of_label(text: str) -> str:
 
 @functools.lru_cache(maxsize=4096)  # snapshots name the same few periods over and over
 def parse_period(text: str) -> Period:
+    # Days first, and by a short path: only a daily history runs to a million periods
+    # (a file can hold a row per day since year 1, but not a month per row for 80,000 years).
+    day = _plain_day(text)
+    if day is not None:
+        return Period("daily", day, day)
+    return parse_period_in_full(text)
+
+
+def _plain_day(text: str) -> datetime.date | None:
+    """The day `text` names where it is a day on the calendar written as 2026-07-15; None for
+    anything else, which `parse_period_in_full` then reads or explains."""
+    # The form first: `fromisoformat` alone would also take 20260715 or 2026-W29-3.
+    if _FORMS["daily"].fullmatch(text) is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:  # no such day, such as 2026-02-30 or year 0
+        return None
+
+
+def parse_period_in_full(text: str) -> Period:
+    """A period of any form, every check made where it is written: what `parse_period`
+    does for all but the plain days it reads by a short path, with the same result."""
     cadence, numbers = _match(text)
     start = _STARTS[cadence](text, numbers)
     try:
@@ -232,14 +255,25 @@ def period_label(period: Period) -> str:
 
 def _ordinal(period: Period) -> int:
     """A number that grows by exactly one from each period to the next of its cadence."""
-    if period.cadence == "daily":
-        return period.start.toordinal()
-    if period.cadence == "weekly":
-        # Week starts are all Mondays, so their ordinals are 7 apart with one remainder.
-        return period.start.toordinal() // 7
-    if period.cadence == "monthly":
-        return _month_index(period.start)
-    return _month_index(period.start) // 3
+    return _ORDINALS[period.cadence](period.start)
+
+
+def _week_ordinal(start: datetime.date) -> int:
+    # Week starts are all Mondays, so their ordinals are 7 apart with one remainder.
+    return start.toordinal() // 7
+
+
+def _quarter_ordinal(start: datetime.date) -> int:
+    return _month_index(start) // 3
+
+
+# A period's ordinal from its start, by cadence; a day's is the date's own, counted in C.
+_ORDINALS: dict[str, Callable[[datetime.date], int]] = {
+    "daily": datetime.date.toordinal,
+    "weekly": _week_ordinal,
+    "monthly": _month_index,
+    "quarterly": _quarter_ordinal,
+}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -262,12 +296,32 @@ def previous_period(period: Period) -> Period:
 
 def periods_between(first: Period, last: Period) -> int:
     """Periods from `first` through `last`, both included; 0 where `last` comes first."""
+    _check_one_cadence(first, last)
+    return max(0, _ordinal(last) - _ordinal(first) + 1)
+
+
+def period_offset(base: Period, period: Period) -> int:
+    """How many periods `period` comes after `base`, negative where it comes before."""
+    _check_one_cadence(base, period)
+    return _ordinal(period) - _ordinal(base)
+
+
+def period_offsets(base: Period, periods: Sequence[Period]) -> list[int]:
+    """`period_offset` of each of `periods`, for a history of a million days in one pass."""
+    if {period.cadence for period in periods} - {base.cadence}:
+        for period in periods:  # to name the first of another cadence
+            _check_one_cadence(base, period)
+    ordinal = _ORDINALS[base.cadence]
+    origin = ordinal(base.start)
+    return [ordinal(period.start) - origin for period in periods]
+
+
+def _check_one_cadence(first: Period, last: Period) -> None:
     if first.cadence != last.cadence:
         raise PeriodError(
             f"cannot count from a {first.cadence} period to a {last.cadence} one "
             f"({period_label(first)} to {period_label(last)})"
         )
-    return max(0, _ordinal(last) - _ordinal(first) + 1)
 
 
 def window_first_period(window: Window) -> Period:
