@@ -47,7 +47,7 @@ from planrules.eval.trace import Trace
 from planrules.eval.traced import TracedAdjuster, traced_rule
 from planrules.eval.triggers import TriggerRule, TriggerState
 from planrules.eval.values import EVALUATION, at_key, describe
-from planrules.eval.whatif import Solver
+from planrules.eval.whatif_keys import Solver
 from planrules.lang import syntax as s
 from planrules.lang.check import Checked, check_file, check_source
 from planrules.lang.diagnostics import InputError, RulesetError
@@ -58,7 +58,8 @@ from planrules.lang.periods import (
     parse_period,
     period_containing,
     period_label,
-    periods_between,
+    period_offset,
+    period_offsets,
     shift_period,
     window_first_period,
     window_last_period,
@@ -440,6 +441,9 @@ def _dimensions(checked: Checked) -> dict[str, list[str]]:
 
 
 LAYOUTS_KEPT = 256  # layouts a ruleset remembers (a service sees the same few periods)
+# ... and only those of histories this short: a long one is read from files, seldom twice,
+# and looking it up would hash each of its periods twice and keep it all alive.
+LAYOUT_PERIODS_KEPT = 1000
 
 
 @attrs.frozen
@@ -466,16 +470,10 @@ class Layout:
             checked.cadence or periods[0].cadence,
             base,
             periods,
-            tuple(_position(base, period) for period in periods),
-            _position(base, window_first),
-            _position(base, last) if last is not None else None,
+            tuple(period_offsets(base, periods)),
+            period_offset(base, window_first),
+            period_offset(base, last) if last is not None else None,
         )
-
-
-def _position(base: Period, period: Period) -> int:
-    if period >= base:
-        return periods_between(base, period) - 1
-    return 1 - periods_between(period, base)
 
 
 class Timeline:
@@ -511,6 +509,8 @@ class Timeline:
     ) -> None:
         """`metrics` of each of `periods`, which are in order and distinct; `dimensions`
         names each dimension's keyed metrics."""
+        if len(periods) > LAYOUT_PERIODS_KEPT:
+            layouts = None
         layout = layouts.get(periods) if layouts is not None else None
         if layout is None:
             layout = Layout.of(checked, periods)
@@ -525,7 +525,7 @@ class Timeline:
         self.dimensions = dimensions
 
     def position(self, period: Period) -> int:
-        return _position(self.layout.base, period)
+        return period_offset(self.layout.base, period)
 
     def label(self, position: int) -> str:
         labels = self.layout.labels

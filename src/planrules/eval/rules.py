@@ -41,6 +41,9 @@ from planrules.report.model import Change, Location, Pacing, Result, Row
 
 DEFAULT_TOLERANCE = Decimal("0.1")
 WhatItTakes = Callable[[Result], tuple[Change, ...]]  # a rule's `to_pass`, made when read
+# Numbers that are all >= 0 (> 0 where marked strict) exactly when a rule passes for a key;
+# None where it cannot be judged (what it would take works from these).
+Margins = list[tuple[Any, bool]] | None
 _FALLING_SHORT = frozenset(("warn", "fail"))  # the statuses that get what it would take
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge,
@@ -176,15 +179,30 @@ class GoalRule:
             self.baseline(frame, at) if self.baseline is not None else None,
         )
 
-    def pass_margins(self, moment: Moment, key: str | None) -> list[tuple[Any, bool]] | None:
-        """Numbers that are all >= 0 (> 0 where marked strict) exactly when the goal passes
-        for `key`; None where it cannot be judged."""
+    def key_margins(self, moment: Moment) -> Callable[[str | None], Margins]:
+        """For any key, numbers that are all >= 0 (> 0 where marked strict) exactly when the
+        goal passes for it; None where it cannot be judged. The values are worked out once,
+        for every key."""
         at, pacing, problem = self.when(moment)
-        if problem is None and pacing is not None and pacing.paced and key is not None:
-            pacing, problem = self.pacing_of_key(moment, key, pacing)
-        if problem is not None:
-            return None
-        value, target, baseline = (at_key(v, key) for v in self.values_at(moment.frame, at))
+        values = self.values_at(moment.frame, at)
+        paces: dict[int, tuple[Pacing | None, str | None]] = {}
+
+        def margins(key: str | None) -> Margins:
+            own, trouble = pacing, problem
+            if trouble is None and own is not None and own.paced and key is not None:
+                first = self.first_inside(moment, key)
+                if first is not None:
+                    if first not in paces:
+                        paces[first] = self.pace(moment, moment.position_of(self.goal), first)
+                    own, trouble = paces[first]
+            if trouble is not None:
+                return None
+            value, target, baseline = (at_key(v, key) for v in values)
+            return self.margins_of(value, target, baseline, own)
+
+        return margins
+
+    def margins_of(self, value: Any, target: Any, baseline: Any, pacing: Pacing | None) -> Margins:
         if any(isinstance(v, Unknown) for v in (value, target, baseline)):
             return None
         goal = self.goal
@@ -243,16 +261,12 @@ class GoalRule:
                 )
         return [judge(key, *row) for key, *row in zip(keys, *columns, strict=True)]
 
-    def pacing_of_key(
-        self, moment: Moment, key: str, pacing: Pacing
-    ) -> tuple[Pacing | None, str | None]:
-        """The pacing of one key of a `per` goal: its own where it first appears inside the
-        window (see `rows_from_first`)."""
+    def first_inside(self, moment: Moment, key: str) -> int | None:
+        """Where a key of a `per` goal first appears inside the window, so that it is paced
+        from there (see `rows_from_first`); None for a key there from the window's start."""
         assert self.goal.per is not None
         first = moment.frame.life(self.goal.per).first.get(key)
-        if first is None or first <= moment.window_start:
-            return pacing, None
-        return self.pace(moment, moment.position_of(self.goal), first)
+        return None if first is None or first <= moment.window_start else first
 
     def rows_from_first(
         self, moment: Moment, rows: list[Row], keys: list[str], columns: list[list[Any]]
@@ -549,20 +563,27 @@ class ThresholdRule:
                 levels[index] = text
         return list(zip(repeat(self), keys, statuses, values, levels, repeat(None)))
 
-    def pass_margins(self, moment: Moment, key: str | None) -> list[tuple[Any, bool]] | None:
-        """Numbers that are all >= 0 exactly when no level is reached for `key`; None where
-        the threshold cannot be judged."""
+    def key_margins(self, moment: Moment) -> Callable[[str | None], Margins]:
+        """For any key, numbers that are all >= 0 exactly when no level is reached for it;
+        None where the threshold cannot be judged. The values are worked out once, for every
+        key."""
         frame, at = moment.frame, moment.current
-        value = at_key(self.subject(frame, at), key)
-        if isinstance(value, Unknown):
-            return None
-        margins: list[tuple[Any, bool]] = []
-        for _, beyond, bound, _ in self.levels:
-            limit = at_key(bound(frame, at), key)
-            if isinstance(limit, Unknown):
+        value = self.subject(frame, at)
+        bounds = [(beyond, bound(frame, at)) for _, beyond, bound, _ in self.levels]
+
+        def margins(key: str | None) -> Margins:
+            own = at_key(value, key)
+            if isinstance(own, Unknown):
                 return None
-            room = subtract(limit, value) if beyond is operator.gt else subtract(value, limit)
-            margins.append((room, False))
+            found: list[tuple[Any, bool]] = []
+            for beyond, bound in bounds:
+                limit = at_key(bound, key)
+                if isinstance(limit, Unknown):
+                    return None
+                room = subtract(limit, own) if beyond is operator.gt else subtract(own, limit)
+                found.append((room, False))
+            return found
+
         return margins
 
     def judge_now(self, value: Any, frame: Frame, at: int) -> Row:

@@ -170,6 +170,12 @@ def round_half_away(value: Num, digits: int) -> Num:
 
 def to_decimal(value: Num, digits: int) -> Decimal:
     """The value rounded half away from zero to `digits` decimals, trailing zeros dropped."""
+    if value.__class__ is int:
+        return Decimal(value)
+    if value.__class__ is Decimal:
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent >= -digits:
+            return _plain(value)  # no more decimals than that already
     rounded = Fraction(round_half_away(value, digits))
     # The denominator divides 10**digits, so this division is exact.
     return _plain(EXACT.divide(Decimal(rounded.numerator), Decimal(rounded.denominator)))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import decimal
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
@@ -26,13 +26,13 @@ from typing import Any, Final
 import attrs
 
 from planrules.eval.frame import Frame
-from planrules.eval.rules import GoalRule, Moment, ThresholdRule
-from planrules.eval.values import EVALUATION, as_fraction, whole_if_possible
+from planrules.eval.rules import GoalRule, Margins, Moment, ThresholdRule
+from planrules.eval.values import EVALUATION, as_fraction, subtract, whole_if_possible
 from planrules.lang import syntax as s
 from planrules.lang.exprcheck import AGGREGATES, Scope, metrics_read, operands
 from planrules.lang.numbers import LARGEST  # no snapshot value goes beyond; nor a proposal
 from planrules.lang.ratio_forms import RatioForm
-from planrules.report.model import Change, Result
+from planrules.report.model import Change
 
 MOST_KEYS = 10  # keys of an aggregated metric tried one by one
 GRID = {
@@ -43,8 +43,6 @@ GRID = {
 }
 # Units no value of which is below zero (a `number` metric may be, unless it is a stock).
 NOT_NEGATIVE = frozenset({"count", "money", "ratio"})
-
-Margins = list[tuple[Any, bool]] | None
 
 
 @attrs.frozen
@@ -108,10 +106,10 @@ class WhatIf:
         metrics[current] = snapshot
         changed = Frame(metrics, frame.label, frame.window_start, frame.dimensions)
         moment = Moment(changed, current, self.moment.window_end, self.moment.position_of)
-        return self.rule.pass_margins(moment, self.key)
+        return self.rule.key_margins(moment)(self.key)
 
     def passes(self, input: Input, value: Any) -> bool:
-        return _all_hold(self.margins(input, value))
+        return holds(self.margins(input, value))
 
 
 def _only(value: Any, key: str) -> Any:
@@ -120,7 +118,7 @@ def _only(value: Any, key: str) -> Any:
     return {key: value[key]} if key in value else {}
 
 
-def _all_hold(margins: Margins) -> bool:
+def holds(margins: Margins) -> bool:
     if margins is None:
         return False
     return all(margin > 0 if strict else margin >= 0 for margin, strict in margins)
@@ -132,8 +130,8 @@ def what_it_takes(
     """One change per input that alone makes the rule pass for `key`, in the contract's order."""
     with decimal.localcontext(EVALUATION):
         what_if = WhatIf(rule, moment, key)
-        per = _dimension(rule)
-        expressions = _expressions(rule)
+        per = dimension_of(rule)
+        expressions = expressions_of(rule)
         aggregates = reads_aggregate(expressions, scope)
         if per is not None and key is not None and not aggregates:
             what_if.narrow_to_key({name for name, m in scope.metrics.items() if m.dimension == per})
@@ -143,8 +141,8 @@ def what_it_takes(
             proposed = _proposed(what_if, input)
             if proposed is not None:
                 change, origin = proposed
-                preference = _preference(change, origin, divisors.only_divides(input, key))
-                ranked.append((preference, change))
+                order = preference(change, origin, divisors.only_divides(input, key))
+                ranked.append((order, change))
         ranked.sort(key=lambda pair: pair[0])
         return tuple(change for _, change in ranked)
 
@@ -159,7 +157,12 @@ def _proposed(what_if: WhatIf, input: Input) -> tuple[Change, Fraction] | None:
     target = _smallest_passing_value(what_if, input, origin)
     if target is None:
         return None
-    change = Change(
+    return change_of(input, origin, target), origin
+
+
+def change_of(input: Input, origin: Fraction, target: Fraction) -> Change:
+    """The change of `input` from `origin` to `target`, as the report gives it."""
+    return Change(
         input.metric,
         input.key,
         whole_if_possible(target - origin),
@@ -167,17 +170,16 @@ def _proposed(what_if: WhatIf, input: Input) -> tuple[Change, Fraction] | None:
         input.unit,
         input.form,
     )
-    return change, origin
 
 
-def _preference(change: Change, origin: Fraction, divides: bool) -> tuple[Any, ...]:
+def preference(change: Change, origin: Fraction, divides: bool) -> tuple[Any, ...]:
     """The contract's order: outside a denominator first, then the smaller change relative to
     the value (a value of 0 last), then name, then key."""
     relative = abs(Fraction(change.change)) / abs(origin) if origin != 0 else Fraction(0)
     return (divides, origin == 0, relative, change.input, change.key is not None, change.key)
 
 
-def _dimension(rule: GoalRule | ThresholdRule) -> str | None:
+def dimension_of(rule: GoalRule | ThresholdRule) -> str | None:
     return rule.goal.per if isinstance(rule, GoalRule) else rule.threshold.per
 
 
@@ -191,9 +193,9 @@ def rule_inputs(
     """The values the rule reads at the current period: its own key first, and where it sums
     over keys, the others too (the first MOST_KEYS in key order)."""
     snapshot = moment.frame.metrics.get(moment.current, {})
-    per = _dimension(rule)
+    per = dimension_of(rule)
     inputs: list[Input] = []
-    for name in metrics_read(_expressions(rule), scope):
+    for name in metrics_read(expressions_of(rule), scope):
         metric = scope.metrics[name]
         value = snapshot.get(name)
         if value is None:
@@ -229,7 +231,7 @@ def _is_aggregate(node: s.Expr) -> bool:
     return isinstance(node, s.Call) and node.function in AGGREGATES and len(node.args) == 1
 
 
-def _expressions(rule: GoalRule | ThresholdRule) -> list[s.Expr]:
+def expressions_of(rule: GoalRule | ThresholdRule) -> list[s.Expr]:
     if isinstance(rule, GoalRule):
         goal = rule.goal
         return [e for e in (goal.subject, goal.target, goal.baseline) if e is not None]
@@ -353,53 +355,156 @@ class Grid:
 
 
 def _solved_exactly(what_if: WhatIf, input: Input, origin: Fraction) -> Fraction | None:
-    """Where the margins are linear in the input (read at three points): the value solved,
-    rounded onto the grid in the direction it must move (into what the input could hold),
-    and confirmed to pass where one grid step less does not. None where any of that fails."""
-    bounds = _linear_bounds(what_if, input, origin)
-    if bounds is None:
-        return None
-    low, high = bounds
-    if low > high or low <= 0 <= high:
-        return None
-    direction = 1 if low > 0 else -1
+    """Where the margins fit a line, or a ratio of lines (read at four points): the value
+    solved, rounded onto the grid in the direction it must move (into what the input could
+    hold), and confirmed to pass where one grid step less does not. None where any of that
+    fails."""
+    step = max(input.grid, abs(origin))
+    samples = [what_if.margins(input, as_input(origin + t * step)) for t in range(SAMPLES)]
     grid = Grid.of(input)
-    nearest = grid.rounded(origin + (low if direction > 0 else high), direction)
-    nearest = max(nearest, grid.lowest) if direction > 0 else min(nearest, grid.highest)
+    found = nearest_on_grid(samples, grid, origin, step)
+    if found is None:
+        return None
+    nearest, direction = found
     # A strict comparison (`>`) is not met at its root: then one step further.
     for index in (nearest, nearest + direction):
         if not grid.holds(index):
             return None
-        if what_if.passes(input, _as_input(grid.value(index))):
+        if what_if.passes(input, as_input(grid.value(index))):
             return grid.value(index) if _least(what_if, grid, origin, index, direction) else None
     return None
 
 
-def _linear_bounds(
-    what_if: WhatIf, input: Input, origin: Fraction
-) -> tuple[Fraction, Fraction] | None:
-    """The changes of the input for which every margin holds, if the margins are linear in it
-    at three points; None where they are not, or one is flat and failing."""
-    step = max(input.grid, abs(origin))
-    samples = [what_if.margins(input, _as_input(origin + k * step)) for k in range(3)]
+# ---- margins fitted as lines, or ratios of lines -------------------------------------------
+
+SAMPLES = 4  # the margins are read at the value now and 1, 2 and 3 steps above it
+Fit = tuple[Any, Any, Any]  # exact numbers (a, b, c): y(t) = (a t + b) / (c t + 1)
+
+
+def nearest_on_grid(
+    samples: Sequence[Margins], grid: Grid, origin: Fraction, step: Fraction
+) -> tuple[int, int] | None:
+    """From the margins at `origin + t x step` for t = 0 to 3: the grid index to try first
+    and the direction from `origin`, where the fitted margins first all hold; None where
+    they could not be judged, do not fit, or never hold."""
     if any(sample is None for sample in samples):
         return None
-    low, high = Fraction(-2 * LARGEST), Fraction(2 * LARGEST)
-    for (m0, _), (m1, _), (m2, _) in zip(*samples, strict=True):
-        m0, m1, m2 = as_fraction(m0), as_fraction(m1), as_fraction(m2)
-        if m2 - m1 != m1 - m0:
+    fits = []
+    for index, (_, strict) in enumerate(samples[0] or ()):
+        fit = _fitted([sample[index][0] for sample in samples if sample is not None])
+        if fit is None:
             return None
-        slope = (m1 - m0) / step
-        if slope == 0:
-            if m0 < 0:
+        fits.append((fit, strict))
+    low = (grid.value(grid.lowest) - origin) / step
+    high = (grid.value(grid.highest) - origin) / step
+    found = _nearest_passing(fits, low, high)
+    if found is None:
+        return None
+    t, direction = found
+    index = grid.rounded(origin + t * step, direction)
+    return (max(index, grid.lowest) if direction > 0 else min(index, grid.highest)), direction
+
+
+def _fitted(ys: list[Any]) -> Fit | None:
+    """(a, b, c) with y(t) = (a t + b) / (c t + 1) through the samples at t = 0, 1, 2, 3: a
+    line where c is 0 (sums, differences, a ratio's numerator), a ratio of lines otherwise
+    (a ratio's denominator); None where no such curve passes through them all."""
+    rise = subtract(ys[1], ys[0])
+    if subtract(ys[2], ys[1]) == rise == subtract(ys[3], ys[2]):
+        return rise, ys[0], 0
+    y0, y1, y2, y3 = (Fraction(as_fraction(y)) for y in ys)
+    if y2 == y1:
+        return None
+    c = (2 * y1 - y0 - y2) / (2 * (y2 - y1))
+    a = y1 * (c + 1) - y0
+    if 0 in (c + 1, 2 * c + 1, 3 * c + 1) or y3 * (3 * c + 1) != 3 * a + y0:
+        return None
+    return a, y0, c
+
+
+def _holds_at(fits: list[tuple[Fit, bool]], t: Fraction) -> bool:
+    for (a, b, c), strict in fits:
+        denominator = c * t + 1
+        if denominator == 0:
+            return False
+        sign = (a * t + b) * denominator  # the sign of the margin
+        if sign < 0 or (strict and sign == 0):
+            return False
+    return True
+
+
+def _nearest_passing(
+    fits: list[tuple[Fit, bool]], low: Fraction, high: Fraction
+) -> tuple[Fraction, int] | None:
+    """The t in [low, high] nearest 0 where every fitted margin holds, or the end nearest 0
+    of a stretch where they hold, with the direction from 0 (upward on a tie); None where
+    there is none. The margins fail at 0 (the value now), so each side is walked outward
+    from 0, between the points where a margin changes sign, to the first that holds."""
+    if not any(c for (_, _, c), _ in fits):
+        return _nearest_on_lines(fits, low, high)
+    fits = [(_exact_fit(fit), strict) for fit, strict in fits]
+    points = {low, high}
+    for (a, b, c), _ in fits:
+        if a != 0:
+            points.add(-b / a)
+        if c != 0:
+            points.add(-1 / c)
+    above = sorted(p for p in points if 0 < p <= high)
+    below = sorted((p for p in points if low <= p < 0), reverse=True)
+    found = [
+        side
+        for side in (_first_holding(fits, above, 1), _first_holding(fits, below, -1))
+        if side is not None
+    ]
+    return min(found, key=lambda pair: (abs(pair[0]), -pair[1]), default=None)
+
+
+def _exact_fit(fit: Fit) -> Fit:
+    """A line's coefficients, kept as the margins were (int, Decimal), as fractions."""
+    a, b, c = (Fraction(as_fraction(number)) for number in fit)
+    return a, b, c
+
+
+def _first_holding(
+    fits: list[tuple[Fit, bool]], outward: list[Fraction], direction: int
+) -> tuple[Fraction, int] | None:
+    """Walking from 0 through `outward`: the first stretch between them, or point, where
+    every margin holds, as its end nearest 0."""
+    nearer = Fraction(0)
+    for point in outward:
+        if _holds_at(fits, (nearer + point) / 2):
+            return nearer, direction
+        if _holds_at(fits, point):
+            return point, direction
+        nearer = point
+    return None
+
+
+def _nearest_on_lines(
+    fits: list[tuple[Fit, bool]], low: Fraction, high: Fraction
+) -> tuple[Fraction, int] | None:
+    """`_nearest_passing` where every margin is a line, so that they hold on one stretch:
+    worked out from the roots alone, the usual case and the one a report meets 100,000
+    times."""
+    start, end = low, high
+    start_open = end_open = False  # whether a strict margin leaves the end out
+    for (a, b, _), strict in fits:
+        if a == 0:
+            if b < 0 or (strict and b == 0):
                 return None
             continue
-        root = -m0 / slope
-        if slope > 0:
-            low = max(low, root)
-        else:
-            high = min(high, root)
-    return low, high
+        root = Fraction(as_fraction(-b)) / as_fraction(a)
+        if a > 0 and (root > start or (root == start and strict)):
+            start, start_open = root, strict
+        elif a < 0 and (root < end or (root == end and strict)):
+            end, end_open = root, strict
+    if start > end or (start == end and (start_open or end_open)):
+        return None
+    if start > 0 or (start == 0 and start_open):
+        return start, 1
+    if end < 0 or (end == 0 and end_open):
+        return end, -1
+    return None
 
 
 def _least(what_if: WhatIf, grid: Grid, origin: Fraction, index: int, direction: int) -> bool:
@@ -408,7 +513,7 @@ def _least(what_if: WhatIf, grid: Grid, origin: Fraction, index: int, direction:
     value = grid.value(back)
     if not grid.holds(back) or (value - origin) * direction <= 0:
         return True
-    return not what_if.passes(grid.input, _as_input(value))
+    return not what_if.passes(grid.input, as_input(value))
 
 
 def _searched(what_if: WhatIf, input: Input, origin: Fraction) -> Fraction | None:
@@ -430,7 +535,7 @@ def _search_direction(
 
     def passes(steps: int) -> bool:
         index = first + (steps - 1) * direction
-        return what_if.passes(grid.input, _as_input(grid.value(index)))
+        return what_if.passes(grid.input, as_input(grid.value(index)))
 
     steps = _fewest_steps(passes, count)
     return None if steps is None else grid.value(first + (steps - 1) * direction)
@@ -453,7 +558,7 @@ def _fewest_steps(passes: Callable[[int], bool], count: int) -> int | None:
     return passing
 
 
-def _as_input(value: Fraction) -> Any:
+def as_input(value: Fraction) -> Any:
     """A value as a snapshot would hold it: int where whole, else an exact Decimal or fraction."""
     if value.denominator == 1:
         return value.numerator
@@ -461,16 +566,3 @@ def _as_input(value: Fraction) -> Any:
         return EVALUATION.divide(Decimal(value.numerator), Decimal(value.denominator))
     except decimal.Inexact:
         return value
-
-
-@attrs.frozen
-class Solver:
-    """What it would take for any result of one evaluation to pass, worked out for the
-    result's rule and key when asked for: one for every result of a report."""
-
-    moment: Moment
-    scope: Scope
-    rules: Mapping[str, GoalRule | ThresholdRule]  # by name: the rules it can solve
-
-    def __call__(self, result: Result) -> tuple[Change, ...]:
-        return what_it_takes(self.rules[result.rule], self.moment, result.key, self.scope)

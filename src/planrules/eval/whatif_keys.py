@@ -1,0 +1,250 @@
+"""What it would take, for every falling-short key of a `per` rule at once.
+
+A `per` rule that reads no aggregate over keys judges each key on the key's own values. So
+changing an input at every key at once, each by its own amount, changes each key's margins as
+changing it alone would: the samples, the solving and the confirming that `whatif` does for
+one key are done here for all keys together, one evaluation of the rule (at the current
+period only; earlier periods are kept) for each step. A report of 100,000 failing stores
+costs a few evaluations of its rules, not 100,000 of them.
+
+Each margin of a key is fitted, from four samples, as the ratio of two linear functions of
+the input: a straight line is the usual case (sums, differences, a ratio's numerator), and a
+ratio's denominator is the other. The value nearest the input's that passes is solved
+exactly, put on the input's grid, and confirmed by judging the rule again, with one grid step
+back failing, as `whatif` confirms it for one key. A key that this does not settle for every
+input (a margin of another shape, an input absent at the key, an answer that does not
+confirm) is worked out alone by `whatif`, so the answers are the same either way.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from planrules.eval.frame import Frame
+from planrules.eval.rules import GoalRule, Margins, Moment, ThresholdRule
+from planrules.eval.values import EVALUATION, Keyed, as_fraction
+from planrules.eval.whatif import (
+    SAMPLES,
+    Divisors,
+    Grid,
+    Input,
+    as_input,
+    change_of,
+    dimension_of,
+    expressions_of,
+    holds,
+    nearest_on_grid,
+    preference,
+    reads_aggregate,
+    what_it_takes,
+)
+from planrules.lang.exprcheck import Scope, metrics_read
+from planrules.report.model import Change, Result
+
+Rule = GoalRule | ThresholdRule
+
+
+@attrs.define
+class Solver:
+    """What it would take for any result of one evaluation to pass, worked out for the
+    result's rule when first asked for: all the keys of a `per` rule together where it can
+    be, otherwise the result's key alone."""
+
+    moment: Moment
+    scope: Scope
+    rules: Mapping[str, Rule]  # by name: the rules it can solve
+    by_rule: dict[str, dict[str, tuple[Change, ...]]] = attrs.field(factory=dict)
+
+    def __call__(self, result: Result) -> tuple[Change, ...]:
+        rule = self.rules[result.rule]
+        key = result.key
+        if key is not None and judges_keys_apart(rule, self.scope):
+            solved = self.by_rule.get(rule.name)
+            if solved is None:
+                solved = self.by_rule[rule.name] = solve_keys(rule, self.moment, self.scope)
+            if key in solved:
+                return solved[key]
+        return what_it_takes(rule, self.moment, key, self.scope)
+
+
+def judges_keys_apart(rule: Rule, scope: Scope) -> bool:
+    """A `per` rule that reads no aggregate and no metric keyed otherwise than by its own
+    dimension: each key is judged on its own values and the unkeyed ones."""
+    per = dimension_of(rule)
+    if per is None:
+        return False
+    expressions = expressions_of(rule)
+    if reads_aggregate(expressions, scope):
+        return False
+    read = metrics_read(expressions, scope)
+    return all(scope.metrics[name].dimension in (None, per) for name in read)
+
+
+def solve_keys(rule: Rule, moment: Moment, scope: Scope) -> dict[str, tuple[Change, ...]]:
+    """The changes for every key of `rule` that falls short, in the contract's order; a key
+    left out is one to work out alone."""
+    with decimal.localcontext(EVALUATION):
+        now = rule.key_margins(moment)
+        margins = {key: now(key) for key in moment.keys(rule.key_metrics)}
+        short = {key: found for key, found in margins.items() if found and not holds(found)}
+        if not short:
+            return {}
+        divisors = Divisors.of(expressions_of(rule), scope)
+        ranked: dict[str, list[tuple[Any, Change]]] = {key: [] for key in short}
+        for input in _inputs(rule, moment, scope):
+            batch = _Batch.of(rule, moment, input, {key: short[key] for key in ranked})
+            for key, (change, origin) in batch.solved().items():
+                keyed = attrs.evolve(input, key=key) if input.key is not None else input
+                ranked[key].append(
+                    (preference(change, origin, divisors.only_divides(keyed, key)), change)
+                )
+            for key in batch.unsettled:
+                ranked.pop(key, None)
+        return {
+            key: tuple(change for _, change in sorted(changes, key=lambda pair: pair[0]))
+            for key, changes in ranked.items()
+        }
+
+
+def _inputs(rule: Rule, moment: Moment, scope: Scope) -> Iterable[Input]:
+    """The inputs of every key, in `rule_inputs` order: a metric keyed by the rule's
+    dimension stands for each key's own value (its key is a placeholder until solved)."""
+    snapshot = moment.frame.metrics.get(moment.current, {})
+    for name in metrics_read(expressions_of(rule), scope):
+        metric = scope.metrics[name]
+        if snapshot.get(name) is None:
+            continue
+        key = "" if metric.dimension is not None else None
+        yield Input(name, key, metric.type, metric.stock, scope.forms.get(name))
+
+
+@attrs.define
+class _Batch:
+    """One input solved for many keys at once."""
+
+    rule: Rule
+    moment: Moment
+    input: Input
+    grid: Grid
+    origins: dict[str, Fraction]  # each key's value of the input now
+    margins: dict[str, list[tuple[Any, bool]]]  # each key's margins now
+    unsettled: set[str]
+
+    @classmethod
+    def of(cls, rule: Rule, moment: Moment, input: Input, short: dict[str, Any]) -> _Batch:
+        current = moment.frame.metrics[moment.current][input.metric]
+        origins: dict[str, Fraction] = {}
+        unsettled: set[str] = set()
+        for key in short:
+            value = current if input.key is None else current.get(key)
+            # A key absent now would be made to appear, which changes more than its value.
+            if value is None:
+                unsettled.add(key)
+            else:
+                origins[key] = Fraction(as_fraction(value))
+        return cls(rule, moment, input, Grid.of(input), origins, short, unsettled)
+
+    def judged(self, values: Mapping[str, Fraction]) -> dict[str, Margins]:
+        """Each key's margins with the input at the key set to its value in `values`."""
+        frame, current = self.moment.frame, self.moment.current
+        snapshot = dict(frame.metrics[current])
+        given = {key: as_input(value) for key, value in values.items()}
+        name = self.input.metric
+        if self.input.key is None:
+            # An unkeyed input given a value per key: the rule, which reads it key by key,
+            # meets each key's own.
+            snapshot[name] = Keyed(given, snapshot[name])
+        else:
+            snapshot[name] = {**snapshot[name], **given}
+        metrics = dict(frame.metrics)
+        metrics[current] = snapshot
+        changed = Frame(metrics, frame.label, frame.window_start, frame.dimensions)
+        # Values before the current period do not depend on it, nor do the keys' lives.
+        changed.memo = {slot: v for slot, v in frame.memo.items() if slot[1] < current}
+        changed.lives = dict(frame.lives)
+        moment = attrs.evolve(self.moment, frame=changed)
+        margins_at = self.rule.key_margins(moment)
+        return {key: margins_at(key) for key in values}
+
+    def solved(self) -> dict[str, tuple[Change, Fraction]]:
+        steps = {key: max(self.input.grid, abs(origin)) for key, origin in self.origins.items()}
+        samples: dict[str, list[list[tuple[Any, bool]]]] = {
+            key: [self.margins[key]] for key in self.origins
+        }
+        for t in range(1, SAMPLES):
+            judged = self.judged({key: o + t * steps[key] for key, o in self.origins.items()})
+            for key, found in judged.items():
+                if found is None:
+                    self.settle_alone(key, samples)
+                else:
+                    samples[key].append(found)
+        candidates: dict[str, tuple[int, int]] = {}
+        for key, taken in samples.items():
+            nearest = nearest_on_grid(taken, self.grid, self.origins[key], steps[key])
+            if nearest is None:
+                self.unsettled.add(key)
+            else:
+                candidates[key] = nearest
+        return self.confirmed(candidates)
+
+    def settle_alone(self, key: str, samples: dict[str, Any]) -> None:
+        self.unsettled.add(key)
+        samples.pop(key, None)
+        self.origins.pop(key, None)
+
+    def confirmed(
+        self, candidates: dict[str, tuple[int, int]]
+    ) -> dict[str, tuple[Change, Fraction]]:
+        """The candidates that pass where one grid step back toward the value now does not,
+        trying one step further where a strict comparison is not met at its root."""
+        grid = self.grid
+        outside = {key for key, (index, _) in candidates.items() if not grid.holds(index)}
+        self.unsettled |= outside
+        trying = {key: index for key, (index, _) in candidates.items() if key not in outside}
+        passing = self.passing({key: grid.value(index) for key, index in trying.items()})
+        answers: dict[str, tuple[Change, Fraction]] = {}
+        backs: dict[str, Fraction] = {}
+        further: dict[str, int] = {}
+        for key, index in trying.items():
+            direction = candidates[key][1]
+            if key not in passing:
+                further[key] = index + direction
+                continue
+            back = index - direction
+            if grid.holds(back) and (grid.value(back) - self.origins[key]) * direction > 0:
+                backs[key] = grid.value(back)
+            else:
+                answers[key] = self.answer(key, grid.value(index))
+        passing_back = self.passing(backs)
+        for key in backs:
+            if key in passing_back:
+                self.unsettled.add(key)  # not the nearest: left to the search for one key
+            else:
+                answers[key] = self.answer(key, grid.value(trying[key]))
+        # One step further: the step back is the first candidate, which failed.
+        self.unsettled.update(key for key, index in further.items() if not grid.holds(index))
+        further = {key: index for key, index in further.items() if grid.holds(index)}
+        passing_further = self.passing({key: grid.value(i) for key, i in further.items()})
+        for key, index in further.items():
+            if key in passing_further:
+                answers[key] = self.answer(key, grid.value(index))
+            else:
+                self.unsettled.add(key)
+        return answers
+
+    def passing(self, values: Mapping[str, Fraction]) -> set[str]:
+        if not values:
+            return set()
+        return {
+            key for key, found in self.judged(values).items() if found is not None and holds(found)
+        }
+
+    def answer(self, key: str, target: Fraction) -> tuple[Change, Fraction]:
+        origin = self.origins[key]
+        input = attrs.evolve(self.input, key=key) if self.input.key is not None else self.input
+        return change_of(input, origin, target), origin
