@@ -26,7 +26,15 @@ from planrules.lang.escape import printable
 from planrules.lang.escape import visible as visible
 from planrules.lang.fmt import display_width as cell_width
 from planrules.lang.ratio_forms import RatioForm
-from planrules.report.model import Adjustment, Allocation, AllocationLine, Replay, Report, Result
+from planrules.report.model import (
+    Adjustment,
+    Allocation,
+    AllocationLine,
+    Recommendation,
+    Replay,
+    Report,
+    Result,
+)
 
 FORMATS = ("text", "json", "markdown", "junit")
 
@@ -83,14 +91,21 @@ def in_exact_context(render_report: _Rendered) -> _Rendered:
 
 
 @in_exact_context
-def render(report: Report, format: str, color: bool = False, fail_on_warn: bool = False) -> str:
-    """The report in one of `FORMATS`; `color` applies to text, `fail_on_warn` to JUnit."""
+def render(
+    report: Report,
+    format: str,
+    color: bool = False,
+    fail_on_warn: bool = False,
+    all_keys: bool = False,
+) -> str:
+    """The report in one of `FORMATS`; `color` applies to text, `fail_on_warn` to JUnit,
+    `all_keys` (every key of a `per` rule, not the worst) to text and Markdown."""
     if format == "text":
-        return render_text(report, color=color)
+        return render_text(report, color=color, all_keys=all_keys)
     if format == "json":
         return render_json(report)
     if format == "markdown":
-        return render_markdown(report)
+        return render_markdown(report, all_keys=all_keys)
     if format == "junit":
         return render_junit(report, fail_on_warn=fail_on_warn)
     raise ValueError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")
@@ -110,23 +125,44 @@ def render_json(report: Report) -> str:
 
 
 def _json_value(value: Any, depth: int) -> str:
-    if isinstance(value, dict):
-        items = [
-            f"{_json_string(_json_key(k))}: {_json_value(v, depth + 1)}" for k, v in value.items()
-        ]
-        return _json_container("{", items, "}", depth)
-    if isinstance(value, list | tuple):
-        return _json_container("[", [_json_value(v, depth + 1) for v in value], "]", depth)
-    if isinstance(value, str):
+    kind = value.__class__
+    if kind is str:
         return _json_string(value)
-    if isinstance(value, Decimal):
+    if kind is dict:
+        inner = depth + 1
+        items = [f"{_json_string(_json_key(k))}: {_json_value(v, inner)}" for k, v in value.items()]
+        return _json_container("{", items, "}", depth)
+    if kind is list or kind is tuple:
+        return _json_container("[", [_json_value(v, depth + 1) for v in value], "]", depth)
+    if kind is Decimal:
         return json_decimal(value)
     # bool before int: True is an int to Python but `true` to JSON.
-    if value is None or isinstance(value, bool | int):
-        return json.dumps(value)
+    if value is None or kind is bool:
+        return _JSON_CONSTANTS[value]
+    if kind is int:
+        return int.__repr__(value)
+    return _json_subclassed(value, depth)
+
+
+def _json_subclassed(value: Any, depth: int) -> str:
+    """A value of a subclass of a JSON type (a name kept as the parser's token, which is a
+    str), written as its base type would be."""
+    if isinstance(value, str):
+        return _json_string(str.__str__(value))
+    if isinstance(value, dict):
+        return _json_value(dict(value), depth)
+    if isinstance(value, list | tuple):
+        return _json_value(list(value), depth)
+    if isinstance(value, Decimal):
+        return json_decimal(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int.__repr__(value)
     # A float or Fraction here would be a value `to_dict` forgot to round: better loud than
     # inexact.
     raise TypeError(f"cannot write {type(value).__name__} {value!r} as an exact JSON number")
+
+
+_JSON_CONSTANTS = {None: "null", True: "true", False: "false"}
 
 
 def _json_container(opening: str, items: list[str], closing: str, depth: int) -> str:
@@ -140,11 +176,11 @@ def _json_container(opening: str, items: list[str], closing: str, depth: int) ->
 def _json_key(key: object) -> str:
     if not isinstance(key, str):
         raise TypeError(f"JSON object keys are text, not {type(key).__name__} {key!r}")
-    return key
+    return str.__str__(key)
 
 
-def _json_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+# The standard library's own escaping, without the encoder object `json.dumps` makes per call.
+_json_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def json_decimal(value: Decimal) -> str:
@@ -293,32 +329,76 @@ def _allocation_rows(allocation: Allocation, currency: str | None) -> list[list[
     ]
 
 
-def _sections(report: Report) -> Iterable[tuple[str, list[Result]]]:
+def _sections(
+    report: Report, all_keys: bool = True
+) -> Iterable[tuple[str, list[Result], list[str]]]:
+    """Each kind's title, the results shown, and a line for each rule whose keys were cut
+    (see `worst_keys`)."""
     for kind, title in SECTIONS:
         results = [result for result in report.results if result.kind == kind]
         if results:
-            yield title, results
+            shown, cut = (results, []) if all_keys else worst_keys(results)
+            yield title, shown, cut
+
+
+# Text and Markdown list this many keys of a `per` rule, the worst first, and count the rest.
+MOST_KEYS_SHOWN = 50
+# Worst first: what needs acting on, then what cannot be judged, then what is fine.
+_WORST_FIRST = {status: rank for rank, status in enumerate(("fail", "fired", "warn", "unknown"))}
+
+
+def worst_keys(results: Sequence[Result]) -> tuple[list[Result], list[str]]:
+    """`results` with each rule's keys beyond the `MOST_KEYS_SHOWN` worst left out (stably
+    sorted by status, so keys of one status keep their order), and a line per rule cut
+    counting what was left out by status."""
+    by_rule: dict[str, list[Result]] = {}
+    for result in results:
+        by_rule.setdefault(result.rule, []).append(result)
+    shown: list[Result] = []
+    cut: list[str] = []
+    for rule, own in by_rule.items():
+        if len(own) <= MOST_KEYS_SHOWN:
+            shown.extend(own)
+            continue
+        ranked = sorted(own, key=lambda result: _WORST_FIRST.get(result.status, len(_WORST_FIRST)))
+        shown.extend(ranked[:MOST_KEYS_SHOWN])
+        cut.append(_left_out(rule, ranked[MOST_KEYS_SHOWN:]))
+    return shown, cut
+
+
+def _left_out(rule: str, results: Sequence[Result]) -> str:
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.status] = counts.get(result.status, 0) + 1
+    statuses = ", ".join(
+        f"{counts[status]:,} {status}" for status in VERDICT_ORDER if status in counts
+    )
+    keys = "key" if len(results) == 1 else "keys"
+    return f"{len(results):,} more {keys} of {rule} ({statuses}); --all-keys lists them"
 
 
 # ---- text ----------------------------------------------------------------------------------
 
 
 @in_exact_context
-def render_text(report: Report, color: bool = False) -> str:
-    """A report for a terminal; status words are always written, colours only added."""
+def render_text(report: Report, color: bool = False, all_keys: bool = False) -> str:
+    """A report for a terminal; status words are always written, colours only added. A
+    `per` rule lists its worst keys and counts the rest, unless `all_keys`."""
     blocks = [[visible(f"{report.ruleset} — as of {report.as_of}")]]
-    blocks.extend(_text_result_sections(report, color))
+    blocks.extend(_text_result_sections(report, color, all_keys))
     if report.adjustments:
         blocks.append(_text_adjustments(report))
     blocks.extend(_text_allocation(a, report.currency) for a in adjusted_allocations(report))
     if report.recommendations:
-        blocks.append(_text_recommendations(report))
+        blocks.append(_text_recommendations(report, all_keys))
     blocks.append([paint(verdict(report), report.status, color)])
     return "\n\n".join("\n".join(block) for block in blocks) + "\n"
 
 
-def _text_result_sections(report: Report, color: bool) -> list[list[str]]:
+def _text_result_sections(report: Report, color: bool, all_keys: bool) -> list[list[str]]:
     currency = report.currency
+    sections = list(_sections(report, all_keys))
+    shown = [result for _, results, _ in sections for result in results]
     # Status, rule and value columns are as wide across sections as within, so that the
     # sections read as one table; details and owner only need to line up inside a section.
     leading = pad_columns(
@@ -328,23 +408,24 @@ def _text_result_sections(report: Report, color: bool) -> list[list[str]]:
                 visible(rule_title(r)),
                 visible(_shown(r.value, r.unit, currency, r.form)),
             ]
-            for r in report.results
+            for r in shown
         ],
         right_aligned={2},
     )
     # Results compare by identity (eq=False), so they can key their own rows.
-    leading_of = dict(zip(report.results, leading, strict=True))
+    leading_of = dict(zip(shown, leading, strict=True))
     lead_width = cell_width(_INDENT + _GAP.join(leading[0]) + _GAP) if leading else 0
     # "to pass" lines sit under the rule titles: under the details they would start too far in
     # to fit `HINT_WIDTH` columns.
     hint_indent = cell_width(_INDENT + leading[0][0] + _GAP) if leading else 0
     blocks = []
-    for title, results in _sections(report):
+    for title, results, cut in sections:
         trailing = _details_and_owner(results, currency, lead_width)
         rows = []
         for result, cells in zip(results, trailing, strict=True):
             rows.append(_text_result_row(result, leading_of[result], cells, color))
             rows.extend(_to_pass_lines(result, currency, hint_indent))
+        rows.extend(_INDENT + visible(line) for line in cut)
         blocks.append([title, *rows])
     return blocks
 
@@ -455,12 +536,34 @@ def _text_allocation(allocation: Allocation, currency: str | None) -> list[str]:
     return [visible(f"Proposed allocation: {allocation.budget}"), *map(_text_row, rows)]
 
 
-def _text_recommendations(report: Report) -> list[str]:
+def _text_recommendations(report: Report, all_keys: bool) -> list[str]:
     lines = ["Recommendations"]
-    for recommendation in report.recommendations:
+    shown, cut = _recommendations_shown(report, all_keys)
+    for recommendation in shown:
         title = _trigger_title(recommendation.trigger, recommendation.key)
         lines.append(visible(f"{_INDENT}- {title}: {recommendation.text}"))
+    lines.extend(visible(f"{_INDENT}{line}") for line in cut)
     return lines
+
+
+def _recommendations_shown(
+    report: Report, all_keys: bool
+) -> tuple[list[Recommendation], list[str]]:
+    """The recommendations listed: with `all_keys`, all; otherwise the first
+    `MOST_KEYS_SHOWN` keys of each trigger, and a line counting the rest."""
+    if all_keys:
+        return list(report.recommendations), []
+    by_trigger: dict[str, list[Recommendation]] = {}
+    for recommendation in report.recommendations:
+        by_trigger.setdefault(recommendation.trigger, []).append(recommendation)
+    shown: list[Recommendation] = []
+    cut: list[str] = []
+    for trigger, own in by_trigger.items():
+        shown.extend(own[:MOST_KEYS_SHOWN])
+        if len(own) > MOST_KEYS_SHOWN:
+            more = len(own) - MOST_KEYS_SHOWN
+            cut.append(f"{more:,} more from {trigger}; --all-keys lists them")
+    return shown, cut
 
 
 def paint(text: str, status: str, color: bool) -> str:
@@ -503,14 +606,17 @@ _ALLOCATION_HEADER = ("Line", "Planned", "Proposed", "Change")
 
 
 @in_exact_context
-def render_markdown(report: Report) -> str:
-    """GitHub-flavoured Markdown for a pull request: a table per kind, then the changes."""
+def render_markdown(report: Report, all_keys: bool = False) -> str:
+    """GitHub-flavoured Markdown for a pull request: a table per kind, then the changes. A
+    `per` rule lists its worst keys and counts the rest, unless `all_keys`."""
     blocks = [
         f"## {markdown_text(report.ruleset)} — as of {markdown_text(report.as_of)}",
         f"**{markdown_text(verdict(report))}**",
     ]
-    for title, results in _sections(report):
-        blocks.append(f"### {title}\n\n{_markdown_results(results, report.currency)}")
+    for title, results, cut in _sections(report, all_keys):
+        table = _markdown_results(results, report.currency)
+        notes = "".join(f"\n\n{markdown_text(line)}" for line in cut)
+        blocks.append(f"### {title}\n\n{table}{notes}")
     if report.adjustments:
         blocks.append(f"### Adjustments\n\n{_markdown_adjustments(report)}")
     for allocation in adjusted_allocations(report):
@@ -519,9 +625,15 @@ def render_markdown(report: Report) -> str:
         )
         blocks.append(f"### Proposed allocation: {markdown_text(allocation.budget)}\n\n{table}")
     if report.recommendations:
+        shown, cut = _recommendations_shown(report, all_keys)
         bullets = "\n".join(
-            f"- {markdown_text(_trigger_title(r.trigger, r.key))}: {markdown_text(r.text)}"
-            for r in report.recommendations
+            [
+                *(
+                    f"- {markdown_text(_trigger_title(r.trigger, r.key))}: {markdown_text(r.text)}"
+                    for r in shown
+                ),
+                *(markdown_text(line) for line in cut),
+            ]
         )
         blocks.append(f"### Recommendations\n\n{bullets}")
     return "\n\n".join(blocks) + "\n"

@@ -1,0 +1,78 @@
+"""Reports of `per` rules over many keys: text and Markdown list each rule's worst keys and
+count the rest, unless asked for all; JSON and JUnit always hold every key (issue 12, item 2)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from planrules.eval.evaluate import loads
+from planrules.report.model import Report
+from planrules.report.render import MOST_KEYS_SHOWN, render
+
+PLAN = """\
+ruleset "Stores"
+metric orders: count by store
+threshold "Orders" per store: orders warn below 10 fail below 5
+trigger "Slump" per store when orders < 5 {
+    recommend "{key}: only {orders} orders"
+}
+"""
+
+STORES = 120
+
+
+def _report() -> Report:
+    # Stores s000..s119: every fifth fails, every fifth after it warns, the rest pass.
+    orders = {f"s{i:03d}": (1 if i % 5 == 0 else 7 if i % 5 == 1 else 20) for i in range(STORES)}
+    snapshots: list[dict[str, Any]] = [{"period": "2026-07", "metrics": {"orders": orders}}]
+    return loads(PLAN, filename="stores.plan").evaluate(snapshots)
+
+
+def _rows(text: str, rule: str) -> list[str]:
+    return [line for line in text.splitlines() if f" {rule} [" in line and "- " not in line]
+
+
+def test_text_lists_the_worst_keys_and_counts_the_rest() -> None:
+    text = render(_report(), "text")
+    rows = _rows(text, "Orders")
+    assert len(rows) == MOST_KEYS_SHOWN
+    statuses = [row.split()[0] for row in rows]
+    # 24 fail, then 24 warn, then the first 2 that pass, each in key order.
+    assert statuses == ["FAIL"] * 24 + ["WARN"] * 24 + ["PASS"] * 2
+    assert rows[0].split()[2] == "[s000]" and rows[24].split()[2] == "[s001]"
+    assert "70 more keys of Orders (70 pass); --all-keys lists them" in text
+    # The verdict still counts every key.
+    assert text.rstrip().endswith("FAIL: 24 fail, 24 warn, 72 pass, 24 fired, 96 quiet")
+
+
+def test_triggers_and_recommendations_are_cut_the_same_way() -> None:
+    text = render(_report(), "text")
+    slump = _rows(text, "Slump")
+    assert len(slump) == MOST_KEYS_SHOWN
+    assert [row.split()[0] for row in slump[:24]] == ["FIRED"] * 24
+    assert "70 more keys of Slump (70 quiet); --all-keys lists them" in text
+    recommendations = [line for line in text.splitlines() if line.startswith("  - Slump [")]
+    assert len(recommendations) == 24  # under the cut: all of them
+
+
+def test_all_keys_lists_every_key() -> None:
+    report = _report()
+    text = render(report, "text", all_keys=True)
+    assert len(_rows(text, "Orders")) == STORES
+    assert "--all-keys" not in text
+    markdown = render(report, "markdown", all_keys=True)
+    assert markdown.count("| Orders |") == STORES
+
+
+def test_markdown_is_cut_like_text() -> None:
+    markdown = render(_report(), "markdown")
+    assert markdown.count("| Orders |") == MOST_KEYS_SHOWN
+    assert "70 more keys of Orders (70 pass); --all-keys lists them" in markdown
+
+
+def test_json_and_junit_hold_every_key() -> None:
+    report = _report()
+    results = json.loads(render(report, "json"))["results"]
+    assert sum(1 for result in results if result["rule"] == "Orders") == STORES
+    assert render(report, "junit").count('name="Orders [') == STORES
