@@ -1,26 +1,27 @@
-"""The `planrules` command: thin click commands over the public API."""
+"""The `planrules` command: thin click commands over the public API.
+
+Each command imports what it uses when it runs, so that `planrules check` does not load the
+evaluator and the reports, nor `planrules --help` the parser.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import difflib
 import errno
+import gc
 import os
 import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from planrules import __version__
-from planrules.eval.evaluate import Ruleset
-from planrules.eval.testing import TestFileRun, run_tests
-from planrules.lang.check import check_file
 from planrules.lang.diagnostics import Diagnostic, InputError, PlanError, format_diagnostic
-from planrules.lang.escape import printable
-from planrules.lang.fmt import FormatResult, format_source
+from planrules.lang.escape import printable, visible
 from planrules.lang.source import Source
 from planrules.lang.workspace import (
     RULESET_LIMIT,
@@ -31,17 +32,18 @@ from planrules.lang.workspace import (
     read_source,
     size_text,
 )
-from planrules.report.explain import explain, render_explanation
-from planrules.report.model import DataWarning
-from planrules.report.render import (
-    FORMATS,
-    REPLAY_FORMATS,
-    describe_failure,
-    render,
-    render_replay,
-    render_test_junit,
-    visible,
-)
+
+if TYPE_CHECKING:
+    from planrules.eval.evaluate import Ruleset
+    from planrules.eval.testing import TestFileRun
+    from planrules.lang.fmt import FormatResult
+    from planrules.report.model import DataWarning
+
+# The formats of planrules.report.render (FORMATS, REPLAY_FORMATS), written out here so that
+# the commands can be declared without importing the reports; tests/test_startup.py checks
+# that they are the same.
+REPORT_FORMATS = ("text", "json", "markdown", "junit")
+REPLAY_FORMATS = ("text", "json")
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -84,8 +86,23 @@ class _Main(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         # A command's own arguments are parsed here, once it is known which command it is.
-        with _escaped_usage_errors():
+        with _escaped_usage_errors(), _collector_paused():
             return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a command runs: the CLI owns its process, and an
+    evaluation makes a great many small objects and no cycles, which the collector would walk
+    again and again (a third of a 100,000-key evaluation). The library itself never pauses
+    it. Switched back on afterwards, only if it was on."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -183,6 +200,8 @@ def _access(path: str) -> Access:
 @_input_options
 def check(paths: tuple[str, ...]) -> None:
     """Check rulesets for errors; PATHS are files or folders searched for *.plan."""
+    from planrules.lang.check import check_file
+
     errors = warnings = 0
     unreadable = False
     files = _files(paths)
@@ -250,6 +269,8 @@ def _format_stdin(check_only: bool, show_diff: bool) -> int:
 
 
 def _format_file(source: Source, check_only: bool, show_diff: bool, to_stdout: bool = False) -> int:
+    from planrules.lang.fmt import format_source
+
     result = format_source(source)
     if result.text is None:
         _print_format_problems(result, source)
@@ -349,7 +370,7 @@ def _write_safely(path: str, text: str, mode: int) -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(FORMATS),
+    type=click.Choice(REPORT_FORMATS),
     default="text",
     show_default=True,
     help="How to write the report.",
@@ -363,6 +384,11 @@ def _write_safely(path: str, text: str, mode: int) -> None:
     show_default=True,
     help="The status from which the exit code is 1.",
 )
+@click.option(
+    "--all-keys",
+    is_flag=True,
+    help="List every key of a `per` rule in text and Markdown (default: the 50 worst).",
+)
 @_input_options
 def evaluate_command(
     ruleset_path: str,
@@ -372,8 +398,11 @@ def evaluate_command(
     output: str | None,
     strict: bool,
     fail_on: str,
+    all_keys: bool,
 ) -> None:
     """Evaluate RULESET against SNAPSHOTS (JSON or CSV files) and print the report."""
+    from planrules.report.render import render
+
     ruleset = _load_ruleset(ruleset_path)
     try:
         report = ruleset.evaluate(ruleset.read(snapshot_paths), at=at, strict=strict)
@@ -381,12 +410,18 @@ def evaluate_command(
         _fail_unusable(problem)
     _refuse_on_warnings(report.warnings, strict)
     color = output is None and _wants_color()
-    _emit(render(report, output_format, color=color, fail_on_warn=fail_on == "warn"), output)
+    text = render(
+        report, output_format, color=color, fail_on_warn=fail_on == "warn", all_keys=all_keys
+    )
+    _emit(text, output)
     failing = ("fail", "warn") if fail_on == "warn" else ("fail",)
     sys.exit(EXIT_PROBLEMS if report.status in failing else EXIT_OK)
 
 
 def _load_ruleset(path: str) -> Ruleset:
+    from planrules.eval.evaluate import Ruleset
+    from planrules.lang.check import check_file
+
     if is_test_file(path):
         raise click.UsageError(f"{path} is a test file; run it with `planrules test`")
     try:
@@ -447,6 +482,8 @@ def replay_command(
     strict: bool,
 ) -> None:
     """The status of every rule at every period of SNAPSHOTS: a backtest of RULESET."""
+    from planrules.report.render import render_replay
+
     ruleset = _load_ruleset(ruleset_path)
     try:
         replay = ruleset.replay(ruleset.read(snapshot_paths), strict=strict)
@@ -481,6 +518,8 @@ def explain_command(
     output_format: str,
 ) -> None:
     """Show how one rule's result came about: every value, the pacing, the periods."""
+    from planrules.report.explain import explain, render_explanation
+
     ruleset = _load_ruleset(ruleset_path)
     try:
         explanation = explain(ruleset, ruleset.read(snapshot_paths), rule, key=key, at=at)
@@ -512,6 +551,8 @@ def test_command(
     strict: bool,
 ) -> None:
     """Run the tests in *_test.plan files (folders are searched)."""
+    from planrules.report.render import describe_failure, render_test_junit
+
     files = [path for path in _files(paths) if is_test_file(path)]
     if not files:
         _fail_unusable(InputError(", ".join(paths), "no *_test.plan files here"))
@@ -548,6 +589,10 @@ def test_command(
 
 def _run_test_file(path: str, selection: str | None) -> TestFileRun | None:
     """The file's tests run, or None (and why, printed) where it cannot be checked."""
+    from planrules.eval.evaluate import Ruleset
+    from planrules.eval.testing import TestFileRun, run_tests
+    from planrules.lang.check import check_file
+
     try:
         checked = check_file(path, access=_access(path))
     except InputError as problem:

@@ -7,12 +7,11 @@ refuses expressions nested too deep, and assembles the file's module.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 import attrs
-from lark import Lark, Token, Tree
+from lark import Token, Tree
 
 from planrules.lang import syntax as s
 from planrules.lang.build_context import BuildState, Clause, Edges, NodeBuilder, current_build
@@ -21,7 +20,8 @@ from planrules.lang.build_exprs import ExpressionBuilder
 from planrules.lang.build_interpolations import RecommendationBuilder
 from planrules.lang.build_tests import TestBlockBuilder
 from planrules.lang.diagnostics import Diagnostic, error
-from planrules.lang.parser import SyntaxErrors, SyntaxProblem, build_lark, parse_recovering
+from planrules.lang.parser import SyntaxErrors, SyntaxProblem, parse_recovering
+from planrules.lang.parser import lark_parser as lark_parser  # the one parser, from here too
 from planrules.lang.source import Source, Span, point
 
 # An expression may nest this many levels (brackets, calls, unary operators, operands on the
@@ -72,12 +72,6 @@ def _lone_surrogate(source: Source) -> Diagnostic | None:
         message = f"a lone surrogate (\\u{code:04x}) is not text; the file must be valid Unicode"
         return error("syntax-error", point(source.path, line, column), message)
     return None
-
-
-@functools.cache
-def lark_parser() -> Lark:
-    """The one parser of the process."""
-    return build_lark()
 
 
 class _Builder(NodeBuilder):

@@ -1,17 +1,31 @@
-"""The one Lark parser, built once per process, and Lark's errors as diagnostics."""
+"""The one Lark parser, built once per process (or read from the user's cache), and Lark's
+errors as diagnostics.
+
+Building the LALR tables from the grammar takes about 0.1 s, most of what a short command
+costs; the built parser is kept in the user's cache folder (`$XDG_CACHE_HOME/planrules`, by
+default `~/.cache/planrules`) under a key of everything it was built from, the grammar text,
+Lark's version, Python's version and the options, so that a changed grammar or Lark is built
+again. The grammar file stays the one source of truth: the cache only holds what it builds to.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
+import hashlib
+import io
+import os
 import re
+import stat
+import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token, Tree
+from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from planrules.lang.diagnostics import Diagnostic, error
@@ -43,13 +57,18 @@ class _KeepNames:
 
 
 def grammar_text() -> str:
-    packaged = resources.files("planrules").joinpath("grammar/planrules.lark")
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "grammar" / "planrules.lark"
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
     # An editable install or a checkout: the grammar lives at the top of the repository.
-    return (Path(__file__).resolve().parents[3] / "grammar" / "planrules.lark").read_text(
-        encoding="utf-8"
-    )
+    checkout = package.parents[1] / "grammar" / "planrules.lark"
+    if checkout.is_file():
+        return checkout.read_text(encoding="utf-8")
+    # A package not in files of its own (a zip): its loader reads the grammar.
+    from importlib import resources
+
+    return resources.files("planrules").joinpath("grammar/planrules.lark").read_text("utf-8")
 
 
 def _collect_comment(token: Token) -> Token:
@@ -59,23 +78,188 @@ def _collect_comment(token: Token) -> Token:
     return token
 
 
+# How the parser is built from the grammar; all of it is part of the cache's key.
+_OPTIONS: dict[str, Any] = {
+    "parser": "lalr",
+    "lexer": "contextual",
+    "keep_all_tokens": True,
+    "maybe_placeholders": True,
+    "start": ["start", "expr"],
+}
+
+
+@functools.cache
+def lark_parser() -> Lark:
+    """The one parser of the process."""
+    return build_lark()
+
+
 def build_lark() -> Lark:
+    """A parser for the grammar: read from the cache where it holds one built from this very
+    grammar, else built (and cached for the next process). A cache that cannot be read or
+    written is passed over without a word: it only ever saves time."""
+    text = grammar_text()
+    key = cache_key(text)
+    cached = _read_cache(key)
+    if cached is not None:
+        return cached
+    lark = _build(text)
+    _write_cache(key, lark)
+    return lark
+
+
+def _build(text: str) -> Lark:
     return Lark(
-        grammar_text(),
-        parser="lalr",
-        lexer="contextual",
+        text,
         postlex=_KeepNames(),
-        keep_all_tokens=True,
-        maybe_placeholders=True,
-        start=["start", "expr"],
         lexer_callbacks={"COMMENT": _collect_comment},
+        **_OPTIONS,
     )
+
+
+# ---- the cache of the built parser ----------------------------------------------------------
+#
+# Lark serialises a parser with pickle, and unpickling runs whatever the file says: a cache file
+# is read only where no one but the user could have written it. It lives in a folder of the
+# user's own that no one else may write to (made 0700), is itself the user's and written by no
+# one else, and is opened through the folder's descriptor without following links, so that
+# nothing can be swapped in between the checks and the reading. Its first line holds the key
+# and the SHA-256 of the rest, checked before anything is unpickled, so that a file cut short
+# or damaged is built again rather than read. It is written to a temporary file and renamed
+# into place, so a reader never sees half of one. Where any of this is not possible (no user
+# ids, no cache folder, a read-only home), the parser is built every time. The pickle names
+# `_KeepNames` and `_collect_comment` rather than holding them: they are this module's own.
+
+_CACHE_FORMAT = b"planrules-parser-cache 1"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+
+
+def cache_key(text: str) -> str:
+    """The key of the parser built from grammar `text`: the text, how it is built, and the
+    versions of Lark and Python (whose pickles and regular expressions it holds)."""
+    parts = (
+        _CACHE_FORMAT.decode(),
+        lark_version,
+        f"{sys.implementation.name} {sys.version_info[0]}.{sys.version_info[1]}",
+        repr(sorted(_OPTIONS.items())),
+        text,
+    )
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+def cache_folder() -> Path | None:
+    """Where the cached parser is kept: `$XDG_CACHE_HOME/planrules`, else
+    `~/.cache/planrules`; None where there is no such place (or no user ids to guard it)."""
+    if not hasattr(os, "getuid") or not _NOFOLLOW or not _DIRECTORY:
+        return None
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
+    return Path(base) / "planrules"
+
+
+def cache_file_name(key: str) -> str:
+    return f"parser-{key[:32]}.pickle"
+
+
+def _header(key: str, payload: bytes) -> bytes:
+    """A cache file's first line: the format, the key, the SHA-256 of the pickle after it."""
+    digest = hashlib.sha256(payload).hexdigest()
+    return b" ".join([_CACHE_FORMAT, key.encode(), digest.encode()]) + b"\n"
+
+
+def _private(info: os.stat_result, kind: int) -> bool:
+    """Whether a file or folder is of the kind expected, the user's, and written by no one
+    else."""
+    return (
+        stat.S_IFMT(info.st_mode) == kind
+        and info.st_uid == os.getuid()
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
+
+
+def _open_folder(folder: Path) -> int | None:
+    """A descriptor of the cache folder, where it is the user's own; None where it is not."""
+    try:
+        handle = os.open(folder, os.O_RDONLY | _DIRECTORY | _NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        if _private(os.fstat(handle), stat.S_IFDIR):
+            return handle
+    except OSError:
+        pass
+    os.close(handle)
+    return None
+
+
+def _read_cache(key: str) -> Lark | None:
+    folder = cache_folder()
+    handle = _open_folder(folder) if folder is not None else None
+    if handle is None:
+        return None
+    try:
+        file = os.open(cache_file_name(key), os.O_RDONLY | _NOFOLLOW, dir_fd=handle)
+        with os.fdopen(file, "rb") as stream:
+            if not _private(os.fstat(stream.fileno()), stat.S_IFREG):
+                return None
+            header = stream.readline(200)
+            payload = stream.read()
+        if header != _header(key, payload):
+            return None
+        lark: Lark = Lark.load(io.BytesIO(payload))
+        return lark
+    except Exception:  # a cache that cannot be read is no cache: the parser is built
+        return None
+    finally:
+        os.close(handle)
+
+
+def _write_cache(key: str, lark: Lark) -> None:
+    folder = cache_folder()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return
+    handle = _open_folder(folder)
+    if handle is None:
+        return
+    try:
+        _write_file(handle, cache_file_name(key), key, lark)
+    except Exception:  # not cached this time; the next process builds it again
+        pass
+    finally:
+        os.close(handle)
+
+
+def _write_file(folder: int, name: str, key: str, lark: Lark) -> None:
+    """Write the cache file `name` in the folder open as `folder`: through a temporary file
+    renamed into place, which on POSIX replaces the file in one step."""
+    buffer = io.BytesIO()
+    lark.save(buffer)
+    payload = buffer.getvalue()
+    temporary = f".parser-{os.getpid()}-{os.urandom(6).hex()}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+    try:
+        with os.fdopen(os.open(temporary, flags, 0o600, dir_fd=folder), "wb") as out:
+            out.write(_header(key, payload) + payload)
+        os.rename(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary, dir_fd=folder)
+        raise
 
 
 @functools.cache
 def _keyword_spellings() -> dict[str, str]:
     spellings = {}
-    for terminal in build_lark().terminals:
+    for terminal in lark_parser().terminals:
         if terminal.pattern.type == "str":
             spellings[terminal.name] = f"'{terminal.pattern.value}'"
     return spellings
