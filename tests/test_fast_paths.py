@@ -155,6 +155,33 @@ def test_evaluation_leaves_the_callers_decimal_context_and_collector_as_they_wer
     assert gc.isenabled()
 
 
+def test_the_collector_runs_while_the_library_evaluates_and_reads() -> None:
+    # A service evaluating in several threads needs the collector: the library never pauses
+    # it (issue 12, item 6). Thousands of keys make enough objects for it to run.
+    ruleset = loads(
+        HEADER + 'metric s: count by store\nthreshold "T" per store: s / 3 warn above 5\n', "t.plan"
+    )
+    history = [
+        {"period": f"2026-{month:02d}", "metrics": {"s": {f"k{i}": i for i in range(5000)}}}
+        for month in range(1, 13)
+    ]
+    collections: list[str] = []
+
+    def note(phase: str, _info: dict[str, int]) -> None:
+        collections.append(phase)
+
+    gc.callbacks.append(note)
+    try:
+        report = ruleset.evaluate(history)
+        assert gc.isenabled()
+        during_evaluation = len(collections)
+        report.to_dict()
+    finally:
+        gc.callbacks.remove(note)
+    assert during_evaluation > 0
+    assert len(collections) > during_evaluation
+
+
 def test_evaluations_in_threads_agree() -> None:
     text = HEADER + "".join(
         f'threshold "T{i}": m{i % 6} * 1.5 / 7 warn above {i} fail above {i * 3}\n'

@@ -3,9 +3,13 @@ count the rest, unless asked for all; JSON and JUnit always hold every key (issu
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
+from click.testing import CliRunner
+
+from planrules.cli import main
 from planrules.eval.evaluate import loads
 from planrules.report.model import Report
 from planrules.report.render import MOST_KEYS_SHOWN, render
@@ -76,3 +80,44 @@ def test_json_and_junit_hold_every_key() -> None:
     results = json.loads(render(report, "json"))["results"]
     assert sum(1 for result in results if result["rule"] == "Orders") == STORES
     assert render(report, "junit").count('name="Orders [') == STORES
+
+
+def test_the_cli_cuts_unless_all_keys(tmp_path: Any) -> None:
+    plan = tmp_path / "stores.plan"
+    plan.write_text(PLAN, encoding="utf-8")
+    data = tmp_path / "stores.json"
+    orders = {f"s{i:03d}": (1 if i % 5 == 0 else 20) for i in range(STORES)}
+    data.write_text(json.dumps([{"period": "2026-07", "metrics": {"orders": orders}}]))
+    cut = CliRunner().invoke(main, ["eval", str(plan), str(data)])
+    assert cut.exit_code == 1
+    assert "70 more keys of Orders (70 pass); --all-keys lists them" in cut.output
+    every = CliRunner().invoke(main, ["eval", str(plan), str(data), "--all-keys"])
+    assert every.exit_code == 1
+    assert len(_rows(every.output, "Orders")) == STORES
+    markdown = CliRunner().invoke(main, ["eval", str(plan), str(data), "--format", "markdown"])
+    assert markdown.output.count("| Orders |") == MOST_KEYS_SHOWN
+
+
+def test_the_cli_pauses_the_collector_only_while_a_command_runs(tmp_path: Any) -> None:
+    plan = tmp_path / "stores.plan"
+    plan.write_text(PLAN, encoding="utf-8")
+    seen: list[bool] = []
+
+    def noting(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return checking(*args, **kwargs)
+
+    import planrules.lang.check as check_module
+
+    checking = check_module.check_file
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        check_module.check_file = noting  # type: ignore[assignment]
+        result = CliRunner().invoke(main, ["check", str(plan)])
+    finally:
+        check_module.check_file = checking  # type: ignore[assignment]
+        assert gc.isenabled()
+        (gc.enable if was else gc.disable)()
+    assert result.exit_code == 0, result.output
+    assert seen == [False]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import decimal
 import functools
-import gc
 import itertools
 import os
 import threading
@@ -274,7 +273,7 @@ class Ruleset:
         """The results of an evaluation's rows; a goal or threshold that warns or fails gets
         what it would take to pass, worked out when asked for by one solver for them all."""
         solve = Solver(moment, self.scope, self.solvable)
-        with evaluating():  # a result per key, 100,000 of them at times: no collector
+        with evaluating():
             return tuple([row[0].made(row, solve) for row in rows])
 
     def act(
@@ -313,30 +312,26 @@ def _warnings_of(found: list[DataWarning], adjuster: Adjuster | None) -> tuple[D
 
 
 class evaluating:
-    """What an evaluation runs in: the exact decimal context, with Python's cycle collector
-    paused.
+    """What an evaluation runs in: the exact decimal context, set for the calling thread and
+    given back as it was afterwards.
 
-    An evaluation makes a great many small objects (a row per key, the values of the
-    snapshots) and no cycles; left running, the collector walks them all again and again,
-    which cost a third of a 100,000-key evaluation. It is switched back on afterwards, and
-    only if it was on. The decimal context is each thread's own copy of EVALUATION, made once:
+    The decimal context is each thread's own copy of EVALUATION, made once:
     `decimal.localcontext` would copy it on every evaluation; clearing its flags is enough.
-    A class rather than a generator, which costs more: it is entered on every evaluation.
+    Nothing else is switched: the cycle collector stays as the caller set it (a service
+    evaluating in several threads needs it running; the CLI, which owns its process, pauses
+    it). A class rather than a generator, which costs more: it is entered on every
+    evaluation.
     """
 
-    __slots__ = ("collecting", "outer")
+    __slots__ = ("outer",)
 
     def __enter__(self) -> None:
         self.outer = decimal.getcontext()
         exact = _EXACT.context
         exact.clear_flags()
         decimal.setcontext(exact)
-        self.collecting = gc.isenabled()
-        gc.disable()
 
     def __exit__(self, *_exception: object) -> None:
-        if self.collecting:
-            gc.enable()
         decimal.setcontext(self.outer)
 
 

@@ -12,11 +12,9 @@ model, the numbers, and each form's reader are in the `snapshot*` modules beside
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import gc
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import attrs
@@ -190,23 +188,8 @@ def read_history(
     limit: int = SNAPSHOT_LIMIT,
 ) -> History:
     """Read every file and merge them into one history."""
-    with _collector_paused():
-        files = (read_snapshot_file(path, shapes, limit) for path in paths)
-        return merge_snapshots(files, cadence)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while files are read: their snapshots are a great
-    many small objects and no cycles, which it would walk again and again as they pile up
-    (a quarter of the time of reading a million rows). Switched back on only if it was on."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
+    files = (read_snapshot_file(path, shapes, limit) for path in paths)
+    return merge_snapshots(files, cadence)
 
 
 def _read_text(name: str, limit: int) -> str:
