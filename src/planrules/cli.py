@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from planrules import __version__
+from planrules.formats import REPLAY_FORMATS, REPORT_FORMATS
 from planrules.lang.diagnostics import Diagnostic, InputError, PlanError, format_diagnostic
 from planrules.lang.escape import printable, visible
 from planrules.lang.source import Source
@@ -38,12 +39,6 @@ if TYPE_CHECKING:
     from planrules.eval.testing import TestFileRun
     from planrules.lang.fmt import FormatResult
     from planrules.report.model import DataWarning
-
-# The formats of planrules.report.render (FORMATS, REPLAY_FORMATS), written out here so that
-# the commands can be declared without importing the reports; tests/test_startup.py checks
-# that they are the same.
-REPORT_FORMATS = ("text", "json", "markdown", "junit")
-REPLAY_FORMATS = ("text", "json")
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1

@@ -40,7 +40,7 @@ from planrules.lang.periods import (
     parse_period,
     period_label,
 )
-from planrules.lang.workspace import SNAPSHOT_LIMIT, read_limited
+from planrules.lang.workspace import SNAPSHOT_LIMIT, decoded_text, read_limited
 
 
 @attrs.frozen
@@ -194,20 +194,9 @@ def read_history(
 
 def _read_text(name: str, limit: int) -> str:
     try:
-        data = read_limited(name, limit, "a snapshot file")
+        return decoded_text(name, read_limited(name, limit, "a snapshot file"), "JSON or CSV")
     except InputError as problem:
         raise SnapshotError(name, problem.reason) from None
-    if b"\x00" in data:
-        raise SnapshotError(name, "is a binary file, not JSON or CSV")
-    try:
-        text = data.decode("utf-8-sig")  # -sig: spreadsheets often start UTF-8 with a BOM
-    except UnicodeDecodeError as problem:
-        raise SnapshotError(
-            name, f"is not UTF-8 text (byte {problem.start + 1} cannot be decoded)"
-        ) from None
-    if not text.strip():
-        raise SnapshotError(name, "is empty")
-    return text
 
 
 # ---- merging ----------------------------------------------------------------------------

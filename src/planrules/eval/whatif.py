@@ -93,23 +93,27 @@ class WhatIf:
         }
 
     def margins(self, input: Input, value: Any) -> Margins:
-        frame = self.moment.frame
-        current = self.moment.current
-        snapshot = dict(self.metrics[current])
-        if input.key is None:
-            snapshot[input.metric] = value
-        else:
-            keyed = dict(snapshot.get(input.metric) or {})
-            keyed[input.key] = value
-            snapshot[input.metric] = keyed
-        metrics = dict(self.metrics)
-        metrics[current] = snapshot
-        changed = Frame(metrics, frame.label, frame.window_start, frame.dimensions)
-        moment = Moment(changed, current, self.moment.window_end, self.moment.position_of)
+        if input.key is not None:
+            now = self.metrics[self.moment.current].get(input.metric) or {}
+            value = {**now, input.key: value}
+        moment = changed_now(self.moment, self.metrics, input.metric, value)
         return self.rule.key_margins(moment)(self.key)
 
     def passes(self, input: Input, value: Any) -> bool:
         return holds(self.margins(input, value))
+
+
+def changed_now(
+    moment: Moment, metrics: dict[int, dict[str, Any]], metric: str, value: Any
+) -> Moment:
+    """`moment` over `metrics`, with `metric` at the current period given `value`: a new
+    frame, whose values are worked out again from the changed snapshots."""
+    current, frame = moment.current, moment.frame
+    snapshot = {**metrics[current], metric: value}
+    changed = Frame(
+        {**metrics, current: snapshot}, frame.label, frame.window_start, frame.dimensions
+    )
+    return Moment(changed, current, moment.window_end, moment.position_of)
 
 
 def _only(value: Any, key: str) -> Any:

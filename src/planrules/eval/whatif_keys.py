@@ -25,7 +25,6 @@ from typing import Any
 
 import attrs
 
-from planrules.eval.frame import Frame
 from planrules.eval.rules import GoalRule, Margins, Moment, ThresholdRule
 from planrules.eval.values import EVALUATION, Keyed, as_fraction
 from planrules.eval.whatif import (
@@ -35,6 +34,7 @@ from planrules.eval.whatif import (
     Input,
     as_input,
     change_of,
+    changed_now,
     dimension_of,
     expressions_of,
     holds,
@@ -58,18 +58,20 @@ class Solver:
     moment: Moment
     scope: Scope
     rules: Mapping[str, Rule]  # by name: the rules it can solve
+    # Each rule's keys solved together, when first asked for; none for a rule that cannot be.
     by_rule: dict[str, dict[str, tuple[Change, ...]]] = attrs.field(factory=dict)
 
     def __call__(self, result: Result) -> tuple[Change, ...]:
         rule = self.rules[result.rule]
-        key = result.key
-        if key is not None and judges_keys_apart(rule, self.scope):
-            solved = self.by_rule.get(rule.name)
-            if solved is None:
-                solved = self.by_rule[rule.name] = solve_keys(rule, self.moment, self.scope)
-            if key in solved:
-                return solved[key]
-        return what_it_takes(rule, self.moment, key, self.scope)
+        solved = self.by_rule.get(rule.name)
+        if solved is None:
+            together = result.key is not None and judges_keys_apart(rule, self.scope)
+            solved = solve_keys(rule, self.moment, self.scope) if together else {}
+            self.by_rule[rule.name] = solved
+        found = solved.get(result.key) if result.key is not None else None
+        return (
+            found if found is not None else what_it_takes(rule, self.moment, result.key, self.scope)
+        )
 
 
 def judges_keys_apart(rule: Rule, scope: Scope) -> bool:
@@ -152,22 +154,15 @@ class _Batch:
     def judged(self, values: Mapping[str, Fraction]) -> dict[str, Margins]:
         """Each key's margins with the input at the key set to its value in `values`."""
         frame, current = self.moment.frame, self.moment.current
-        snapshot = dict(frame.metrics[current])
         given = {key: as_input(value) for key, value in values.items()}
-        name = self.input.metric
-        if self.input.key is None:
-            # An unkeyed input given a value per key: the rule, which reads it key by key,
-            # meets each key's own.
-            snapshot[name] = Keyed(given, snapshot[name])
-        else:
-            snapshot[name] = {**snapshot[name], **given}
-        metrics = dict(frame.metrics)
-        metrics[current] = snapshot
-        changed = Frame(metrics, frame.label, frame.window_start, frame.dimensions)
+        now = frame.metrics[current][self.input.metric]
+        # An unkeyed input given a value per key: the rule, which reads it key by key, meets
+        # each key's own.
+        value = Keyed(given, now) if self.input.key is None else {**now, **given}
+        moment = changed_now(self.moment, frame.metrics, self.input.metric, value)
         # Values before the current period do not depend on it, nor do the keys' lives.
-        changed.memo = {slot: v for slot, v in frame.memo.items() if slot[1] < current}
-        changed.lives = dict(frame.lives)
-        moment = attrs.evolve(self.moment, frame=changed)
+        moment.frame.memo = {slot: v for slot, v in frame.memo.items() if slot[1] < current}
+        moment.frame.lives = dict(frame.lives)
         margins_at = self.rule.key_margins(moment)
         return {key: margins_at(key) for key in values}
 

@@ -112,9 +112,11 @@ def _reason(problem: OSError) -> str:
     return problem.strerror or str(problem)
 
 
-def decode_source(name: str, data: bytes) -> Source:
+def decoded_text(name: str, data: bytes, kind: str) -> str:
+    """`data` as UTF-8 text, without the BOM editors and spreadsheets often start it with; a
+    binary file (not `kind`), bytes that are not UTF-8, or no text at all is an error."""
     if b"\x00" in data:
-        raise InputError(name, "is a binary file, not a ruleset")
+        raise InputError(name, f"is a binary file, not {kind}")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as problem:
@@ -123,6 +125,11 @@ def decode_source(name: str, data: bytes) -> Source:
         ) from None
     if not text.strip():
         raise InputError(name, "is empty")
+    return text
+
+
+def decode_source(name: str, data: bytes) -> Source:
+    text = decoded_text(name, data, "a ruleset")
     # Old Mac line endings (a lone CR) count as lines, as CRLF and LF do.
     return Source.from_text(name, _LONE_CR.sub("\n", text))
 

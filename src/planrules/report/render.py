@@ -14,6 +14,7 @@ from __future__ import annotations
 import decimal
 import functools
 import json
+import operator
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -21,6 +22,7 @@ from typing import Any, TypeVar, cast
 
 from planrules.eval.testing import TestFileRun, TestOutcome
 from planrules.eval.values import EVALUATION, Num, describe, subtract
+from planrules.formats import REPLAY_FORMATS, REPORT_FORMATS
 from planrules.lang.escape import escape_char as _escape
 from planrules.lang.escape import printable
 from planrules.lang.escape import visible as visible
@@ -36,7 +38,7 @@ from planrules.report.model import (
     Result,
 )
 
-FORMATS = ("text", "json", "markdown", "junit")
+FORMATS = REPORT_FORMATS
 
 # Result kinds in the order their sections appear, with the section titles.
 SECTIONS = (
@@ -351,19 +353,35 @@ def worst_keys(results: Sequence[Result]) -> tuple[list[Result], list[str]]:
     """`results` with each rule's keys beyond the `MOST_KEYS_SHOWN` worst left out (stably
     sorted by status, so keys of one status keep their order), and a line per rule cut
     counting what was left out by status."""
-    by_rule: dict[str, list[Result]] = {}
-    for result in results:
-        by_rule.setdefault(result.rule, []).append(result)
-    shown: list[Result] = []
-    cut: list[str] = []
-    for rule, own in by_rule.items():
-        if len(own) <= MOST_KEYS_SHOWN:
+    shown, left = _first_of_each(
+        results,
+        operator.attrgetter("rule"),
+        lambda result: _WORST_FIRST.get(result.status, len(_WORST_FIRST)),
+    )
+    return shown, [_left_out(rule, rest) for rule, rest in left]
+
+
+_Item = TypeVar("_Item")
+
+
+def _first_of_each(
+    items: Iterable[_Item], name_of: Callable[[_Item], str], rank: Callable[[_Item], int]
+) -> tuple[list[_Item], list[tuple[str, list[_Item]]]]:
+    """At most `MOST_KEYS_SHOWN` items of each name, the lowest `rank` first (stably), in
+    the order the names come; and each name's items left out."""
+    by_name: dict[str, list[_Item]] = {}
+    for item in items:
+        by_name.setdefault(name_of(item), []).append(item)
+    shown: list[_Item] = []
+    left: list[tuple[str, list[_Item]]] = []
+    for name, own in by_name.items():
+        if len(own) > MOST_KEYS_SHOWN:
+            ranked = sorted(own, key=rank)
+            shown.extend(ranked[:MOST_KEYS_SHOWN])
+            left.append((name, ranked[MOST_KEYS_SHOWN:]))
+        else:
             shown.extend(own)
-            continue
-        ranked = sorted(own, key=lambda result: _WORST_FIRST.get(result.status, len(_WORST_FIRST)))
-        shown.extend(ranked[:MOST_KEYS_SHOWN])
-        cut.append(_left_out(rule, ranked[MOST_KEYS_SHOWN:]))
-    return shown, cut
+    return shown, left
 
 
 def _left_out(rule: str, results: Sequence[Result]) -> str:
@@ -553,16 +571,10 @@ def _recommendations_shown(
     `MOST_KEYS_SHOWN` keys of each trigger, and a line counting the rest."""
     if all_keys:
         return list(report.recommendations), []
-    by_trigger: dict[str, list[Recommendation]] = {}
-    for recommendation in report.recommendations:
-        by_trigger.setdefault(recommendation.trigger, []).append(recommendation)
-    shown: list[Recommendation] = []
-    cut: list[str] = []
-    for trigger, own in by_trigger.items():
-        shown.extend(own[:MOST_KEYS_SHOWN])
-        if len(own) > MOST_KEYS_SHOWN:
-            more = len(own) - MOST_KEYS_SHOWN
-            cut.append(f"{more:,} more from {trigger}; --all-keys lists them")
+    shown, left = _first_of_each(
+        report.recommendations, operator.attrgetter("trigger"), lambda _recommendation: 0
+    )
+    cut = [f"{len(rest):,} more from {trigger}; --all-keys lists them" for trigger, rest in left]
     return shown, cut
 
 
@@ -824,8 +836,6 @@ def xml_text(text: str) -> str:
 
 
 # ---- replay (a backtest) -------------------------------------------------------------------
-
-REPLAY_FORMATS = ("text", "json")
 
 
 @in_exact_context
