@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format bench bench-matrix clean
+.PHONY: demo test lint format bench bench-matrix clean browser screenshot
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "planrules needs Python 3.11 or newer")'
@@ -15,7 +15,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	$(BIN)/python -m pip install --quiet --editable '.[dev,xlsx,i18n,html,browser]'
 	touch $@
 
 # The SAADO launch as of August; exit 1 (the plan has failing rules) is a report, not an error.
@@ -28,8 +28,22 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest
+
+# The HTML report's tests open it in Debian's chromium (Playwright drives it; it downloads no
+# browser of its own). Installed when missing, as root; otherwise say how.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+		else echo "browser: run 'sudo apt-get install -y chromium' for the HTML report's tests"; fi; }
+
+# The README's picture of the SAADO report: docs/saado-report.png.
+screenshot: $(VENV)/.installed-dev browser
+	mkdir -p build
+	$(BIN)/planrules eval rulesets/saado.plan rulesets/saado.json --format html \
+		-o build/saado-report.html || [ $$? -eq 1 ]
+	$(BIN)/python tests/screenshot.py build/saado-report.html docs/saado-report.png
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format src tests benchmarks

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from planrules.lang import syntax as s
 from planrules.lang.fmt import format_module, recommendation
-from planrules.lang.numbers import SCALES, canonical_literal, parse_literal
+from planrules.lang.numbers import CURRENCY_SIGNS, SCALES, canonical_literal, parse_literal
 from planrules.lang.parser import grammar_text
 from planrules.lang.source import Span
 
@@ -30,8 +30,8 @@ SPAN = Span(PATH, 1, 1, 1, 1)  # spans are left out of equality
 
 # Every word the grammar spells out, so that none is ever drawn where it would be read as one.
 KEYWORDS = frozenset(re.findall(r'"([a-z]+)"', grammar_text()))
-# Right after a number these are scale words, so no bare key may be one.
-RESERVED_KEYS = KEYWORDS | SCALES.keys()
+# Right after a number these are scale words or currencies, so no bare key may be one.
+RESERVED_KEYS = KEYWORDS | SCALES.keys() | CURRENCY_SIGNS.keys()
 # Keywords that name a metric or a let without trouble, since no keyword is due where one is read.
 KEYWORD_NAMES = ("total", "share", "stock", "count", "key", "period")
 OPERATOR_WORDS = frozenset({"and", "or", "not"})
@@ -58,7 +58,7 @@ REAL_NAMES = (
     "perrep",
     "totals",
 )
-CURRENCIES = ("VND", "CNY", "USD", "₫", "元")
+CURRENCIES = ("VND", "CNY", "USD", "₫", "元", "đồng", "RMB", "¥")
 STATUSES = ("pass", "warn", "fail", "unknown", "fired", "quiet", "cooling")
 COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
 BINARY_OPERATORS = ("or", "and", *COMPARISONS, "+", "-", "*", "/")
@@ -121,8 +121,9 @@ def literal_texts(draw: st.DrawFn, *, currency: bool = True) -> str:
         text += draw(gaps) + draw(scale_words)
     if currency and draw(st.booleans()):
         code = draw(st.sampled_from(CURRENCIES))
-        # A scale word ends where a word ends: `5kVND` would be 5 and a name.
-        after_word = text[-1].isalpha() and code.isascii()
+        # A scale word ends where a word ends: `5kVND` would be 5 and a name (`₫`, `元` may
+        # touch it).
+        after_word = text[-1].isalpha() and code not in ("₫", "元")
         text += (" " if after_word else draw(gaps)) + code
     return text
 

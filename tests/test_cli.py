@@ -290,8 +290,8 @@ def test_check_reports_every_syntax_error_at_once(runner: CliRunner, tmp_path: P
     headers = [line for line in result.output.splitlines() if line.startswith(str(path))]
     assert headers == [
         f"{path}:3:18: syntax-error: expected ':', found a name 'money'",
-        f"{path}:6:15: syntax-error: expected a name, a quoted text (\"...\"), 'share' or '}}', "
-        "found ','",
+        f"{path}:6:13: locale-number: `21,95%` has a decimal comma, but in a ruleset a comma "
+        "separates arguments",
         f"{path}:9:47: syntax-error: expected a date such as 2026-09-30, found a number '30'",
     ]
     assert "    hint: decimals are written with a point: `21.95%`" in result.output

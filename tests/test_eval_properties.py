@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from planrules.eval.evaluate import loads
+from planrules.eval.evaluate import evaluating, loads
 from planrules.eval.values import before_first
 from planrules.report.model import Report
 
@@ -206,3 +206,36 @@ def test_report_is_deterministic(
     first = ruleset.evaluate(history, at=at, strict=strict).to_dict()
     second = ruleset.evaluate(shuffled, at=at, strict=strict).to_dict()
     assert json.dumps(first, default=str) == json.dumps(second, default=str)
+
+
+@settings(max_examples=150, deadline=None)
+@given(checked_rulesets(), histories())
+def test_one_timeline_through_every_period_reports_as_fresh_evaluations(
+    text: str, history: list[dict[str, Any]]
+) -> None:
+    """A replay reuses one frame, whose triggers walk on from the period they stopped at (and
+    start again when asked for an earlier one): every report it makes is the report of an
+    evaluation at that period alone."""
+    ruleset = loads(text, filename="g.plan")
+    timeline = ruleset.timeline(history)
+    positions = timeline.positions()
+    for position in [*positions, positions[0]]:
+        with evaluating():
+            walked = ruleset.report(timeline, position, False)
+        fresh = ruleset.evaluate(history, at=walked.as_of)
+        walked_dict, fresh_dict = walked.to_dict(), fresh.to_dict()
+        for one, other in zip(walked_dict.pop("results"), fresh_dict.pop("results"), strict=True):
+            assert one == other
+        assert walked_dict == fresh_dict
+    replay = ruleset.replay(history)
+    for index, period in enumerate(replay.periods):
+        report = ruleset.evaluate(history, at=period)
+        assert replay.overall[index] == report.status
+        replayed = [
+            (row.rule, row.key, row.statuses[index])
+            for row in replay.rows
+            if row.statuses[index] is not None
+        ]
+        assert sorted(replayed, key=str) == sorted(
+            ((rule, key, status) for rule, _, key, status in report.results.summary()), key=str
+        )

@@ -318,12 +318,8 @@ def test_syntax_errors_speak_plainly(parse: Parse, text: str, fragment: str) -> 
 @pytest.mark.parametrize(
     "text",
     [
-        "let y = １２",  # fullwidth digits
-        "let y = ١٢٣",  # Arabic-Indic digits
-        "let y = 1２",
-        'goal "g": x > 1 by ２０２６-07-01',
-        'test "t" { snapshot ２０２６-07 { x 1 } }',
-        'test "t" { snapshot 2026-Q３ { x 1 } }',
+        "let y = ١٢٣",  # Arabic-Indic digits, which NFKC leaves as they are
+        "let y = 12.٣",
     ],
 )
 def test_only_ascii_digits_make_numbers_dates_and_periods(parse: Parse, text: str) -> None:

@@ -755,11 +755,12 @@ def test_junit_attaches_adjustments_to_their_trigger() -> None:
 
 def test_render_dispatches_by_format() -> None:
     report = every_status()
-    assert FORMATS == ("text", "json", "markdown", "junit")
+    assert FORMATS == ("text", "json", "markdown", "junit", "html")
     assert render(report, "json") == render_json(report)
     assert render(report, "text", color=True) == render_text(report, color=True)
     assert render(report, "markdown") == render_markdown(report)
     assert render(report, "junit", fail_on_warn=True) == render_junit(report, fail_on_warn=True)
+    assert render(report, "html").startswith("<!DOCTYPE html>")
     with pytest.raises(ValueError, match="unknown format 'yaml'"):
         render(report, "yaml")
 

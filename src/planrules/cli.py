@@ -23,6 +23,7 @@ from planrules import __version__
 from planrules.formats import REPLAY_FORMATS, REPORT_FORMATS
 from planrules.lang.diagnostics import Diagnostic, InputError, PlanError, format_diagnostic
 from planrules.lang.escape import printable, visible
+from planrules.lang.messages import Message, said_by
 from planrules.lang.source import Source
 from planrules.lang.workspace import (
     RULESET_LIMIT,
@@ -37,6 +38,7 @@ from planrules.lang.workspace import (
 if TYPE_CHECKING:
     from planrules.eval.evaluate import Ruleset
     from planrules.eval.testing import TestFileRun
+    from planrules.lang.check import Checked
     from planrules.lang.fmt import FormatResult
     from planrules.report.model import DataWarning
 
@@ -106,10 +108,6 @@ def main() -> None:
     """Check, format and run rulesets for business plans."""
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _files(paths: Sequence[str]) -> list[str]:
     # A folder named on the command line is one the user meant: its files may use each other.
     click.get_current_context().meta[_FOLDERS] = [p for p in paths if os.path.isdir(p)]
@@ -126,8 +124,16 @@ def _say(text: str, err: bool = False) -> None:
 
 
 def _fail_unusable(problem: PlanError) -> NoReturn:
-    _say(f"error: {problem}", err=True)
+    _say_error(problem)
     sys.exit(EXIT_UNUSABLE)
+
+
+def _say_error(problem: PlanError | Message) -> None:
+    """`error: …` on standard error, in the language spoken where the problem is a message."""
+    from planrules.i18n import _, spoken
+
+    said = said_by(problem) if isinstance(problem, PlanError) else problem
+    _say(_("error: {problem}").format(problem=spoken(said)), err=True)
 
 
 # ---- which files a command may read --------------------------------------------------------
@@ -183,6 +189,61 @@ def _input_options(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
 
 
+def _locale_option(command: Callable[..., None]) -> Callable[..., None]:
+    """`--locale`, for every command that reads snapshot files."""
+    return click.option(
+        "--locale",
+        type=click.Choice(["vi", "zh", "en"]),
+        help="How text numbers in CSV files and workbooks are written: vi reads 1.549.000 "
+        "and 3,7; en and zh read 1,549,000 and 3.7 (default: the ruleset's `locale`, else en).",
+    )(command)
+
+
+def _roll_up_option(command: Callable[..., None]) -> Callable[..., None]:
+    """`--roll-up`, for every command that reads snapshot files."""
+    return click.option(
+        "--roll-up",
+        is_flag=True,
+        help="Roll snapshots of a finer cadence (days, weeks) up into the ruleset's: flows "
+        "summed, stocks the period's last (as the header `roll up` does).",
+    )(command)
+
+
+def _lang_option(command: Callable[..., None]) -> Callable[..., None]:
+    """`--lang`, for every command that writes a report for people."""
+    return click.option(
+        "--lang",
+        type=click.Choice(["vi", "zh", "en"]),
+        help="The language and number format of the report (default: the ruleset's `locale`, "
+        "else en; vi and zh need the i18n extra). JSON stays English.",
+    )(command)
+
+
+_HEADER_LOCALES = "planrules.header_locales"
+
+
+@contextlib.contextmanager
+def _speaking(lang: str | None, header_locale: str | None = None) -> Iterator[None]:
+    """The CLI's own words and the reports in `lang`, else the ruleset's `locale` header,
+    else English; a language whose extra is missing is a usage error saying what to install."""
+    from planrules.i18n import MissingExtra, speaking
+
+    try:
+        with speaking(lang or header_locale):
+            yield
+    except MissingExtra as problem:
+        raise click.UsageError(str(problem)) from None
+
+
+def _diagnostic_text(diagnostic: Diagnostic, checked: Checked, lang: str | None) -> str:
+    """A diagnostic as `format_diagnostic` writes it, in `lang`, else the checked file's
+    `locale` header (where it checked far enough to read it), else English."""
+    from planrules.i18n import spoken
+
+    with _speaking(lang, checked.locale):
+        return format_diagnostic(diagnostic, checked.sources.get(diagnostic.span.file), spoken)
+
+
 def _access(path: str) -> Access:
     """Where the ruleset at `path` may reach, and the limit on the size of files read."""
     meta = click.get_current_context().meta
@@ -192,8 +253,9 @@ def _access(path: str) -> Access:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@_lang_option
 @_input_options
-def check(paths: tuple[str, ...]) -> None:
+def check(paths: tuple[str, ...], lang: str | None) -> None:
     """Check rulesets for errors; PATHS are files or folders searched for *.plan."""
     from planrules.lang.check import check_file
 
@@ -206,22 +268,20 @@ def check(paths: tuple[str, ...]) -> None:
         try:
             checked = check_file(path, access=_access(path))
         except InputError as problem:
-            _say(f"error: {problem}", err=True)
+            with _speaking(lang):
+                _say_error(problem)
             unreadable = True
             continue
+        click.get_current_context().meta.setdefault(_HEADER_LOCALES, []).append(checked.locale)
         for diagnostic in checked.diagnostics:
             if diagnostic in shown:
                 continue
             shown.add(diagnostic)
-            source = checked.sources.get(diagnostic.span.file)
-            click.echo(format_diagnostic(diagnostic, source))
+            click.echo(_diagnostic_text(diagnostic, checked, lang))
             errors += diagnostic.is_error
             warnings += not diagnostic.is_error
-    click.echo(
-        f"checked {_plural(len(files), 'file')}: {_plural(errors, 'error')}, "
-        f"{_plural(warnings, 'warning')}",
-        err=True,
-    )
+    with _speaking(lang, _shared_header_locale()):
+        click.echo(_check_summary(len(files), errors, warnings), err=True)
     if unreadable:
         sys.exit(EXIT_UNUSABLE)
     sys.exit(EXIT_PROBLEMS if errors else EXIT_OK)
@@ -231,26 +291,40 @@ def check(paths: tuple[str, ...]) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--check", "check_only", is_flag=True, help="List files that would change; exit 1.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff, change nothing.")
+@_lang_option
 @_input_options
-def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
+def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool, lang: str | None) -> None:
     """Rewrite rulesets in the canonical layout; `-` reads standard input."""
     if "-" in paths:
         if len(paths) > 1:
             raise click.UsageError("`-` (standard input) cannot be mixed with files")
-        sys.exit(_format_stdin(check_only, show_diff))
+        sys.exit(_format_stdin(check_only, show_diff, lang))
     outcome = EXIT_OK
-    for path in _files(paths):
+    with _speaking(lang):
+        files = _files(paths)
+    for path in files:
         try:
             source = read_source(path, _access(path).ruleset_limit)
         except InputError as problem:
-            _say(f"error: {problem}", err=True)
+            with _speaking(lang):
+                _say_error(problem)
             outcome = EXIT_UNUSABLE
             continue
-        outcome = max(outcome, _format_file(source, check_only, show_diff))
+        outcome = max(outcome, _format_file(source, check_only, show_diff, lang))
     sys.exit(outcome)
 
 
-def _format_stdin(check_only: bool, show_diff: bool) -> int:
+def _check_summary(files: int, errors: int, warnings: int) -> str:
+    from planrules.i18n import _, ngettext
+
+    return _("checked {files}: {errors}, {warnings}").format(
+        files=ngettext("{count} file", "{count} files", files).format(count=files),
+        errors=ngettext("{count} error", "{count} errors", errors).format(count=errors),
+        warnings=ngettext("{count} warning", "{count} warnings", warnings).format(count=warnings),
+    )
+
+
+def _format_stdin(check_only: bool, show_diff: bool, lang: str | None) -> int:
     try:
         limit = _access("-").ruleset_limit
         data = sys.stdin.buffer.read(limit + 1)
@@ -258,15 +332,30 @@ def _format_stdin(check_only: bool, show_diff: bool) -> int:
             raise InputError("<stdin>", f"is larger than {size_text(limit)}, the limit")
         source = decode_source("<stdin>", data)
     except InputError as problem:
-        _say(f"error: {problem}", err=True)
+        with _speaking(lang):
+            _say_error(problem)
         return EXIT_UNUSABLE
-    return _format_file(source, check_only, show_diff, to_stdout=True)
+    return _format_file(source, check_only, show_diff, lang, to_stdout=True)
 
 
-def _format_file(source: Source, check_only: bool, show_diff: bool, to_stdout: bool = False) -> int:
+def _format_file(
+    source: Source, check_only: bool, show_diff: bool, lang: str | None, to_stdout: bool = False
+) -> int:
+    """Format one file; what is said to people is in `lang`, else the file's `locale` header
+    (where it parsed far enough to read it), else English."""
+    from planrules.i18n import LANGUAGES
     from planrules.lang.fmt import format_source
 
     result = format_source(source)
+    with _speaking(lang, result.locale if result.locale in LANGUAGES else None):
+        return _write_formatted(source, result, check_only, show_diff, to_stdout)
+
+
+def _write_formatted(
+    source: Source, result: FormatResult, check_only: bool, show_diff: bool, to_stdout: bool
+) -> int:
+    from planrules.i18n import _
+
     if result.text is None:
         _print_format_problems(result, source)
         return EXIT_PROBLEMS
@@ -281,13 +370,15 @@ def _format_file(source: Source, check_only: bool, show_diff: bool, to_stdout: b
     elif result.text != source.text:
         problem = _write_problem(source.path, result.text)
         if problem is not None:
-            _say(f"error: {source.path}: {problem}", err=True)
+            _say_error(Message("{path}: {reason}", path=source.path, reason=problem))
             return EXIT_UNUSABLE
-        _say(f"formatted {source.path}", err=True)
+        _say(_("formatted {path}").format(path=source.path), err=True)
     return EXIT_OK
 
 
 def _report_change(source: Source, formatted: str, check_only: bool, show_diff: bool) -> int:
+    from planrules.i18n import _
+
     if formatted == source.text:
         return EXIT_OK
     if show_diff:
@@ -299,15 +390,17 @@ def _report_change(source: Source, formatted: str, check_only: bool, show_diff: 
         )
         click.echo("".join(diff), nl=False)
     if check_only:
-        _say(f"would reformat {source.path}")
+        _say(_("would reformat {path}").format(path=source.path))
         return EXIT_PROBLEMS
     return EXIT_OK
 
 
 def _print_format_problems(result: FormatResult, source: Source) -> None:
+    from planrules.i18n import _, spoken
+
     for diagnostic in result.diagnostics:
-        click.echo(format_diagnostic(diagnostic, source), err=True)
-    _say(f"{source.path}: not formatted, it has errors", err=True)
+        click.echo(format_diagnostic(diagnostic, source, spoken), err=True)
+    _say(_("{path}: not formatted, it has errors").format(path=source.path), err=True)
 
 
 def _write_problem(path: str, text: str, new_file_ok: bool = False) -> str | None:
@@ -320,17 +413,17 @@ def _write_problem(path: str, text: str, new_file_ok: bool = False) -> str | Non
             _write_safely(target, text, _new_file_mode())
             return None
         if os.path.isdir(target):
-            return "is a folder"
+            return Message("is a folder")
         mode = stat.S_IMODE(os.stat(target).st_mode)
         # Writing through a new file and a rename would get past a file's own permissions
         # (only the folder's count), so they are checked here.
         if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-            return "cannot be written (read-only)"
+            return Message("cannot be written (read-only)")
         if not os.access(target, os.W_OK):
-            return f"cannot be written: {os.strerror(errno.EACCES)}"
+            return Message("cannot be written: {reason}", reason=os.strerror(errno.EACCES))
         _write_safely(target, text, mode)
     except OSError as problem:
-        return f"cannot be written: {problem.strerror or problem}"
+        return Message("cannot be written: {reason}", reason=problem.strerror or str(problem))
     return None
 
 
@@ -384,6 +477,9 @@ def _write_safely(path: str, text: str, mode: int) -> None:
     is_flag=True,
     help="List every key of a `per` rule in text and Markdown (default: the 50 worst).",
 )
+@_locale_option
+@_roll_up_option
+@_lang_option
 @_input_options
 def evaluate_command(
     ruleset_path: str,
@@ -394,41 +490,69 @@ def evaluate_command(
     strict: bool,
     fail_on: str,
     all_keys: bool,
+    locale: str | None,
+    roll_up: bool,
+    lang: str | None,
 ) -> None:
-    """Evaluate RULESET against SNAPSHOTS (JSON or CSV files) and print the report."""
+    """Evaluate RULESET against SNAPSHOTS (JSON, CSV, .xlsx or .ods files) and print the
+    report."""
     from planrules.report.render import render
 
-    ruleset = _load_ruleset(ruleset_path)
-    try:
-        report = ruleset.evaluate(ruleset.read(snapshot_paths), at=at, strict=strict)
-    except PlanError as problem:
-        _fail_unusable(problem)
-    _refuse_on_warnings(report.warnings, strict)
-    color = output is None and _wants_color()
-    text = render(
-        report, output_format, color=color, fail_on_warn=fail_on == "warn", all_keys=all_keys
-    )
-    _emit(text, output)
+    ruleset = _load_ruleset(ruleset_path, lang)
+    with _speaking(lang, ruleset.checked.locale):
+        try:
+            history = ruleset.read(snapshot_paths, locale, roll_up)
+            report = ruleset.evaluate(history, at=at, strict=strict)
+        except PlanError as problem:
+            _fail_unusable(problem)
+        _refuse_on_warnings(report.warnings, strict)
+        color = output is None and _wants_color()
+        if output_format == "html":
+            text = _html_report(ruleset, history, report, strict)
+        else:
+            text = render(
+                report,
+                output_format,
+                color=color,
+                fail_on_warn=fail_on == "warn",
+                all_keys=all_keys,
+            )
+        _emit(text, output)
     failing = ("fail", "warn") if fail_on == "warn" else ("fail",)
     sys.exit(EXIT_PROBLEMS if report.status in failing else EXIT_OK)
 
 
-def _load_ruleset(path: str) -> Ruleset:
+def _html_report(ruleset: Ruleset, history: object, report: Any, strict: bool) -> str:
+    """The HTML report, with charts over the periods of the same replay as `replay`."""
+    from planrules.report.html import MissingHtmlExtra, history_of, render_html
+
+    try:
+        return render_html(report, history_of(ruleset, history, strict), ruleset)
+    except MissingHtmlExtra as missing:
+        _say(f"error: {missing}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    except PlanError as problem:
+        _fail_unusable(problem)
+
+
+def _load_ruleset(path: str, lang: str | None) -> Ruleset:
     from planrules.eval.evaluate import Ruleset
     from planrules.lang.check import check_file
 
     if is_test_file(path):
         raise click.UsageError(f"{path} is a test file; run it with `planrules test`")
+    from planrules.i18n import _
+
     try:
         checked = check_file(path, access=_access(path))
     except InputError as problem:
-        _fail_unusable(problem)
+        with _speaking(lang):
+            _fail_unusable(problem)
     for diagnostic in checked.diagnostics:
-        click.echo(
-            format_diagnostic(diagnostic, checked.sources.get(diagnostic.span.file)), err=True
-        )
+        click.echo(_diagnostic_text(diagnostic, checked, lang), err=True)
     if not checked.ok:
-        _say(f"{path}: not evaluated, it has errors", err=True)
+        with _speaking(lang, checked.locale):
+            _say(_("{path}: not evaluated, it has errors").format(path=path), err=True)
         sys.exit(EXIT_UNUSABLE)
     return Ruleset(checked)
 
@@ -436,7 +560,9 @@ def _load_ruleset(path: str) -> Ruleset:
 def _tell_warnings(warnings: Sequence[DataWarning], strict: bool, where: str = "") -> bool:
     """Where the data and the plan disagree, on standard error (each line after `where`);
     True where `--strict` makes them errors."""
-    kind = "error" if strict else "warning"
+    from planrules.i18n import _
+
+    kind = _("error") if strict else _("warning")
     for warning in warnings:
         click.echo(visible(f"{where}{warning.render(kind)}"), err=True)
     return strict and bool(warnings)
@@ -445,7 +571,10 @@ def _tell_warnings(warnings: Sequence[DataWarning], strict: bool, where: str = "
 def _refuse_on_warnings(warnings: Sequence[DataWarning], strict: bool) -> None:
     """The warnings told; with `--strict` they are errors, and nothing is reported."""
     if _tell_warnings(warnings, strict):
-        click.echo("not evaluated: the snapshots do not match the plan (--strict)", err=True)
+        from planrules.i18n import _
+
+        refused = _("not evaluated: the snapshots do not match the plan (--strict)")
+        click.echo(refused, err=True)
         sys.exit(EXIT_UNUSABLE)
 
 
@@ -468,6 +597,9 @@ def _wants_color() -> bool:
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the table to FILE.")
 @click.option("--strict", is_flag=True, help="Count an unknown result as a failure.")
+@_locale_option
+@_roll_up_option
+@_lang_option
 @_input_options
 def replay_command(
     ruleset_path: str,
@@ -475,17 +607,22 @@ def replay_command(
     output_format: str,
     output: str | None,
     strict: bool,
+    locale: str | None,
+    roll_up: bool,
+    lang: str | None,
 ) -> None:
     """The status of every rule at every period of SNAPSHOTS: a backtest of RULESET."""
     from planrules.report.render import render_replay
 
-    ruleset = _load_ruleset(ruleset_path)
-    try:
-        replay = ruleset.replay(ruleset.read(snapshot_paths), strict=strict)
-    except PlanError as problem:
-        _fail_unusable(problem)
-    _refuse_on_warnings(replay.warnings, strict)
-    _emit(render_replay(replay, output_format, color=output is None and _wants_color()), output)
+    ruleset = _load_ruleset(ruleset_path, lang)
+    with _speaking(lang, ruleset.checked.locale):
+        try:
+            replay = ruleset.replay(ruleset.read(snapshot_paths, locale, roll_up), strict=strict)
+        except PlanError as problem:
+            _fail_unusable(problem)
+        _refuse_on_warnings(replay.warnings, strict)
+        text = render_replay(replay, output_format, color=output is None and _wants_color())
+        _emit(text, output)
 
 
 @main.command("explain")
@@ -503,6 +640,9 @@ def replay_command(
     default="text",
     show_default=True,
 )
+@_locale_option
+@_roll_up_option
+@_lang_option
 @_input_options
 def explain_command(
     ruleset_path: str,
@@ -511,16 +651,28 @@ def explain_command(
     key: str | None,
     at: str | None,
     output_format: str,
+    locale: str | None,
+    roll_up: bool,
+    lang: str | None,
 ) -> None:
     """Show how one rule's result came about: every value, the pacing, the periods."""
+    from planrules.i18n import ENGLISH
     from planrules.report.explain import explain, render_explanation
 
-    ruleset = _load_ruleset(ruleset_path)
+    ruleset = _load_ruleset(ruleset_path, lang)
+    # The steps are written as the explanation is made; JSON, like the JSON report, stays
+    # English.
+    speaks = ENGLISH if output_format == "json" else lang
     try:
-        explanation = explain(ruleset, ruleset.read(snapshot_paths), rule, key=key, at=at)
+        history = ruleset.read(snapshot_paths, locale, roll_up)
+        with _speaking(speaks, ruleset.checked.locale):
+            explanation = explain(ruleset, history, rule, key=key, at=at)
+            text = render_explanation(explanation, output_format)
     except PlanError as problem:
-        _fail_unusable(problem)
-    _emit(render_explanation(explanation, output_format), None)
+        # Said to people, in their language even where the explanation asked for is JSON.
+        with _speaking(lang, ruleset.checked.locale):
+            _fail_unusable(problem)
+    _emit(text, None)
 
 
 @main.command("test")
@@ -537,6 +689,9 @@ def explain_command(
 @click.option(
     "--strict", is_flag=True, help="Treat snapshots that do not match the plan as errors."
 )
+@_locale_option
+@_roll_up_option
+@_lang_option
 @_input_options
 def test_command(
     paths: tuple[str, ...],
@@ -544,28 +699,51 @@ def test_command(
     output_format: str,
     output: str | None,
     strict: bool,
+    locale: str | None,
+    roll_up: bool,
+    lang: str | None,
 ) -> None:
     """Run the tests in *_test.plan files (folders are searched)."""
-    from planrules.report.render import describe_failure, render_test_junit
+    from planrules.i18n import _
 
     files = [path for path in _files(paths) if is_test_file(path)]
     if not files:
-        _fail_unusable(InputError(", ".join(paths), "no *_test.plan files here"))
+        with _speaking(lang):
+            _fail_unusable(InputError(", ".join(paths), Message("no *_test.plan files here")))
     runs: list[TestFileRun] = []
     unusable = False
     for path in files:
-        run = _run_test_file(path, selection)
+        run = _run_test_file(path, selection, locale, roll_up, lang)
         unusable = unusable or run is None
         if run is not None:
             runs.append(run)
-            for outcome in run.outcomes:
-                where = f"{run.path}: test {outcome.name!r}: "
-                unusable = _tell_warnings(outcome.warnings, strict, where) or unusable
+            with _speaking(lang, _shared_header_locale()):
+                for outcome in run.outcomes:
+                    where = _("{path}: test {name!r}: ").format(path=run.path, name=outcome.name)
+                    unusable = _tell_warnings(outcome.warnings, strict, where) or unusable
             # A test that could not run (its snapshots unreadable, its `at` missing from them)
             # is an input error, not a failure.
             unusable = unusable or any(outcome.error is not None for outcome in run.outcomes)
     passed = sum(outcome.passed for run in runs for outcome in run.outcomes)
     failed = sum(not outcome.passed for run in runs for outcome in run.outcomes)
+    with _speaking(lang, _shared_header_locale()):
+        unusable = _tell_test_results(runs, output_format, output, selection) or unusable
+        click.echo(
+            _("{passed} passed, {failed} failed").format(passed=passed, failed=failed),
+            err=output_format == "junit",
+        )
+    if unusable:
+        sys.exit(EXIT_UNUSABLE)
+    sys.exit(EXIT_PROBLEMS if failed else EXIT_OK)
+
+
+def _tell_test_results(
+    runs: Sequence[TestFileRun], output_format: str, output: str | None, selection: str | None
+) -> bool:
+    """Each failure (or the JUnit XML); True where `-k` selected no test."""
+    from planrules.i18n import _
+    from planrules.report.render import describe_failure, render_test_junit
+
     if output_format == "junit":
         _emit(render_test_junit(runs), output)
     else:
@@ -573,41 +751,51 @@ def test_command(
             for outcome in run.outcomes:
                 if not outcome.passed:
                     _say(describe_failure(run, outcome))
-    if selection is not None and passed + failed == 0:
-        _say(f"no test name holds {selection!r}", err=True)
-        unusable = True
-    click.echo(f"{passed} passed, {failed} failed", err=output_format == "junit")
-    if unusable:
-        sys.exit(EXIT_UNUSABLE)
-    sys.exit(EXIT_PROBLEMS if failed else EXIT_OK)
+    if selection is not None and not any(run.outcomes for run in runs):
+        _say(_("no test name holds {text!r}").format(text=selection), err=True)
+        return True
+    return False
 
 
-def _run_test_file(path: str, selection: str | None) -> TestFileRun | None:
+def _shared_header_locale() -> str | None:
+    """The `locale` header of the rulesets tested, where they all give the same one."""
+    locales = set(click.get_current_context().meta.get(_HEADER_LOCALES, ()))
+    return locales.pop() if len(locales) == 1 else None
+
+
+def _run_test_file(
+    path: str, selection: str | None, locale: str | None, roll_up: bool, lang: str | None
+) -> TestFileRun | None:
     """The file's tests run, or None (and why, printed) where it cannot be checked."""
     from planrules.eval.evaluate import Ruleset
     from planrules.eval.testing import TestFileRun, run_tests
+    from planrules.i18n import _
     from planrules.lang.check import check_file
 
     try:
         checked = check_file(path, access=_access(path))
     except InputError as problem:
-        _say(f"error: {problem}", err=True)
+        with _speaking(lang):
+            _say_error(problem)
         return None
     for diagnostic in checked.diagnostics:
-        click.echo(
-            format_diagnostic(diagnostic, checked.sources.get(diagnostic.span.file)), err=True
-        )
+        click.echo(_diagnostic_text(diagnostic, checked, lang), err=True)
+    click.get_current_context().meta.setdefault(_HEADER_LOCALES, []).append(checked.locale)
     if not checked.ok:
-        _say(f"{path}: not run, it has errors", err=True)
+        with _speaking(lang, checked.locale):
+            _say(_("{path}: not run, it has errors").format(path=path), err=True)
         return None
     if not checked.tests:
-        _say(f"error: {path}: holds no tests (a test file with none never passes)", err=True)
+        with _speaking(lang, checked.locale):
+            _say_error(
+                Message("{path}: holds no tests (a test file with none never passes)", path=path)
+            )
         return None
 
     def selected(name: str) -> bool:
         return selection is None or selection in name
 
-    outcomes = run_tests(Ruleset(checked), checked.tests, selected)
+    outcomes = run_tests(Ruleset(checked), checked.tests, selected, locale, roll_up)
     return TestFileRun(
         path, checked.sources.get(checked.module.path) if checked.module else None, tuple(outcomes)
     )
@@ -619,5 +807,6 @@ def _emit(text: str, output: str | None) -> None:
         return
     trouble = _write_problem(output, text, new_file_ok=True)
     if trouble is not None:
-        _say(f"error: {output}: {trouble}", err=True)
+        # In the language spoken: the caller writes the report inside its `_speaking`.
+        _say_error(Message("{path}: {reason}", path=output, reason=trouble))
         sys.exit(EXIT_UNUSABLE)

@@ -16,6 +16,7 @@ import attrs
 from planrules.eval.compile import literal_value
 from planrules.eval.values import Unknown, add, describe, multiply, subtract, sum_of
 from planrules.lang import syntax as s
+from planrules.lang.messages import Amount, Message
 from planrules.report.model import Adjustment, Allocation, AllocationLine, DataWarning
 
 CURRENT_KEY = "key"
@@ -77,13 +78,19 @@ class WorkingBudget:
         MIN share of the total; a tie is named in that order."""
         minimum = self.minimum.get(line)
         spent = self.known_spent(line)
-        floors = [(0, f"{line} would fall below zero")]
+        floors: list[tuple[Any, Message]] = [
+            (0, Message("{line} would fall below zero", line=line))
+        ]
         if spent is not None:
-            written = describe(spent, "money", self.currency)
-            floors.append((spent, f"{line} has already spent {written}"))
+            written = Amount(describe(spent, "money", self.currency), spent, "money", self.currency)
+            why = Message("{line} has already spent {amount}", line=line, amount=written)
+            floors.append((spent, why))
         if minimum is not None:
             share = multiply(minimum.share, self.total)
-            floors.append((share, f"{line} would fall below its {minimum.text} share"))
+            why = Message(
+                "{line} would fall below its {share} share", line=line, share=minimum.text
+            )
+            floors.append((share, why))
         floor = max(amount for amount, _ in floors)
         why = next(why for amount, why in floors if amount == floor)
         room = subtract(self.lines[line], floor)
@@ -96,13 +103,16 @@ class WorkingBudget:
         maximum = self.maximum.get(line)
         if maximum is not None:
             ceiling = multiply(maximum.share, self.total)
-            why = f"{line} would rise above its {maximum.text} share"
+            why = Message(
+                "{line} would rise above its {share} share", line=line, share=maximum.text
+            )
             room = subtract(ceiling, self.lines[line])
             limits.append(Limit("ceiling", room, why, line, maximum, ceiling))
         if with_total:
             lines = sum_of(self.lines.values())
             free = subtract(self.total, lines)
-            limits.append(Limit("free", free, "lines would exceed the total", None, None, lines))
+            why = Message("lines would exceed the total")
+            limits.append(Limit("free", free, why, None, None, lines))
         return limits
 
     def limits(self, action: s.Shift | s.Scale, lines: list[str]) -> list[Limit]:
@@ -215,8 +225,13 @@ class Adjuster:
                 self.warnings.append(
                     DataWarning(
                         "unknown-spent",
-                        f'what line {line} of "{budget.name}" has spent is unknown '
-                        f"({spent.reason}): its floor leaves it out",
+                        Message(
+                            'what line {line} of "{budget}" has spent is unknown ({reason}): '
+                            "its floor leaves it out",
+                            line=line,
+                            budget=budget.name,
+                            reason=spent.reason,
+                        ),
                         metric=budget.metric,
                         key=line,
                     )
@@ -235,17 +250,19 @@ class Adjuster:
             budget = self.budgets[name]
             missing = sorted(wanted - set(budget.lines))
             if missing:
-                return None, f'{missing[0]} is not a line of "{name}"'
+                return None, Message(
+                    '{line} is not a line of "{budget}"', line=missing[0], budget=name
+                )
             return budget, ""
         having = [b for b in self.budgets.values() if wanted <= set(b.lines)]
         if len(having) == 1:
             return having[0], ""
+        named = ", ".join(sorted(wanted))
         if having:
-            return None, f"{', '.join(sorted(wanted))} are lines of several budgets"
-        return (
-            None,
-            f"no budget has the line{'s' if len(wanted) > 1 else ''} {', '.join(sorted(wanted))}",
-        )
+            return None, Message("{lines} are lines of several budgets", lines=named)
+        if len(wanted) > 1:
+            return None, Message("no budget has the lines {lines}", lines=named)
+        return None, Message("no budget has the line {line}", line=named)
 
     def skip(
         self,

@@ -15,6 +15,7 @@ from planrules.eval.frame import Compiled
 from planrules.eval.rules import DEFAULT_TOLERANCE, Moment, location, made_already
 from planrules.eval.values import Keyed, Unknown, at_key, divide_or_unknown, multiply, sum_of
 from planrules.lang import syntax as s
+from planrules.lang.messages import Message
 from planrules.report.model import Result, Row, worst
 
 
@@ -157,13 +158,13 @@ def _why(
     over_amount = [line.key or "" for line in lines if line.status == "fail"]
     off_pace = [line.key or "" for line in lines if line.status == "warn"]
     if over_amount:
-        return f"lines over their amount: {', '.join(over_amount)}"
+        return Message("lines over their amount: {lines}", lines=", ".join(over_amount))
     if over_plan:
-        return "all spending is over the total"
+        return Message("all spending is over the total")
     if unplanned:
-        return f"spending on keys no line names: {', '.join(unplanned)}"
+        return Message("spending on keys no line names: {keys}", keys=", ".join(unplanned))
     if off_pace:
-        return f"lines off pace: {', '.join(off_pace)}"
+        return Message("lines off pace: {lines}", lines=", ".join(off_pace))
     if over_pace:
-        return "all spending runs ahead of the pace line"
+        return Message("all spending runs ahead of the pace line")
     return None

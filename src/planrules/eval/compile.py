@@ -17,6 +17,7 @@ from typing import Any
 
 from planrules.eval import functions
 from planrules.eval.frame import Compiled, Frame
+from planrules.eval.rollup import PartlyCovered
 from planrules.eval.values import (
     Keyed,
     Unknown,
@@ -36,6 +37,7 @@ from planrules.eval.values import (
 from planrules.lang import syntax as s
 from planrules.lang.exprcheck import AGGREGATES, ExprChecker, Scope, left_chain, metrics_read
 from planrules.lang.fmt import expression as expression_text
+from planrules.lang.messages import Message
 from planrules.lang.numbers import is_whole
 from planrules.lang.units import Type
 
@@ -224,7 +226,9 @@ class ExpressionCompiler:
         dimension = read.dimension
         varies = bool(metrics_read([expr.args[0]], self.scope))
         if name == "total":
-            return functions.total(self.new_slot(), subject, read.keyed, dimension, varies)
+            # A key's own sum is kept apart from the plain sum the next period builds on.
+            slots = (self.new_slot(), self.new_slot() if dimension is not None else None)
+            return functions.total(slots, subject, read.keyed, dimension, varies)
         if name == "previous":
             return functions.previous(subject, count, dimension)
         if name == "change":
@@ -240,7 +244,11 @@ class ExpressionCompiler:
 def _division(expr: s.Binary, right: Compiled) -> Callable[[Any, Frame, int], Any]:
     def combine(left: Any, frame: Frame, position: int) -> Any:
         def reason() -> str:
-            return f"`{expression_text(expr)}` divides by zero in {frame.label(position)}"
+            return Message(
+                "`{expression}` divides by zero in {period}",
+                expression=expression_text(expr),
+                period=frame.label(position),
+            )
 
         def divide(a: Any, b: Any) -> Any:
             return divide_or_unknown(a, b, reason)
@@ -273,7 +281,8 @@ def table_value(table: s.Table) -> Keyed:
     values = {entry.key.text: literal_value(entry.value) for entry in table.entries}
     if table.default is not None:
         return Keyed(values, literal_value(table.default))
-    return Keyed(values, Unknown(f"table `{table.name}` has no value for this key and no `else`"))
+    no_value = Message("table `{name}` has no value for this key and no `else`", name=table.name)
+    return Keyed(values, Unknown(no_value))
 
 
 def _number(expr: s.Expr) -> s.Number:
@@ -312,22 +321,32 @@ def _memoised(slot: int, compute: Compiled) -> Compiled:
 def _metric_reader(metric: s.Metric) -> Compiled:
     name = metric.name
     keyed = metric.dimension is not None
-    zero_when_absent = keyed and metric.type in FLOW_UNITS and not metric.stock
+    flow = metric.type in FLOW_UNITS and not metric.stock
+    zero_when_absent = keyed and flow
 
     def read(frame: Frame, position: int) -> Any:
         snapshot = frame.metrics.get(position)
         if snapshot is None:
             return frame.gap(position)
+        if flow and type(snapshot) is PartlyCovered and name in snapshot.coverage:
+            return snapshot.unknown(name)  # summed over part of a rolled-up period only
         value = snapshot.get(name)
         if value is None:
-            return Unknown(f"`{name}` has no value in {frame.label(position)}")
+            return Unknown(
+                Message(
+                    "`{name}` has no value in {period}", name=name, period=frame.label(position)
+                )
+            )
         if not keyed:
             return value
         if zero_when_absent:
             return Keyed(value, 0)
-        return Keyed(
-            value, Unknown(f"`{name}` has no value for this key in {frame.label(position)}")
+        no_value = Message(
+            "`{name}` has no value for this key in {period}",
+            name=name,
+            period=frame.label(position),
         )
+        return Keyed(value, Unknown(no_value))
 
     return read
 

@@ -28,7 +28,8 @@ from planrules.eval.history import (
     read_history,
     snapshots_from_data,
 )
-from planrules.eval.mismatch import Undeclared, data_warnings
+from planrules.eval.mismatch import PartialPeriod, Undeclared, data_warnings, partial_periods
+from planrules.eval.rollup import roll_up_for
 from planrules.eval.rules import (
     GoalRule,
     Moment,
@@ -44,7 +45,7 @@ from planrules.eval.snapshot import (
 )
 from planrules.eval.trace import Trace
 from planrules.eval.traced import TracedAdjuster, traced_rule
-from planrules.eval.triggers import TriggerRule, TriggerState
+from planrules.eval.triggers import TriggerRule
 from planrules.eval.values import EVALUATION, at_key, describe
 from planrules.eval.whatif_keys import Solver
 from planrules.lang import syntax as s
@@ -148,19 +149,30 @@ class Ruleset:
 
     # ---- histories -------------------------------------------------------------------------
 
-    def history(self, snapshots: object) -> History:
-        """Snapshots in the JSON form (a dict, a list, or {"snapshots": [...]}) as a history."""
+    def history(self, snapshots: object, roll_up: bool = False) -> History:
+        """Snapshots in the JSON form (a dict, a list, or {"snapshots": [...]}) as a history;
+        those of a finer cadence rolled up where `roll_up` or the header `roll up` says so."""
         if isinstance(snapshots, History):
             return snapshots
         return merge_snapshots(
-            [snapshots_from_data(snapshots, "<snapshots>", self.shapes)], self.checked.cadence
+            [snapshots_from_data(snapshots, "<snapshots>", self.shapes)],
+            self.checked.cadence,
+            roll_up_for(self.checked, roll_up),
         )
 
-    def read(self, paths: Sequence[str]) -> History:
+    def read(
+        self, paths: Sequence[str], locale: str | None = None, roll_up: bool = False
+    ) -> History:
         """The snapshot files merged into one history; files that hold no snapshot at all (an
-        empty list, a CSV with only its header) are named."""
+        empty list, a CSV with only its header) are named. Text numbers in CSV files and
+        workbooks are read in `locale`, by default the ruleset's `locale` header, else en.
+        Snapshots of a finer cadence are rolled up where `roll_up` or the header says so."""
         limit = self.checked.access.snapshot_limit
-        history = read_history(paths, self.shapes, self.checked.cadence, limit)
+        locale = locale or self.checked.locale
+        rolling = roll_up_for(self.checked, roll_up)
+        history = read_history(
+            paths, self.shapes, self.checked.cadence, limit, locale, self.currency, rolling
+        )
         if not history.snapshots:
             raise SnapshotError(
                 ", ".join(paths), "holds no snapshots: there is nothing to evaluate"
@@ -183,8 +195,8 @@ class Ruleset:
             # are not judged as periods of the plan.
             start = timeline.layout.window_start
             planned = [p for p in timeline.positions() if p >= start]
-            reports = [self.report(timeline, p, strict) for p in planned]
-            return replay_of(self.name, reports)
+            reports = (self.report(timeline, p, strict) for p in planned)
+            return replay_of(self.name, reports, len(planned))
 
     def timeline(self, snapshots: object) -> Timeline:
         plain = plain_snapshot(snapshots, self.shapes, self.checked.cadence)
@@ -231,8 +243,8 @@ class Ruleset:
         rows: list[Row] = []
         adjuster = self.adjuster(moment, trace) if self.adjusts else None
         warnings = (
-            data_warnings(self.scope, self.budgets, timeline.undeclared, moment)
-            if timeline.undeclared or self.keys_looked_at
+            data_warnings(self.scope, self.budgets, timeline.undeclared, moment, timeline.partial)
+            if timeline.undeclared or timeline.partial or self.keys_looked_at
             else []
         )
         recommendations: list[Recommendation] = []
@@ -241,11 +253,11 @@ class Ruleset:
                 rows.extend(judge(moment))
             else:
                 assert trigger is not None
-                states = trigger.states(moment)
-                rows.extend(trigger.row(moment, state) for state in states)
-                for state in states:
-                    if state.state == "fired":
-                        self.act(trigger, state, moment, adjuster, recommendations)
+                found = trigger.rows(moment)
+                rows.extend(found)
+                for _, key, state, *_ in found:
+                    if state == "fired":
+                        self.act(trigger, key, moment, adjuster, recommendations)
         results = Results(rows, functools.partial(self.made, moment))
         return Report(
             self.name,
@@ -279,18 +291,18 @@ class Ruleset:
     def act(
         self,
         rule: TriggerRule,
-        state: TriggerState,
+        key: str | None,
         moment: Moment,
         adjuster: Adjuster | None,
         recommendations: list[Recommendation],
     ) -> None:
         for action in rule.trigger.actions:
             if isinstance(action, s.Recommend):
-                text = self.fill(action, moment, state.key)
-                recommendations.append(Recommendation(rule.trigger.name, state.key, text))
+                text = self.fill(action, moment, key)
+                recommendations.append(Recommendation(rule.trigger.name, key, text))
             else:
                 assert adjuster is not None, "a ruleset that adjusts has an adjuster"
-                adjuster.apply(rule.trigger.name, state.key, action)
+                adjuster.apply(rule.trigger.name, key, action)
 
     def fill(self, action: s.Recommend, moment: Moment, key: str | None) -> str:
         pieces: list[str] = []
@@ -492,6 +504,7 @@ class Timeline:
             for snapshot, position in zip(history.snapshots, timeline.layout.positions, strict=True)
             if snapshot.undeclared
         ]
+        timeline.partial = partial_periods(history.snapshots, timeline.layout.positions)
         return timeline
 
     def __init__(
@@ -517,6 +530,7 @@ class Timeline:
         self.metrics = dict(zip(layout.positions, metrics, strict=True))
         self.frame: Frame | None = None
         self.undeclared: list[Undeclared] = []
+        self.partial: list[PartialPeriod] = []
         self.dimensions = dimensions
 
     def position(self, period: Period) -> int:

@@ -30,6 +30,7 @@ from planrules.eval.values import (
     subtract,
     sum_of,
 )
+from planrules.lang.messages import Message
 
 # ---- aggregates over keys ------------------------------------------------------------------
 
@@ -66,10 +67,17 @@ def _existing_values(value: Keyed, existing: frozenset[str]) -> list[Any]:
     return [v for v in found if not (isinstance(v, Unknown) and before_first(v.reason))]
 
 
+_AVERAGE_OF_NONE = Message("an average over no keys")
+_SMALLEST_OF_NONE = Message("the smallest of no keys")
+_LARGEST_OF_NONE = Message("the largest of no keys")
+_EXTREME_OF_NONE = Message("no values")
+_AVERAGE_OVER_NO_PERIODS = Message("no periods")
+
+
 def _average(values: list[Any]) -> Any:
     if not values:
-        return Unknown("an average over no keys")
-    return divide_or_unknown(sum_of(values), len(values), lambda: "an average over no keys")
+        return Unknown(_AVERAGE_OF_NONE)
+    return divide_or_unknown(sum_of(values), len(values), lambda: _AVERAGE_OF_NONE)
 
 
 def _count(values: list[Any]) -> Any:
@@ -77,11 +85,11 @@ def _count(values: list[Any]) -> Any:
 
 
 def _smallest(values: list[Any]) -> Any:
-    return extreme_of(values, min, "the smallest of no keys")
+    return extreme_of(values, min, _SMALLEST_OF_NONE)
 
 
 def _largest(values: list[Any]) -> Any:
-    return extreme_of(values, max, "the largest of no keys")
+    return extreme_of(values, max, _LARGEST_OF_NONE)
 
 
 _SUMMARIES: dict[str, Callable[[list[Any]], Any]] = {
@@ -95,7 +103,7 @@ _SUMMARIES: dict[str, Callable[[list[Any]], Any]] = {
 
 def extremes(pick: Callable[..., Any], args: list[Compiled]) -> Compiled:
     def scalar(values: list[Any]) -> Any:
-        return extreme_of(values, pick, "no values")
+        return extreme_of(values, pick, _EXTREME_OF_NONE)
 
     def apply(frame: Frame, position: int) -> Any:
         return lift_many(scalar, [arg(frame, position) for arg in args])
@@ -128,32 +136,62 @@ def plus(a: Any, b: Any) -> Any:
 
 
 def total(
-    slot: int, subject: Compiled, keyed: bool, dimension: str | None, varies: bool
+    slots: tuple[int, int | None],
+    subject: Compiled,
+    keyed: bool,
+    dimension: str | None,
+    varies: bool,
 ) -> Compiled:
     """The window's sum through a position; reuses the sum through the position before.
-    `varies`: the subject reads the snapshots (see `summands`)."""
+    `varies`: the subject reads the snapshots (see `summands`). With a `dimension`, keys that
+    come into being inside the window are summed over their own periods (`_since_first`),
+    memoised in the second slot apart from the plain sum, which the next position builds on."""
     zero: Any = Keyed({}, 0) if keyed else 0
     over = summands(subject, varies)
+    sum_slot, own_slot = slots
 
-    def running_total(frame: Frame, position: int) -> Any:
+    def plain_sum(frame: Frame, position: int) -> Any:
         memo = frame.memo
-        key = (slot, position)
+        key = (sum_slot, position)
         if key in memo:
             return memo[key]
         start = frame.window_start
-        before = memo.get((slot, position - 1))
+        before = memo.get((sum_slot, position - 1))
         if position < start:
             running = zero
         elif before is not None and position > start:
-            running = plus(before, subject(frame, position))
+            running = _plus_unless_unknown(before, subject(frame, position))
         else:
             running = sum_over_periods(over(frame, periods_read("total", 0, position, start)))
-        if dimension is not None and position >= start:
+        memo[key] = running
+        return running
+
+    if dimension is None or own_slot is None:
+        return plain_sum
+
+    def with_own_sums(frame: Frame, position: int) -> Any:
+        memo = frame.memo
+        key = (own_slot, position)
+        if key in memo:
+            return memo[key]
+        running = plain_sum(frame, position)
+        start = frame.window_start
+        if position >= start:
             running = _since_first(frame, dimension, subject, over, running, start, position)
         memo[key] = running
         return running
 
-    return running_total
+    return with_own_sums
+
+
+def _plus_unless_unknown(before: Any, value: Any) -> Any:
+    """The sum through a position from the sum through the one before, as `sum_over_periods`
+    has it: its first unknown, whole (an unknown is not added key by key)."""
+    if before.__class__ is Unknown:
+        return before
+    if value.__class__ is Unknown:
+        return value
+    return plus(before, value)
 
 
 Summands = Callable[[Frame, range], list[Any]]
@@ -313,7 +351,11 @@ def change(subject: Compiled, dimension: str | None) -> Compiled:
 def growth(subject: Compiled, text: str, dimension: str | None) -> Compiled:
     def grown(frame: Frame, position: int) -> Any:
         def reason() -> str:
-            return f"growth of `{text}`: it was 0 in {frame.label(position - 1)}"
+            return Message(
+                "growth of `{expression}`: it was 0 in {period}",
+                expression=text,
+                period=frame.label(position - 1),
+            )
 
         def grow(now: Any, before: Any) -> Any:
             return subtract(divide_or_unknown(now, before, reason), 1)
@@ -360,4 +402,4 @@ def per_period(rolling: Compiled, count: int, dimension: str | None) -> Compiled
 
 
 def _divided(value: Any, count: int) -> Any:
-    return divide_or_unknown(value, count, lambda: "no periods")
+    return divide_or_unknown(value, count, lambda: _AVERAGE_OVER_NO_PERIODS)

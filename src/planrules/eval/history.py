@@ -1,8 +1,8 @@
 """Metric snapshots read into an ordered, validated history.
 
-Snapshots come from JSON files, CSV files, or Python data in the JSON form. Every number is
-read from its text as an exact value (never through a float) and checked against the limits
-of the contract; integral values become `int`, which keeps the evaluator's arithmetic fast,
+Snapshots come from JSON files, CSV files, workbooks, or Python data in the JSON form. Every
+number is read from its text as an exact value (never through a float) and checked against the
+limits of the contract; integral values become `int`, which keeps the evaluator's arithmetic fast,
 and the rest `Decimal`. Only declared metrics are kept. Any problem is a `SnapshotError` that
 names the file, then the period, metric and key where they are known, and never a traceback.
 
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import attrs
 
+from planrules.eval.rollup import RollUp
 from planrules.eval.snapshot import (
     MetricShapes,
     MetricValue,
@@ -32,7 +33,14 @@ from planrules.eval.snapshot import (
 from planrules.eval.snapshot_csv import snapshots_from_csv
 from planrules.eval.snapshot_data import metrics_fast, snapshot_from_object, snapshot_objects
 from planrules.eval.snapshot_json import parse_json
+from planrules.eval.snapshot_locale import DEFAULT_LOCALE, TextNumbers
+from planrules.eval.snapshot_workbook import (
+    OLD_EXCEL,
+    WORKBOOK_SUFFIXES,
+    snapshots_from_workbook,
+)
 from planrules.lang.diagnostics import InputError
+from planrules.lang.messages import Message
 from planrules.lang.periods import (
     CADENCES,
     Period,
@@ -108,15 +116,27 @@ def plain_snapshot(
 
 
 def read_snapshot_file(
-    path: str, shapes: MetricShapes, limit: int = SNAPSHOT_LIMIT
+    path: str,
+    shapes: MetricShapes,
+    limit: int = SNAPSHOT_LIMIT,
+    numbers: TextNumbers | None = None,
+    cadence: str | None = None,
 ) -> list[Snapshot]:
-    """Snapshots from a .json or .csv file; a file named otherwise is tried as JSON. A file
-    larger than `limit` bytes, or not a regular file, is refused before it is read."""
+    """Snapshots from a .json, .csv, .xlsx or .ods file; a file named otherwise is tried as
+    JSON. A file larger than `limit` bytes, or not a regular file, is refused before it is
+    read. `numbers` says how text cells of CSV files and workbooks are read (the locale, the
+    plan's currency), `cadence` which period a date in a workbook's period column names."""
     name = str(path)
-    text = _read_text(name, limit)
+    numbers = numbers or TextNumbers()
     suffix = Path(name).suffix.lower()
+    if suffix == ".xls":
+        raise SnapshotError(name, OLD_EXCEL)
+    if suffix in WORKBOOK_SUFFIXES:
+        workbook = _read_bytes(name, limit)
+        return snapshots_from_workbook(workbook, name, shapes, numbers, cadence)
+    text = _read_text(name, limit)
     if suffix == ".csv":
-        return snapshots_from_csv(text, Place(name), shapes)
+        return snapshots_from_csv(text, Place(name), shapes, numbers)
     rejected: list[str] = []
     data = parse_json(text, name, rejected, named_json=suffix == ".json")
     snapshots = snapshots_from_data(data, name, shapes)
@@ -127,16 +147,21 @@ def read_snapshot_file(
     return snapshots
 
 
-def merge_snapshots(groups: Iterable[Sequence[Snapshot]], cadence: str | None = None) -> History:
+def merge_snapshots(
+    groups: Iterable[Sequence[Snapshot]],
+    cadence: str | None = None,
+    roll_up: RollUp | None = None,
+) -> History:
     """One history from several files' snapshots, merged by period and ordered by date.
 
     A metric given twice for one period is an error, even where the keys of the two differ.
     With `cadence` (the ruleset's), every period must be of that cadence's form; without it,
-    all periods must share the form of the first.
+    all periods must share the form of the first. With `roll_up`, snapshots of a finer
+    cadence than the ruleset's are first rolled up into it (`planrules.eval.rollup`).
     """
     if cadence is not None and cadence not in CADENCES:
         raise ValueError(f"`{cadence}` is not a cadence (one of {', '.join(CADENCES)})")
-    groups = list(groups)
+    groups = list(groups) if roll_up is None else roll_up.groups(groups)
     if len(groups) == 1 and _distinct_periods(groups[0]):
         return _single_group(groups[0], cadence)
     # Where every period has the one form, none can be wrong: only otherwise is each looked
@@ -186,15 +211,36 @@ def read_history(
     shapes: MetricShapes,
     cadence: str | None = None,
     limit: int = SNAPSHOT_LIMIT,
+    locale: str | None = None,
+    currency: str | None = None,
+    roll_up: RollUp | None = None,
 ) -> History:
-    """Read every file and merge them into one history."""
-    files = (read_snapshot_file(path, shapes, limit) for path in paths)
-    return merge_snapshots(files, cadence)
+    """Read every file and merge them into one history; text numbers in CSV files and
+    workbooks are read in `locale` (en by default), in the plan's `currency`; with `roll_up`,
+    snapshots of a finer cadence are rolled up into the ruleset's."""
+    numbers = TextNumbers(locale or DEFAULT_LOCALE, currency)
+    dates = date_cadence(cadence, roll_up is not None)
+    files = (read_snapshot_file(path, shapes, limit, numbers, dates) for path in paths)
+    return merge_snapshots(files, cadence, roll_up)
+
+
+def date_cadence(cadence: str | None, rolling_up: bool) -> str | None:
+    """The cadence whose period a date cell of a workbook names: the ruleset's, or when
+    rolling up the day itself, so that a sheet of days is summed into the ruleset's periods
+    rather than read as its periods given many times."""
+    return "daily" if rolling_up else cadence
 
 
 def _read_text(name: str, limit: int) -> str:
     try:
-        return decoded_text(name, read_limited(name, limit, "a snapshot file"), "JSON or CSV")
+        return decoded_text(name, _read_bytes(name, limit), Message("JSON or CSV"))
+    except InputError as problem:
+        raise SnapshotError(name, problem.reason) from None
+
+
+def _read_bytes(name: str, limit: int) -> bytes:
+    try:
+        return read_limited(name, limit, Message("a snapshot file"))
     except InputError as problem:
         raise SnapshotError(name, problem.reason) from None
 
@@ -248,10 +294,13 @@ def _check_form(snapshot: Snapshot, first: Snapshot, cadence: str | None) -> Non
     period = snapshot.period
     if cadence is not None and period.cadence != cadence:
         label = period_label(period)
+        # Finer periods could be rolled up, but only when asked: summing is not always right.
+        finer = CADENCES.index(period.cadence) < CADENCES.index(cadence)
         raise SnapshotError(
             snapshot.origin,
             f"period {label} is {_KINDS[period.cadence]}, but the ruleset is {cadence}: "
-            f"write its periods as {_EXAMPLES[cadence]} ({_KINDS[cadence]})",
+            f"write its periods as {_EXAMPLES[cadence]} ({_KINDS[cadence]})"
+            + (", or roll them up with `--roll-up` or the header `roll up`" if finer else ""),
         )
     if period.cadence != first.period.cadence:
         raise SnapshotError(

@@ -13,6 +13,7 @@ so with a `KeyNotYet` reason, and does not count toward the overall status.
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -52,6 +53,29 @@ class KeyLife:
                 first.update(new)
         self.starts = [position for position, _ in self.appearing]
         self._existing: dict[int, frozenset[str]] = {}
+        self._in_order: dict[int, list[str]] = {}
+
+    @classmethod
+    def merged(cls, lives: Sequence[KeyLife], label: Callable[[int], str]) -> KeyLife:
+        """The life of keys that have a value in any of several metrics, from each metric's
+        own: a key comes into being in the first period one of them gives it."""
+        if len(lives) == 1:
+            return lives[0]
+        groups: dict[int, list[list[str]]] = {}
+        for life in lives:
+            for position, group in life.appearing:
+                groups.setdefault(position, []).append(group)
+        merged = cls({}, (), label)
+        first = merged.first
+        for position in sorted(groups):
+            new = dict.fromkeys(itertools.chain.from_iterable(groups[position]))
+            if first:
+                new = dict.fromkeys(sorted(new.keys() - first.keys()))
+            if new:
+                merged.appearing.append((position, list(new)))
+                first.update(dict.fromkeys(new, position))
+        merged.starts = [position for position, _ in merged.appearing]
+        return merged
 
     def groups_after(self, after: int, through: int) -> list[tuple[int, list[str]]]:
         """The keys whose first period lies in (after, through], grouped by it."""
@@ -69,7 +93,17 @@ class KeyLife:
             found = self._existing[index] = frozenset(keys)
         return found
 
+    def in_order(self, position: int) -> list[str]:
+        """The keys that exist at `position`, in code-point order; shared, not to be changed."""
+        index = bisect.bisect_right(self.starts, position)
+        found = self._in_order.get(index)
+        if found is None:
+            found = self._in_order[index] = sorted(self.existing(position))
+        return found
+
     def not_yet(self, key: str) -> Unknown:
         first = self.first.get(key)
-        when = self.label(first) if first is not None else "no period"
-        return Unknown(KeyNotYet(f"`{key}` first appears in {when}"))
+        if first is None:
+            return Unknown(KeyNotYet("`{key}` first appears in no period", key=key))
+        first_period = self.label(first)
+        return Unknown(KeyNotYet("`{key}` first appears in {period}", key=key, period=first_period))

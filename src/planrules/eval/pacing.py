@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from planrules.eval.values import as_fraction
+from planrules.lang.messages import Message
 from planrules.report.model import Pacing, Share
 
 if TYPE_CHECKING:
@@ -47,9 +48,12 @@ def pace(
     done, span = periods_done(moment, deadline, start)
     full = deadline - window_start + 1
     if phased is not None and len(phased) != full:
-        return None, (
-            f"`phased` gives {len(phased)} weights, but {moment.label(window_start)} "
-            f"through {moment.label(deadline)} is {full} periods"
+        return None, Message(
+            "`phased` gives {weights} weights, but {start} through {end} is {periods} periods",
+            weights=len(phased),
+            start=moment.label(window_start),
+            end=moment.label(deadline),
+            periods=full,
         )
     if done <= 0:
         elapsed: Any = 0  # the window has not started

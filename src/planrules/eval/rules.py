@@ -35,6 +35,7 @@ from planrules.eval.values import (
 from planrules.lang import syntax as s
 from planrules.lang.exprcheck import Scope, is_paced, metrics_read
 from planrules.lang.fmt import expression as expression_text
+from planrules.lang.messages import Message, said_by
 from planrules.lang.periods import PeriodError
 from planrules.lang.ratio_forms import rule_form
 from planrules.report.model import Change, Location, Pacing, Result, Row
@@ -61,8 +62,6 @@ class Moment:
     current: int
     window_end: int | None
     position_of: Callable[[s.Goal], int]  # the position of the period holding a deadline
-    key_cache: dict[tuple[str, int], frozenset[str]] = attrs.field(factory=dict)
-    rule_keys: dict[tuple[str, ...], list[str]] = attrs.field(factory=dict)
 
     @property
     def window_start(self) -> int:
@@ -77,27 +76,9 @@ class Moment:
         return positions[: bisect.bisect_right(positions, self.current)]
 
     def keys(self, metrics: Sequence[str]) -> list[str]:
-        """The keys of a `per` rule: every key its metrics had through the current period."""
-        wanted = tuple(metrics)
-        cached = self.rule_keys.get(wanted)
-        if cached is None:
-            found: set[str] = set()
-            for metric in wanted:
-                found |= self.metric_keys(metric, self.current)
-            cached = self.rule_keys[wanted] = sorted(found)
-        return cached
-
-    def metric_keys(self, metric: str, through: int) -> frozenset[str]:
-        cached = self.key_cache.get((metric, through))
-        if cached is not None:
-            return cached
-        keys: set[str] = set()
-        for position in self.positions():
-            value = self.frame.metrics[position].get(metric)
-            if isinstance(value, dict):
-                keys.update(value)
-        result = self.key_cache[(metric, through)] = frozenset(keys)
-        return result
+        """The keys of a `per` rule: every key its metrics had through the current period, in
+        code-point order (a list shared by every rule reading the same metrics)."""
+        return self.frame.keys_life(tuple(metrics)).in_order(self.current)
 
 
 def location(span: Any) -> Location:
@@ -111,7 +92,7 @@ def keyed_metrics(exprs: Iterable[s.Expr | None], scope: Scope, dimension: str) 
 
 
 def made_already(row: Row, _solve: WhatItTakes) -> Result:
-    """The result of a row that carries it: a budget's or a trigger's, made at once."""
+    """The result of a row that carries it: a budget's, made at once."""
     result: Result = row[3]
     return result
 
@@ -160,7 +141,9 @@ class GoalRule:
         try:
             deadline = moment.position_of(goal)
         except PeriodError as unplaceable:
-            return at, None, f"the deadline's period cannot be placed: {unplaceable}"
+            why = said_by(unplaceable)
+            unplaced = Message("the deadline's period cannot be placed: {problem}", problem=why)
+            return at, None, unplaced
         if at < deadline and not self.paced:
             # Judged on the comparison as it stands now, not final until the deadline.
             return at, Pacing(None, deadline - at, False, False, False, ahead=True), None
@@ -168,7 +151,9 @@ class GoalRule:
             pacing, problem = self.pace(moment, deadline)
             return at, pacing, problem
         if deadline not in moment.frame.metrics:
-            problem = f"the deadline's period {moment.label(deadline)} has no snapshot"
+            problem = Message(
+                "the deadline's period {period} has no snapshot", period=moment.label(deadline)
+            )
             return deadline, None, problem
         return deadline, Pacing(1, 0, False, self.forecasting, self.requires), None
 
@@ -232,8 +217,26 @@ class GoalRule:
         keys = moment.keys(self.key_metrics)
         columns = [_column(value, keys) for value in values]
         rows = self.key_rows(keys, columns, pacing, problem, judge)
+        if at < moment.current:
+            return self.rows_before_first(moment, at, rows, keys, columns)
         if problem is None and pacing is not None and pacing.paced:
             return self.rows_from_first(moment, rows, keys, columns)
+        return rows
+
+    def rows_before_first(
+        self, moment: Moment, at: int, rows: list[Row], keys: list[str], columns: list[list[Any]]
+    ) -> list[Row]:
+        """`rows` of a goal judged at its deadline, gone by, with each key that first appeared
+        after it unknown: the key did not exist when the goal was due."""
+        assert self.goal.per is not None
+        life = moment.frame.life(self.goal.per)
+        for _, group in life.groups_after(at, moment.current):
+            for key in group:
+                index = bisect.bisect_left(keys, key)
+                if index < len(keys) and keys[index] == key:
+                    value, target, baseline = (column[index] for column in columns)
+                    not_yet = life.not_yet(key).reason
+                    rows[index] = self.unknown(key, value, target, baseline, None, not_yet)
         return rows
 
     def key_rows(
@@ -476,6 +479,17 @@ def _column(value: Any, keys: list[str]) -> list[Any]:
 # ---- thresholds ----------------------------------------------------------------------------
 
 
+def level_text(status: str, direction: str, bound: str) -> Message:
+    """A threshold's level as the report names the one reached (`warn below 400`)."""
+    if status == "fail":
+        if direction == "above":
+            return Message("fail above {bound}", bound=bound)
+        return Message("fail below {bound}", bound=bound)
+    if direction == "above":
+        return Message("warn above {bound}", bound=bound)
+    return Message("warn below {bound}", bound=bound)
+
+
 class ThresholdRule:
     kind = "threshold"
 
@@ -490,7 +504,7 @@ class ThresholdRule:
                 level.status,
                 operator.gt if level.direction == "above" else operator.lt,
                 compiler.compile(level.bound),
-                f"{level.status} {level.direction} {expression_text(level.bound)}",
+                level_text(level.status, level.direction, expression_text(level.bound)),
             )
             for level in self.level_nodes
         ]

@@ -18,11 +18,14 @@ from planrules.eval.compile import literal_value
 from planrules.eval.evaluate import Ruleset
 from planrules.eval.history import (
     History,
+    date_cadence,
     merge_snapshots,
     read_snapshot_file,
     snapshots_from_data,
 )
+from planrules.eval.rollup import roll_up_for
 from planrules.eval.snapshot import Snapshot
+from planrules.eval.snapshot_locale import DEFAULT_LOCALE, TextNumbers
 from planrules.eval.values import describe
 from planrules.lang import syntax as s
 from planrules.lang.check_tests import snapshots_path
@@ -73,14 +76,23 @@ class TestFileRun:
 
 
 def run_tests(
-    ruleset: Ruleset, tests: Sequence[s.Test], selected: Callable[[str], bool] = lambda _: True
+    ruleset: Ruleset,
+    tests: Sequence[s.Test],
+    selected: Callable[[str], bool] = lambda _: True,
+    locale: str | None = None,
+    roll_up: bool = False,
 ) -> list[TestOutcome]:
-    return [run_test(ruleset, test) for test in tests if selected(test.name)]
+    """Every selected test run; text numbers in its CSV and workbook files are read in
+    `locale`, by default the ruleset's `locale` header, else en; its snapshots of a finer
+    cadence are rolled up where `roll_up` or the ruleset's header `roll up` says so."""
+    return [run_test(ruleset, test, locale, roll_up) for test in tests if selected(test.name)]
 
 
-def run_test(ruleset: Ruleset, test: s.Test) -> TestOutcome:
+def run_test(
+    ruleset: Ruleset, test: s.Test, locale: str | None = None, roll_up: bool = False
+) -> TestOutcome:
     try:
-        history = _history(ruleset, test)
+        history = _history(ruleset, test, locale, roll_up)
         missing = _at_without_snapshot(test, history)
         if missing is not None:
             return TestOutcome(test.name, test.span, (), missing)
@@ -127,7 +139,7 @@ def _at_without_snapshot(test: s.Test, history: History) -> str | None:
     return format_diagnostic(error("at-without-snapshot", ats[-1].span, message))
 
 
-def _history(ruleset: Ruleset, test: s.Test) -> History:
+def _history(ruleset: Ruleset, test: s.Test, locale: str | None, roll_up: bool) -> History:
     groups: list[list[Snapshot]] = []
     blocks = [_block_data(item) for item in test.items if isinstance(item, s.SnapshotBlock)]
     if blocks:
@@ -135,13 +147,19 @@ def _history(ruleset: Ruleset, test: s.Test) -> History:
             snapshots_from_data(blocks, f"{test.span.file} (test {test.name!r})", ruleset.shapes)
         )
     access = ruleset.checked.access
+    locale = locale or ruleset.checked.locale or DEFAULT_LOCALE
+    numbers = TextNumbers(locale, ruleset.currency)
+    cadence = ruleset.checked.cadence
+    rolling = roll_up_for(ruleset.checked, roll_up)
+    dates = date_cadence(cadence, rolling is not None)
     for item in test.items:
         if isinstance(item, s.SnapshotsFile):
             path = snapshots_path(test.span.file, item.path)
             if not access.allows(path):  # the check reports it; this is for a Checked made else
                 raise InputError(path, "is outside the folders allowed")
-            groups.append(read_snapshot_file(path, ruleset.shapes, access.snapshot_limit))
-    return merge_snapshots(groups, ruleset.checked.cadence)
+            limit = access.snapshot_limit
+            groups.append(read_snapshot_file(path, ruleset.shapes, limit, numbers, dates))
+    return merge_snapshots(groups, cadence, rolling)
 
 
 def _block_data(block: s.SnapshotBlock) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from planrules.eval.trace import (
     TriggerPeriod,
     TriggerRecord,
 )
-from planrules.eval.triggers import TriggerRule, TriggerState
+from planrules.eval.triggers import TriggerRule, Walk
 from planrules.eval.values import at_key
 from planrules.lang import syntax as s
 from planrules.lang.exprcheck import Scope
@@ -207,63 +207,44 @@ class TracedTrigger(TriggerRule):
     def __init__(self, trigger: s.Trigger, compiler: ExpressionCompiler, trace: Trace) -> None:
         super().__init__(trigger, compiler)
         self.trace = trace
-        self.snapshots: dict[int, Any] = {}
-        self.since: int | None = None  # the traced key's first period
 
-    def states(self, moment: Moment) -> list[TriggerState]:
-        self.snapshots = moment.frame.metrics  # which periods have one, for `mark`
-        return super().states(moment)
+    def rows(self, moment: Moment) -> list[Row]:
+        found = super().rows(moment)
+        if any(row[1] == self.trace.key for row in found):
+            self.note(moment, self.walk(moment))
+        return found
 
-    def state(
-        self,
-        key: str | None,
-        positions: Sequence[int],
-        conditions: dict[int, Any],
-        since: int | None = None,
-    ) -> TriggerState:
-        state = super().state(key, positions, conditions, since)
-        if key == self.trace.key:
-            self.note(positions, conditions, state, since)
-        return state
-
-    def note(
-        self,
-        positions: Sequence[int],
-        conditions: dict[int, Any],
-        state: TriggerState,
-        since: int | None,
-    ) -> None:
-        """The periods walked again with the rule's own steps, each as it came out."""
-        at_the_key = {p: at_key(conditions[p], state.key) for p in positions}
-        held = set(state.held)
-        self.since = since
+    def note(self, moment: Moment, walk: Walk) -> None:
+        """Each period of the traced key as the walk has it."""
+        key = self.trace.key
+        per = self.trigger.per
+        since = moment.frame.life(per).first.get(key) if per and key is not None else None
         periods: list[TriggerPeriod] = []
-        last_fired: int | None = None
-        for position in positions:
-            fired_before = last_fired
-            walked, last_fired = self.next_state(position, held, last_fired)
+        for position, condition in zip(walk.positions, walk.conditions, strict=True):
+            fired_before = walk.last_fired(key, position)
             looked = self.looked_at(position)
             periods.append(
                 TriggerPeriod(
                     position,
-                    at_the_key[position],
-                    walked,
+                    at_key(condition, key),
+                    walk.state_at(position, key),
                     fired_before,
                     None if fired_before is None else position - fired_before,
-                    self.would_fire(position, held),
-                    tuple((p, self.mark(p, held)) for p in looked),
-                    sum(1 for p in looked if p in held),
+                    walk.state_at(position, key) != "quiet",
+                    tuple((p, self.mark(walk, p, key, since)) for p in looked),
+                    sum(1 for p in looked if key in walk.held.get(p, ())),
                     since is None or position >= since,
                 )
             )
         self.trace.record = TriggerRecord(tuple(periods))
 
-    def mark(self, position: int, held: set[int]) -> str:
-        if position in held:
+    @staticmethod
+    def mark(walk: Walk, position: int, key: str | None, since: int | None) -> str:
+        if key in walk.held.get(position, ()):
             return "held"
-        if self.since is not None and position < self.since:
+        if since is not None and position < since:
             return "before the key's first period"
-        return "not held" if position in self.snapshots else "no snapshot"
+        return "not held" if position in walk.frame.metrics else "no snapshot"
 
 
 # ---- adjustments ---------------------------------------------------------------------------

@@ -4,25 +4,131 @@ or quiet as its cooldown allows, per key where it is `per`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
+import collections
+import itertools
+import operator
+from itertools import compress, repeat
 from typing import Any
 
-import attrs
-
 from planrules.eval.compile import ExpressionCompiler
-from planrules.eval.rules import Moment, keyed_metrics, location, made_already
-from planrules.eval.values import Unknown, at_key
+from planrules.eval.frame import Frame
+from planrules.eval.rules import Moment, WhatItTakes, keyed_metrics, location
+from planrules.eval.values import Keyed, Unknown, at_key
 from planrules.lang import syntax as s
+from planrules.lang.messages import Message
 from planrules.report.model import Result, Row
 
+NO_SNAPSHOTS = Unknown(Message("no snapshots"))
+NOBODY: frozenset[str | None] = frozenset()
+THE_WHOLE: frozenset[str | None] = frozenset((None,))  # the one key of an unkeyed trigger
 
-@attrs.frozen
-class TriggerState:
-    key: str | None
-    state: str  # fired quiet cooling unknown
-    held: tuple[int, ...]
-    last_fired: int | None
-    reason: str | None
+
+class Walk:
+    """A trigger walked through the periods of one frame, up to `through`: at each period,
+    the keys at which its condition held, and those at which it fired or was cooling. Each
+    period is worked out for every key at once, with set operations, and once per frame:
+    a replay goes on from where the last period stopped. An unkeyed trigger has the one key
+    None."""
+
+    __slots__ = ("conditions", "cooling", "fired", "frame", "held", "positions", "rule", "through")
+
+    def __init__(self, rule: TriggerRule, frame: Frame) -> None:
+        self.rule = rule
+        self.frame = frame
+        self.positions: list[int] = []
+        self.conditions: list[Any] = []
+        # By position; a position without a snapshot has none: nothing held or fired there.
+        self.held: dict[int, frozenset[str | None]] = {}
+        self.fired: dict[int, frozenset[str | None]] = {}
+        self.cooling: dict[int, frozenset[str | None]] = {}
+        self.through = -1  # the current period walked to; positions count from 0
+
+    def go_to(self, current: int) -> None:
+        """Walk on to `current`, period by period."""
+        frame, rule = self.frame, self.rule
+        held, fired, cooling = self.held, self.fired, self.cooling
+        every = frame.positions
+        for position in every[len(self.positions) : bisect.bisect_right(every, current)]:
+            condition = rule.condition(frame, position)
+            self.positions.append(position)
+            self.conditions.append(condition)
+            held[position] = self.held_at(position, condition)
+            met = self.met(position)
+            recent = self.fired_within(position - rule.cooldown, position)
+            if recent:
+                fired[position], cooling[position] = met - recent, met & recent
+            else:
+                fired[position] = met
+        self.through = current
+
+    def held_at(self, position: int, condition: Any) -> frozenset[str | None]:
+        """The keys at which the condition holds at `position`; before a key's first period
+        it never counts as held."""
+        per = self.rule.trigger.per
+        if per is None:
+            return THE_WHOLE if condition is True else NOBODY
+        existing = self.frame.life(per).existing(position)
+        if not isinstance(condition, Keyed):
+            return frozenset(existing) if condition is True else NOBODY
+        values = condition.values
+        true = set(compress(values, map(operator.is_, values.values(), repeat(True))))
+        if condition.missing is True:
+            true.update(existing - values.keys())
+        return frozenset(true & existing)
+
+    def met(self, position: int) -> frozenset[str | None]:
+        """The keys at which the condition held as `for` asks: in each of the last N periods,
+        or (`for N of M`) in at least N of the last M, the current one need not be among
+        them, as the contract words it."""
+        rule, held = self.rule, self.held
+        looked = [held.get(position - back, NOBODY) for back in rule.backs]
+        if len(looked) == 1:
+            return looked[0]
+        if rule.hold == rule.looks_back:
+            return looked[0].intersection(*looked[1:])
+        if rule.hold == 1:
+            return looked[0].union(*looked[1:])
+        counts = collections.Counter(itertools.chain.from_iterable(looked))
+        return frozenset(key for key, count in counts.items() if count >= rule.hold)
+
+    def fired_within(self, start: int, end: int) -> frozenset[str | None]:
+        """The keys that fired in a period from `start` up to, not including, `end`."""
+        fired = self.fired
+        recent = [fired[p] for p in range(max(start, 0), end) if p in fired]
+        if len(recent) <= 1:
+            return recent[0] if recent else NOBODY
+        return recent[0].union(*recent[1:])
+
+    def state_at(self, position: int, key: str | None) -> str:
+        """Fired, cooling or quiet, as walked; the condition at `position` aside."""
+        if key in self.fired.get(position, NOBODY):
+            return "fired"
+        return "cooling" if key in self.cooling.get(position, NOBODY) else "quiet"
+
+    def held_through(self, key: str | None, current: int) -> list[int]:
+        return [p for p in self.positions if p <= current and key in self.held[p]]
+
+    def last_fired(self, key: str | None, before: int) -> int | None:
+        """The last period before `before` in which the trigger fired at `key`."""
+        end = bisect.bisect_left(self.positions, before)
+        for position in reversed(self.positions[:end]):
+            if key in self.fired[position]:
+                return position
+        return None
+
+
+def _unknown_at(condition: Any, keys: list[str | None]) -> list[int]:
+    """The indexes of the keys at which `condition` is unknown."""
+    if not isinstance(condition, Keyed):
+        return list(range(len(keys))) if condition.__class__ is Unknown else []
+    values, missing = condition.values, condition.missing
+    unknown: set[str | None] = {k for k, value in values.items() if value.__class__ is Unknown}
+    if missing.__class__ is Unknown:
+        unknown.update(key for key in keys if key is not None and key not in values)
+    if not unknown:
+        return []
+    return [index for index, key in enumerate(keys) if key in unknown]
 
 
 class TriggerRule:
@@ -36,82 +142,61 @@ class TriggerRule:
         self.window = int(trigger.window.value) if trigger.window is not None else None
         self.cooldown = int(trigger.cooldown.value) if trigger.cooldown is not None else 0
         self.looks_back = self.window or self.hold  # the periods `for` looks at
+        self.backs = tuple(range(self.looks_back))
         self.severity = trigger.severity or "warn"
         self.location = location(trigger.span)
         self.key_metrics = (
             keyed_metrics([trigger.condition], compiler.scope, trigger.per) if trigger.per else []
         )
 
-    def states(self, moment: Moment) -> list[TriggerState]:
-        positions = moment.positions()
-        conditions = {p: self.condition(moment.frame, p) for p in positions}
-        if self.trigger.per is None:
-            return [self.state(None, positions, conditions)]
-        keys = moment.keys(self.key_metrics)
-        first = moment.frame.life(self.trigger.per).first
-        return [self.state(key, positions, conditions, first.get(key)) for key in keys]
+    def walk(self, moment: Moment) -> Walk:
+        """The trigger walked to the current period. The walk is kept in the frame and goes on
+        from where it stopped, so that a replay walks each period once."""
+        frame = moment.frame
+        walk = frame.walks.get(self)
+        if walk is None or walk.through > moment.current:
+            walk = frame.walks[self] = Walk(self, frame)
+        walk.go_to(moment.current)
+        return walk
 
-    def state(
-        self,
-        key: str | None,
-        positions: Sequence[int],
-        conditions: dict[int, Any],
-        since: int | None = None,
-    ) -> TriggerState:
-        """The state of the trigger at `key`, whose periods count from `since`, its first."""
-        held = [
-            p
-            for p in positions
-            if at_key(conditions[p], key) is True and (since is None or p >= since)
-        ]
-        held_set = set(held)
-        last_fired: int | None = None
-        state = "quiet"
-        for position in positions:
-            state, last_fired = self.next_state(position, held_set, last_fired)
-        current = at_key(conditions[positions[-1]], key) if positions else Unknown("no snapshots")
-        if isinstance(current, Unknown):
-            return TriggerState(key, "unknown", tuple(held), last_fired, current.reason)
-        return TriggerState(key, state, tuple(held), last_fired, None)
-
-    def next_state(
-        self, position: int, held: set[int], last_fired: int | None
-    ) -> tuple[str, int | None]:
-        """The state at `position`, walking the periods in order, and the last it fired in."""
-        if not self.would_fire(position, held):
-            return "quiet", last_fired
-        if last_fired is not None and position - last_fired <= self.cooldown:
-            return "cooling", last_fired
-        return "fired", position
-
-    def would_fire(self, position: int, held: set[int]) -> bool:
-        # With `for N of M` the current period need not be one of the N: held in at least N
-        # of the last M is enough, as the contract words it.
-        if self.window is None:
-            return all(position - back in held for back in range(self.looks_back))
-        return sum(1 for back in range(self.looks_back) if position - back in held) >= self.hold
+    def rows(self, moment: Moment) -> list[Row]:
+        """A row (self, key, state, moment, walk, reason) per key at the current period; its
+        result, which names every period held so far, is made only when read. The state is
+        unknown where the condition is unknown now."""
+        walk = self.walk(moment)
+        current = moment.current
+        condition = walk.conditions[-1] if walk.conditions else NO_SNAPSHOTS
+        fired = walk.fired.get(current, NOBODY)
+        cooling = walk.cooling.get(current, NOBODY)
+        keys: list[str | None] = (
+            [None] if self.trigger.per is None else list(moment.keys(self.key_metrics))
+        )
+        states = {key: "cooling" for key in cooling}
+        states.update(dict.fromkeys(fired, "fired"))
+        rows = [(self, key, states.get(key, "quiet"), moment, walk, None) for key in keys]
+        for index in _unknown_at(condition, keys):
+            reason = at_key(condition, keys[index]).reason
+            rows[index] = (self, keys[index], "unknown", moment, walk, reason)
+        return rows
 
     def looked_at(self, position: int) -> list[int]:
-        """The periods `would_fire` looks at for `position`, earliest first."""
+        """The periods `for` looks at for `position`, earliest first."""
         return [position - back for back in reversed(range(self.looks_back))]
 
-    def row(self, moment: Moment, state: TriggerState) -> Row:
-        """A trigger's result is made at once: a row (self, key, state, result)."""
-        return (self, state.key, state.state, self.result(moment, state))
-
-    made = staticmethod(made_already)
-
-    def result(self, moment: Moment, state: TriggerState) -> Result:
+    def made(self, row: Row, _solve: WhatItTakes) -> Result:
+        _, key, status, moment, walk, reason = row
+        held = walk.held_through(key, moment.current)
+        last_fired = walk.last_fired(key, moment.current + 1)
         return Result(
             rule=self.trigger.name,
             kind="trigger",
-            key=state.key,
-            status=state.state,
+            key=key,
+            status=status,
             value=None,
             owner=self.trigger.owner,
             location=self.location,
-            reason=state.reason,
+            reason=reason,
             severity=self.severity,
-            held=tuple(moment.label(p) for p in state.held),
-            last_fired=moment.label(state.last_fired) if state.last_fired is not None else None,
+            held=tuple(moment.label(p) for p in held),
+            last_fired=moment.label(last_fired) if last_fired is not None else None,
         )

@@ -17,6 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from planrules.lang.messages import Message
 from planrules.lang.numbers import EXACT
 from planrules.lang.ratio_forms import PERCENT, RatioForm
 
@@ -27,11 +28,10 @@ EVALUATION = EXACT.copy()
 EVALUATION.traps[decimal.Inexact] = True
 
 
-class KeyNotYet(str):
+class KeyNotYet(Message):
     """The reason of an unknown that comes only from reaching before a key's first period
-    (see `planrules.eval.lifetimes`): it does not count toward the overall status."""
-
-    __slots__ = ()
+    (see `planrules.eval.lifetimes`): it does not count toward the overall status. A message,
+    so that a report translates it."""
 
 
 def before_first(reason: object) -> bool:
@@ -89,7 +89,7 @@ class Keyed:
             return self.values[key]
         missing = self.missing
         if isinstance(missing, Unknown):
-            return Unknown(f"{missing.reason} (key `{key}`)")
+            return Unknown(Message("{reason} (key `{key}`)", reason=missing.reason, key=key))
         return missing
 
 
@@ -114,6 +114,12 @@ def as_fraction(value: Any) -> Any:
 
 def _exactly(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     def apply(left: Any, right: Any) -> Any:
+        # A ratio that does not end (a Fraction) met with a Decimal: as fractions at once,
+        # rather than after the TypeError, which costs more than the arithmetic.
+        if left.__class__ is Fraction and right.__class__ is Decimal:
+            return whole_if_possible(op(left, Fraction(right)))
+        if left.__class__ is Decimal and right.__class__ is Fraction:
+            return whole_if_possible(op(Fraction(left), right))
         try:
             return op(left, right)
         except (TypeError, decimal.DecimalException):

@@ -446,6 +446,9 @@ def _nearest_passing(
     from 0, between the points where a margin changes sign, to the first that holds."""
     if not any(c for (_, _, c), _ in fits):
         return _nearest_on_lines(fits, low, high)
+    lines = _as_lines(fits, low, high)
+    if lines is not None:
+        return _nearest_on_lines(lines, low, high, *_open_ends(fits, low, high))
     fits = [(_exact_fit(fit), strict) for fit, strict in fits]
     points = {low, high}
     for (a, b, c), _ in fits:
@@ -484,14 +487,41 @@ def _first_holding(
     return None
 
 
-def _nearest_on_lines(
+def _as_lines(
     fits: list[tuple[Fit, bool]], low: Fraction, high: Fraction
+) -> list[tuple[Fit, bool]] | None:
+    """Where no margin's denominator changes sign between `low` and `high` (a ratio's
+    denominator reaching 0 only at the lowest value the input could hold, the usual case),
+    each margin has the sign of its numerator there, a line; None otherwise."""
+    for (_, _, c), _ in fits:
+        if c and low < _pole(c) < high:
+            return None
+    # The denominator c t + 1 is 1 at t = 0, inside, so positive all along.
+    return [((a, b, 0), strict) for (a, b, _), strict in fits]
+
+
+def _open_ends(fits: list[tuple[Fit, bool]], low: Fraction, high: Fraction) -> tuple[bool, bool]:
+    """Whether `low` and `high` are left out, a margin's denominator being 0 there."""
+    poles = {_pole(c) for (_, _, c), _ in fits if c}
+    return low in poles, high in poles
+
+
+def _pole(c: Any) -> Fraction:
+    return -1 / Fraction(as_fraction(c))
+
+
+def _nearest_on_lines(
+    fits: list[tuple[Fit, bool]],
+    low: Fraction,
+    high: Fraction,
+    low_open: bool = False,
+    high_open: bool = False,
 ) -> tuple[Fraction, int] | None:
     """`_nearest_passing` where every margin is a line, so that they hold on one stretch:
     worked out from the roots alone, the usual case and the one a report meets 100,000
-    times."""
+    times. An end marked open is not a value the margins can be judged at."""
     start, end = low, high
-    start_open = end_open = False  # whether a strict margin leaves the end out
+    start_open, end_open = low_open, high_open  # whether an end is left out
     for (a, b, _), strict in fits:
         if a == 0:
             if b < 0 or (strict and b == 0):

@@ -18,6 +18,7 @@ confirm) is worked out alone by `whatif`, so the answers are the same either way
 
 from __future__ import annotations
 
+import collections
 import decimal
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
@@ -48,6 +49,10 @@ from planrules.report.model import Change, Result
 
 Rule = GoalRule | ThresholdRule
 
+# Keys of a rule asked for one by one before the rest are solved together: about where the
+# cost of working out that many keys alone overtakes the cost of solving them all at once.
+KEYS_SOLVED_ALONE = 64
+
 
 @attrs.define
 class Solver:
@@ -58,20 +63,35 @@ class Solver:
     moment: Moment
     scope: Scope
     rules: Mapping[str, Rule]  # by name: the rules it can solve
-    # Each rule's keys solved together, when first asked for; none for a rule that cannot be.
+    # Each rule's keys solved together, once enough of them are asked for; none for a rule
+    # that cannot be.
     by_rule: dict[str, dict[str, tuple[Change, ...]]] = attrs.field(factory=dict)
+    asked: collections.Counter[str] = attrs.field(factory=collections.Counter)
+    alone_first: int = KEYS_SOLVED_ALONE
 
     def __call__(self, result: Result) -> tuple[Change, ...]:
         rule = self.rules[result.rule]
         solved = self.by_rule.get(rule.name)
-        if solved is None:
-            together = result.key is not None and judges_keys_apart(rule, self.scope)
-            solved = solve_keys(rule, self.moment, self.scope) if together else {}
-            self.by_rule[rule.name] = solved
-        found = solved.get(result.key) if result.key is not None else None
+        if solved is None and self.together(rule, result.key):
+            solved = self.by_rule[rule.name] = solve_keys(rule, self.moment, self.scope)
+        found = solved.get(result.key) if solved is not None and result.key else None
         return (
             found if found is not None else what_it_takes(rule, self.moment, result.key, self.scope)
         )
+
+    def together(self, rule: Rule, key: str | None) -> bool:
+        """Whether to solve every key of `rule` now: a report that reads a few keys' answers
+        (the worst 50 of a text report) has each worked out alone, which costs a few
+        evaluations of one key; one that reads more has them all worked out together."""
+        if key is None:
+            return False
+        self.asked[rule.name] += 1
+        if self.asked[rule.name] <= self.alone_first:
+            return False
+        if not judges_keys_apart(rule, self.scope):
+            self.by_rule[rule.name] = {}
+            return False
+        return True
 
 
 def judges_keys_apart(rule: Rule, scope: Scope) -> bool:

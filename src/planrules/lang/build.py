@@ -7,7 +7,7 @@ refuses expressions nested too deep, and assembles the file's module.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
@@ -19,8 +19,10 @@ from planrules.lang.build_decls import DeclarationBuilder, RuleBuilder
 from planrules.lang.build_exprs import ExpressionBuilder
 from planrules.lang.build_interpolations import RecommendationBuilder
 from planrules.lang.build_tests import TestBlockBuilder
-from planrules.lang.diagnostics import Diagnostic, error
-from planrules.lang.parser import SyntaxErrors, SyntaxProblem, parse_recovering
+from planrules.lang.build_text import ParserText, parser_text
+from planrules.lang.diagnostics import Diagnostic, error, sort_key
+from planrules.lang.messages import Message
+from planrules.lang.parser import SyntaxErrors, SyntaxProblem, locale_numbers, parse_recovering
 from planrules.lang.parser import lark_parser as lark_parser  # the one parser, from here too
 from planrules.lang.source import Source, Span, point
 
@@ -41,22 +43,44 @@ class Parsed:
 
 
 def parse_source(source: Source) -> Parsed:
-    """Parse one file; syntax problems come back as diagnostics, never as exceptions."""
+    """Parse one file; syntax problems come back as diagnostics, never as exceptions.
+
+    The parser reads the text NFKC-normalised outside strings and comments (see build_text);
+    its tokens are moved back to where they were written before anything is built of them, so
+    that every span and diagnostic points into the file as written."""
     surrogate = _lone_surrogate(source)
     if surrogate is not None:
         return Parsed(source, None, (surrogate,))
+    text = parser_text(source)
+    locale_problems = locale_numbers(text.source)
     state = BuildState(source)
     reset = current_build.set(state)
     try:
-        tree, comments = parse_recovering(lark_parser(), source)
+        tree, comments = parse_recovering(lark_parser(), text.source)
+        text.place(_tokens(tree, comments))
         module = _BUILDER._assemble(_BUILDER._build(tree).children, comments)
     except SyntaxErrors as problems:
-        return Parsed(source, None, problems.diagnostics)
-    except SyntaxProblem as problem:
-        return Parsed(source, None, (problem.diagnostic,))
+        found = [*locale_problems, *problems.diagnostics]
+        return Parsed(source, None, _placed(text, found))
+    except SyntaxProblem as problem:  # from the builder, which sees tokens where written
+        return Parsed(source, None, (*_placed(text, locale_problems), problem.diagnostic))
     finally:
         current_build.reset(reset)
-    return Parsed(source, module, tuple(state.diagnostics))
+    return Parsed(source, module, (*_placed(text, locale_problems), *state.diagnostics))
+
+
+def _tokens(tree: Tree[Token], comments: list[Token]) -> Iterator[Token]:
+    """Every token of a parsed file, comments too."""
+    for subtree in tree.iter_subtrees():
+        yield from (child for child in subtree.children if isinstance(child, Token))
+    yield from comments
+
+
+def _placed(text: ParserText, diagnostics: list[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """Diagnostics of the parser's text, where they were written, each once (a locale number
+    the parser stopped at is found by both), in the order of the file."""
+    placed = (attrs.evolve(d, span=text.span(d.span)) for d in diagnostics)
+    return tuple(sorted(dict.fromkeys(placed), key=sort_key))
 
 
 def _lone_surrogate(source: Source) -> Diagnostic | None:
@@ -68,10 +92,23 @@ def _lone_surrogate(source: Source) -> Diagnostic | None:
         offset = problem.start
         line = source.text.count("\n", 0, offset) + 1
         column = offset - (source.text.rfind("\n", 0, offset) + 1) + 1
-        code = ord(source.text[offset])
-        message = f"a lone surrogate (\\u{code:04x}) is not text; the file must be valid Unicode"
+        escape = f"\\u{ord(source.text[offset]):04x}"
+        message = Message(
+            "a lone surrogate ({escape}) is not text; the file must be valid Unicode",
+            escape=escape,
+        )
         return error("syntax-error", point(source.path, line, column), message)
     return None
+
+
+# The header lines a file may give once each, by the words that start them.
+_Header = s.Currency | s.PeriodDecl | s.Locale | s.RollUp
+_HEADER_KINDS: dict[type, str] = {
+    s.Currency: "currency",
+    s.PeriodDecl: "period",
+    s.Locale: "locale",
+    s.RollUp: "roll up",
+}
 
 
 class _Builder(NodeBuilder):
@@ -166,7 +203,10 @@ class _Builder(NodeBuilder):
             error(
                 "expression-too-deep",
                 span,
-                f"expression nested more than {MAX_NESTING} levels deep; split it into lets",
+                Message(
+                    "expression nested more than {most} levels deep; split it into lets",
+                    most=MAX_NESTING,
+                ),
             )
         )
 
@@ -186,7 +226,7 @@ class _Builder(NodeBuilder):
                 ruleset, ruleset_span = item.value, item.span
             elif isinstance(item, s.Use):
                 uses.append(item)
-            elif isinstance(item, s.Currency | s.PeriodDecl):
+            elif isinstance(item, _Header):
                 self._single_header(headers, item)
             else:
                 declarations.append(item)
@@ -201,12 +241,18 @@ class _Builder(NodeBuilder):
             comments=tuple(comments),
             span=Span(self._source.path, 1, 1, end, 1),
             ruleset_span=ruleset_span,
+            locale=headers.get("locale"),
+            roll_up=headers.get("roll up"),
         )
 
-    def _single_header(self, headers: dict[str, Any], item: s.Currency | s.PeriodDecl) -> None:
-        kind = "currency" if isinstance(item, s.Currency) else "period"
+    def _single_header(self, headers: dict[str, Any], item: _Header) -> None:
+        kind = _HEADER_KINDS[type(item)]
         if kind in headers:
-            self._problem("duplicate-header", item.span, f"the `{kind}` header is given twice")
+            self._problem(
+                "duplicate-header",
+                item.span,
+                Message("the `{kind}` header is given twice", kind=kind),
+            )
         else:
             headers[kind] = item
 
@@ -219,7 +265,7 @@ class _Builder(NodeBuilder):
 # Lark keeps every token (keep_all_tokens), so that spans can start at a rule's keyword without
 # Lark's costly position propagation; the builder passes on only the tokens that carry values,
 # and all the tokens of the rules whose one token is their value (`!rule` in the grammar).
-_VALUE_TERMINALS = frozenset({"NAME", "STRING", "NUMBER", "DATE", "PERIOD_ID"})
+_VALUE_TERMINALS = frozenset({"NAME", "STRING", "NUMBER", "DATE", "PERIOD_ID", "CURRENCY_SIGN"})
 _TOKEN_RULES = frozenset(
     {
         "metric_type",

@@ -13,6 +13,7 @@ from lark import Token, Tree
 
 from planrules.lang import syntax as s
 from planrules.lang.diagnostics import Diagnostic, error
+from planrules.lang.messages import Message, said_by
 from planrules.lang.numbers import beyond_limits, canonical_literal, parse_literal
 from planrules.lang.periods import PeriodError, parse_date
 from planrules.lang.source import Source, Span
@@ -106,14 +107,18 @@ class NodeBuilder:
         problem = beyond_limits(parts.value)
         if problem is not None:
             # Reported, never rounded: the value is kept exact for the rest of the check.
-            self._problem("number-out-of-range", span, f"the number {_cut(text)} {problem}")
+            self._problem(
+                "number-out-of-range",
+                span,
+                Message("the number {number} {problem}", number=_cut(text), problem=problem),
+            )
         return s.Number(text, parts.value, parts.percent, parts.currency, span)
 
     def _date(self, token: Token) -> Any:
         try:
             return parse_date(str(token))
         except PeriodError as problem:
-            self._problem("bad-date", self._token_span(token), str(problem))
+            self._problem("bad-date", self._token_span(token), said_by(problem))
             return None
 
     def _name_token(self, token: Token) -> s.Name:

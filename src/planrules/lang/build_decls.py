@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from unicodedata import normalize
 
 import attrs
 from lark import Token, Tree
 
 from planrules.lang import syntax as s
 from planrules.lang.build_context import Clause, NodeBuilder, unescape
+from planrules.lang.messages import Message
 from planrules.lang.numbers import UNBOUNDED
 from planrules.lang.source import Span
 
@@ -29,6 +31,12 @@ class DeclarationBuilder(NodeBuilder):
     def currency_decl(self, meta: Any, children: list[Token]) -> s.Currency:
         return s.Currency(str(children[0]), self._span(meta))
 
+    def locale_decl(self, meta: Any, children: list[Token]) -> s.Locale:
+        return s.Locale(str(children[0]), self._span(meta))
+
+    def roll_up_decl(self, meta: Any, children: list[Token]) -> s.RollUp:
+        return s.RollUp(self._span(meta))
+
     def period_decl(self, meta: Any, children: list[Any]) -> s.PeriodDecl | None:
         start_token, end_token, cadence = children
         start = self._date(start_token)
@@ -36,7 +44,9 @@ class DeclarationBuilder(NodeBuilder):
         if start is None or end is None:
             return None
         if end < start:
-            self._problem("bad-window", self._span(meta), "the window ends before it starts")
+            self._problem(
+                "bad-window", self._span(meta), Message("the window ends before it starts")
+            )
         return s.PeriodDecl(start, end, cadence, self._span(meta))
 
     def cadence(self, meta: Any, children: list[Token]) -> str:
@@ -122,7 +132,9 @@ class RuleBuilder(NodeBuilder):
                 continue
             if part.name in found:
                 self._problem(
-                    "duplicate-clause", part.span, f"{rule} has more than one `{part.name}` clause"
+                    "duplicate-clause",
+                    part.span,
+                    Message("{rule} has more than one `{part}` clause", rule=rule, part=part.name),
                 )
             else:
                 found[part.name] = part
@@ -157,7 +169,7 @@ class RuleBuilder(NodeBuilder):
             self._problem(
                 "goal-needs-comparison",
                 _expr_span(comparison),
-                "a goal compares a value with its target using >=, >, <= or <",
+                Message("a goal compares a value with its target using >=, >, <= or <"),
             )
             return None
         return s.Goal(
@@ -181,15 +193,20 @@ class RuleBuilder(NodeBuilder):
     def baseline_clause(self, meta: Any, children: list[Any]) -> Clause:
         baseline = children[0]
         written = self._written(baseline.span)
-        if written is not None and _LOOKS_LIKE_A_PERIOD.fullmatch(written):
+        if written is not None and _LOOKS_LIKE_A_PERIOD.fullmatch(normalize("NFKC", written)):
             # Not a subtraction (`2025 - 12`) nor a division, whatever the grammar makes of it.
             self._problem(
                 "bad-baseline",
                 baseline.span,
-                f"`from {written}` reads as a date or period; a baseline is a number the plan "
-                "starts from",
-                "write that number, e.g. `from 1.2 tỷ`; the plan's start date belongs in the "
-                "`period` header",
+                Message(
+                    "`from {written}` reads as a date or period; a baseline is a number the plan "
+                    "starts from",
+                    written=written,
+                ),
+                Message(
+                    "write that number, e.g. `from 1.2 tỷ`; the plan's start date belongs in the "
+                    "`period` header"
+                ),
             )
             return Clause("from", None, self._span(meta))
         return Clause("from", baseline, self._span(meta))

@@ -12,6 +12,7 @@ from lark import Lark, Token, Tree
 from planrules.lang import syntax as s
 from planrules.lang.build_context import NodeBuilder, unescape
 from planrules.lang.diagnostics import Diagnostic, error
+from planrules.lang.messages import Message
 from planrules.lang.parser import SyntaxProblem, parse_with
 from planrules.lang.source import Source, Span, point
 
@@ -56,7 +57,9 @@ class RecommendationBuilder(NodeBuilder):
                 continue
             span = self._braces_span(token, match)
             if match.group(1) is None:
-                self._problem("bad-interpolation", span, "write `{{` and `}}` for literal braces")
+                self._problem(
+                    "bad-interpolation", span, Message("write `{{{{` and `}}}}` for literal braces")
+                )
                 continue
             _end_run(literal, parts)
             expr = self._sub_expression(match.group(1), span)
@@ -79,8 +82,10 @@ class RecommendationBuilder(NodeBuilder):
             self._problem(
                 "bad-interpolation",
                 span,
-                f'"{{{raw}}}" in a recommendation needs an expression or a key name',
-                "write `{{}}` for literal braces",
+                Message(
+                    '"{{{raw}}}" in a recommendation needs an expression or a key name', raw=raw
+                ),
+                Message("write `{{{{}}}}` for literal braces"),
             )
             return None
         text = unescape(f'"{raw}"')
@@ -91,7 +96,7 @@ class RecommendationBuilder(NodeBuilder):
             self._problem(
                 "bad-interpolation",
                 point(span.file, span.line, column),
-                "`#` cannot be used inside `{...}` in a recommendation",
+                Message("`#` cannot be used inside `{{...}}` in a recommendation"),
             )
             return None
         # Parsed on its own, the expression's positions count from the start of `text`; its
@@ -158,12 +163,39 @@ def _inside_braces(diagnostic: Diagnostic, raw: str, braces: Span) -> Diagnostic
     inner = braces.column + 1  # where `raw` starts
     start = inner + _written_offset(raw, max(span.column - 1, 0))
     end = inner + _written_offset(raw, max(span.end_column - 1, 0))
-    message = diagnostic.message.replace(
-        "the file ends too early", f'"{{{raw}}}" ends too early'
-    ).replace("more of this declaration, or a new declaration", "an operator or the `}`")
     return error(
         "bad-interpolation",
         Span(span.file, braces.line, start, braces.line, max(end, start + 1)),
-        message,
+        _told_in_braces(diagnostic.message, raw),
         diagnostic.hint,
     )
+
+
+_FILE_ENDS = "the file ends too early: expected {expected}"
+_MORE_OF_THE_FILE = "more of this declaration, or a new declaration"
+
+
+def _told_in_braces(message: str, raw: str) -> str:
+    """A syntax error's message told of the braces holding `raw` rather than of a file: the
+    braces end too early, and what may follow is an operator or the `}`. The message is made
+    again from its parts (a `Message` and those it holds), so that it still reads in its
+    reader's language."""
+    if not isinstance(message, Message):
+        return message.replace("the file ends too early", f'"{{{raw}}}" ends too early').replace(
+            _MORE_OF_THE_FILE, "an operator or the `}`"
+        )
+    return _remade_in_braces(message, raw)
+
+
+def _remade_in_braces(message: Message, raw: str) -> Message:
+    if message.template == _MORE_OF_THE_FILE:
+        return Message("an operator or the `}}`")
+    fields = {
+        name: _remade_in_braces(value, raw) if isinstance(value, Message) else value
+        for name, value in message.fields.items()
+    }
+    if message.template == _FILE_ENDS:
+        return Message(
+            '"{{{raw}}}" ends too early: expected {expected}', raw=raw, expected=fields["expected"]
+        )
+    return type(message)(message.template, **fields)

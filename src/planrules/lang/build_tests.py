@@ -9,6 +9,7 @@ from lark import Token
 
 from planrules.lang import syntax as s
 from planrules.lang.build_context import NodeBuilder, unescape
+from planrules.lang.messages import said_by
 from planrules.lang.periods import PeriodError, parse_period
 
 
@@ -26,7 +27,7 @@ class TestBlockBuilder(NodeBuilder):
         try:
             parse_period(str(token))
         except PeriodError as problem:
-            self._problem("bad-period", self._token_span(token), str(problem))
+            self._problem("bad-period", self._token_span(token), said_by(problem))
         return str(token)
 
     def snapshot_value(self, meta: Any, children: list[Any]) -> s.SnapshotEntry:

@@ -39,6 +39,10 @@ class Checked:
     window: Window | None
     cadence: str | None
     access: Access = attrs.field(factory=Access)
+    # The header's `locale` (None where it gives none) and `roll up`, for the evaluator and the
+    # command line; a test file has those of the ruleset it tests where it gives none.
+    locale: str | None = None
+    roll_up: bool = False
 
     @property
     def ok(self) -> bool:
@@ -98,6 +102,8 @@ def _check_module(
         window=header.window,
         cadence=header.cadence,
         access=files.access,
+        locale=header.locale,
+        roll_up=header.roll_up,
     )
 
 

@@ -14,6 +14,7 @@ from planrules.lang import syntax as s
 from planrules.lang.check_reporting import Reporting, percent, plain, where
 from planrules.lang.check_values import RuleValues
 from planrules.lang.exprcheck import did_you_mean
+from planrules.lang.messages import Message
 from planrules.lang.numbers import UNBOUNDED
 from planrules.lang.source import Span
 
@@ -33,7 +34,9 @@ class BudgetCheck(Reporting):
         for line in budget.lines:
             if line.key.text in seen:
                 self.problem(
-                    "duplicate-line", line.key.span, f"`{line.key.text}` is in the budget twice"
+                    "duplicate-line",
+                    line.key.span,
+                    Message("`{key}` is in the budget twice", key=line.key.text),
                 )
             seen.add(line.key.text)
             self.check_amount(line)
@@ -48,10 +51,14 @@ class BudgetCheck(Reporting):
             self.problem(
                 "budget-over-total",
                 budget.span,
-                f"the lines add up to {plain(planned)}, more than the total {budget.total.text}",
+                Message(
+                    "the lines add up to {planned}, more than the total {total}",
+                    planned=plain(planned),
+                    total=budget.total.text,
+                ),
             )
         if budget.tolerance is not None:
-            self.values.check_fraction(budget.tolerance, "a tolerance")
+            self.values.check_fraction(budget.tolerance, Message("a tolerance"))
         if budget.metric is not None:
             self.check_metric(budget)
 
@@ -61,7 +68,10 @@ class BudgetCheck(Reporting):
             self.problem(
                 "bad-amount",
                 total.span,
-                f"a budget's total is money, such as 500 million, not a percent ({total.text})",
+                Message(
+                    "a budget's total is money, such as 500 million, not a percent ({total})",
+                    total=total.text,
+                ),
             )
         return not total.percent
 
@@ -73,17 +83,27 @@ class BudgetCheck(Reporting):
             self.problem(
                 "bad-amount",
                 amount.span,
-                f"`{line.key.text}` is planned at {amount.text}; a line's amount is money of 0 "
-                "or more, or a percent of the total",
+                Message(
+                    "`{key}` is planned at {amount}; a line's amount is money of 0 or more, or a "
+                    "percent of the total",
+                    key=line.key.text,
+                    amount=amount.text,
+                ),
             )
         elif amount.percent and amount.currency is not None:
             self.problem(
                 "bad-amount",
                 amount.span,
-                f"`{line.key.text}` is planned at {amount.text}: a percent of the total takes no "
-                f"currency",
-                f"write `{amount.text.split('%')[0]}%` for a share of the total, or an amount "
-                "of money without `%`",
+                Message(
+                    "`{key}` is planned at {amount}: a percent of the total takes no currency",
+                    key=line.key.text,
+                    amount=amount.text,
+                ),
+                Message(
+                    "write `{percent}%` for a share of the total, or an amount of money without "
+                    "`%`",
+                    percent=amount.text.split("%")[0],
+                ),
             )
 
     def check_share(self, budget: s.Budget, line: s.BudgetLine) -> None:
@@ -92,7 +112,7 @@ class BudgetCheck(Reporting):
             return
         bounds = [b for b in (share.minimum, share.maximum) if b is not None]
         for bound in bounds:
-            self.values.check_fraction(bound, "a share")
+            self.values.check_fraction(bound, Message("a share"))
         if any(not 0 <= b.value <= 1 or b.currency for b in bounds):
             return
         low = share.minimum.value if share.minimum is not None else None
@@ -102,8 +122,12 @@ class BudgetCheck(Reporting):
             self.problem(
                 "share-range-inverted",
                 share.span,
-                f"the share range of `{line.key.text}` runs from {minimum.text} down to "
-                f"{maximum.text}",
+                Message(
+                    "the share range of `{key}` runs from {minimum} down to {maximum}",
+                    key=line.key.text,
+                    minimum=minimum.text,
+                    maximum=maximum.text,
+                ),
             )
             return
         total = budget.total.value
@@ -117,8 +141,11 @@ class BudgetCheck(Reporting):
             self.problem(
                 "share-out-of-range",
                 line.span,
-                f"`{line.key.text}` is planned at {share_text} of the total, outside its "
-                f"share range",
+                Message(
+                    "`{key}` is planned at {share} of the total, outside its share range",
+                    key=line.key.text,
+                    share=share_text,
+                ),
             )
 
     def check_metric(self, budget: s.Budget) -> None:
@@ -129,15 +156,19 @@ class BudgetCheck(Reporting):
             self.problem(
                 "unknown-name",
                 where(budget, "for"),
-                f"`{budget.metric}` is not a metric",
+                Message("`{metric}` is not a metric", metric=budget.metric),
                 did_you_mean(budget.metric, metrics),
             )
         elif metric.type != "money" or metric.dimension is None:
             self.problem(
                 "budget-metric",
                 where(budget, "for"),
-                f"a budget tracks keyed money (`metric {metric.name}: money by channel`); "
-                f"`{metric.name}` is {_metric_shape(metric)}",
+                Message(
+                    "a budget tracks keyed money (`metric {metric}: money by channel`); "
+                    "`{metric}` is {shape}",
+                    metric=metric.name,
+                    shape=_metric_shape(metric),
+                ),
             )
 
 
@@ -153,7 +184,10 @@ class BudgetLines(Reporting):
         budget = budgets.get(name)
         if budget is None:
             self.problem(
-                "unknown-budget", span, f'no budget is named "{name}"', did_you_mean(name, budgets)
+                "unknown-budget",
+                span,
+                Message('no budget is named "{name}"', name=name),
+                did_you_mean(name, budgets),
             )
             return
         lines = {line.key.text for line in budget.lines}
@@ -162,7 +196,7 @@ class BudgetLines(Reporting):
                 self.problem(
                     "unknown-line",
                     key.span,
-                    f'budget "{name}" has no line `{key.text}`',
+                    Message('budget "{name}" has no line `{key}`', name=name, key=key.text),
                     did_you_mean(key.text, lines),
                 )
 
@@ -173,8 +207,10 @@ class BudgetLines(Reporting):
             self.problem(
                 "ambiguous-line",
                 span,
-                f"these lines are in several budgets ({_names(b.name for b in having)}); "
-                'say which with `in "BUDGET"`',
+                Message(
+                    'these lines are in several budgets ({names}); say which with `in "BUDGET"`',
+                    names=_names(b.name for b in having),
+                ),
             )
         elif not having:
             self.check_lines_exist(keys, span)
@@ -186,18 +222,22 @@ class BudgetLines(Reporting):
                 self.problem(
                     "unknown-line",
                     key.span,
-                    f"no budget has a line `{key.text}`",
+                    Message("no budget has a line `{key}`", key=key.text),
                     did_you_mean(key.text, all_lines),
                 )
                 return
-        self.problem("unknown-line", span, "no single budget has all these lines")
+        self.problem("unknown-line", span, Message("no single budget has all these lines"))
 
 
 def _metric_shape(metric: s.Metric) -> str:
-    return f"{metric.type} by {metric.dimension}" if metric.dimension else metric.type
+    if metric.dimension:
+        return Message("{unit} by {dimension}", unit=metric.type, dimension=metric.dimension)
+    return metric.type
 
 
 def _names(names: Iterable[str], shown: int = 3) -> str:
     listed = [f'"{name}"' for name in names]
     more = len(listed) - shown
-    return ", ".join(listed[:shown]) + (f" and {more} more" if more > 0 else "")
+    if more > 0:
+        return Message("{names} and {more} more", names=", ".join(listed[:shown]), more=more)
+    return ", ".join(listed)

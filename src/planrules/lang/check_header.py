@@ -1,8 +1,10 @@
-"""The header: the ruleset's name, its currency and its plan window, and the currency of every
-amount written anywhere. It runs after the uses, as a used file's currency must agree."""
+"""The header: the ruleset's name, its currency, its plan window, its locale and whether it rolls
+snapshots up, and the currency of every amount written anywhere. It runs after the uses, as a
+used file's currency must agree; a used file's locale and `roll up` are its own."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator
 
@@ -11,6 +13,8 @@ import attrs
 from planrules.lang import syntax as s
 from planrules.lang.check_reporting import Report, Reporting
 from planrules.lang.check_uses import LoadedFiles
+from planrules.lang.messages import Message, said_by
+from planrules.lang.numbers import CURRENCY_SIGNS
 from planrules.lang.periods import PeriodError, Window, window_first_period, window_last_period
 from planrules.lang.source import Span
 from planrules.lang.workspace import is_test_file
@@ -26,6 +30,14 @@ class Header:
     currency: str | None
     window: Window | None
     cadence: str | None
+    locale: str | None = None
+    roll_up: bool = False
+
+
+# The locales text numbers may be read in and reports written in.
+LOCALES = ("en", "vi", "zh")
+# What people write for a locale that is not its code: a country, a region, a language's name.
+_LOCALE_SPELLINGS = {"vn": "vi", "cn": "zh", "tw": "zh", "hk": "zh", "us": "en", "gb": "en"}
 
 
 def check_header(module: s.Module, files: LoadedFiles, report: Report) -> Header:
@@ -41,7 +53,7 @@ def check_currencies(
     for number in _numbers(module):
         amounts.check(number, currency)
     for used in files.imported:
-        code = used.currency.code if used.currency is not None else None
+        code = currency_code(used.currency)
         for number in _numbers(used):
             amounts.check(number, code if used is not files.tested else currency)
 
@@ -60,41 +72,87 @@ class _HeaderCheck(Reporting):
         currency = self.currency(base.currency or module.currency)
         self.check_used_currencies(currency)
         period = base.period or module.period
+        locale = self.locale(module.locale)
+        roll_up = self.roll_up(module.roll_up, period)
+        if self.files.tested is not None:
+            # A test runs the ruleset it tests as that ruleset reads its snapshots.
+            tested = self.files.tested
+            locale = locale or _known(tested.locale)
+            roll_up = roll_up or tested.roll_up is not None
         if period is not None and period.start <= period.end:
-            return Header(currency, self.window(period), period.cadence)
-        return Header(currency, None, None)
+            return Header(currency, self.window(period), period.cadence, locale, roll_up)
+        return Header(currency, None, None, locale, roll_up)
 
     def check_opening(self, module: s.Module) -> None:
         if module.ruleset is None and not is_test_file(module.path):
             self.problem(
                 "missing-ruleset",
                 Span(module.path, 1, 1, 1, 2),
-                'a ruleset starts with `ruleset "Name"`',
+                Message('a ruleset starts with `ruleset "Name"`'),
             )
         if is_test_file(module.path) and not module.uses:
             self.problem(
                 "test-without-use",
                 Span(module.path, 1, 1, 1, 2),
-                'a test file starts with `use "ruleset.plan"`, naming the ruleset it tests',
+                Message(
+                    'a test file starts with `use "ruleset.plan"`, naming the ruleset it tests'
+                ),
             )
 
     def currency(self, currency: s.Currency | None) -> str | None:
-        if currency is not None and not _CURRENCY_CODE.fullmatch(currency.code):
+        code = currency_code(currency)
+        if currency is not None and code is not None and not _CURRENCY_CODE.fullmatch(code):
             self.problem(
                 "bad-currency",
                 currency.span,
-                f"`{currency.code}` is not a currency code (three capital letters, such as VND)",
+                Message(
+                    "`{code}` is not a currency code (three capital letters, such as VND)",
+                    code=currency.code,
+                ),
             )
-        return currency.code if currency is not None else None
+        return code
+
+    def locale(self, locale: s.Locale | None) -> str | None:
+        if locale is None or locale.code in LOCALES:
+            return _known(locale)
+        self.problem(
+            "unknown-locale",
+            locale.span,
+            Message(
+                "`{code}` is not a locale planrules knows ({locales})",
+                code=locale.code,
+                locales=", ".join(LOCALES),
+            ),
+            _locale_hint(locale.code),
+        )
+        return None
+
+    def roll_up(self, roll_up: s.RollUp | None, period: s.PeriodDecl | None) -> bool:
+        if roll_up is not None and period is None:
+            self.problem(
+                "roll-up-without-period",
+                roll_up.span,
+                Message(
+                    "`roll up` rolls snapshots up into the plan's cadence, and there is none "
+                    "without a `period` header"
+                ),
+                Message("add `period START to END CADENCE`, or remove `roll up`"),
+            )
+        return roll_up is not None
 
     def check_used_currencies(self, currency: str | None) -> None:
         for used in self.files.imported:
-            if used.currency is not None and used.currency.code != currency:
+            code = currency_code(used.currency)
+            if used.currency is not None and code != currency:
                 self.problem(
                     "use-currency",
                     self.files.use_sites.get(used.path, used.currency.span),
-                    f"{used.path} is in {used.currency.code}, this ruleset in "
-                    f"{currency or 'no currency'}",
+                    Message(
+                        "{path} is in {code}, this ruleset in {ours}",
+                        path=used.path,
+                        code=code,
+                        ours=currency or "no currency",
+                    ),
                 )
 
     def window(self, period: s.PeriodDecl) -> Window | None:
@@ -105,9 +163,32 @@ class _HeaderCheck(Reporting):
             window_first_period(window)
             window_last_period(window)
         except PeriodError as problem:
-            self.problem("bad-window", period.span, f"the plan window cannot be used: {problem}")
+            self.problem(
+                "bad-window",
+                period.span,
+                Message("the plan window cannot be used: {problem}", problem=said_by(problem)),
+            )
             return None
         return window
+
+
+def currency_code(currency: s.Currency | None) -> str | None:
+    """The code a `currency` header stands for: `₫` and `đồng` for VND, `元` for CNY."""
+    return CURRENCY_SIGNS.get(currency.code, currency.code) if currency is not None else None
+
+
+def _known(locale: s.Locale | None) -> str | None:
+    return locale.code if locale is not None and locale.code in LOCALES else None
+
+
+def _locale_hint(written: str) -> str | None:
+    """`VI`, `vi_VN`, `vn`, `cn`: the locale meant."""
+    word = written.casefold().replace("-", "_")
+    for guess in (word, word.split("_")[0], _LOCALE_SPELLINGS.get(word)):
+        if guess in LOCALES:
+            return Message("did you mean `{name}`?", name=guess)
+    close = difflib.get_close_matches(word, LOCALES, n=1, cutoff=0.5)
+    return Message("did you mean `{name}`?", name=close[0]) if close else None
 
 
 @attrs.define
@@ -119,13 +200,21 @@ class _AmountCurrencies(Reporting):
             self.problem(
                 "currency-without-header",
                 number.span,
-                f"`{number.text}` names a currency, but the ruleset has no `currency` header",
+                Message(
+                    "`{number}` names a currency, but the ruleset has no `currency` header",
+                    number=number.text,
+                ),
             )
         elif number.currency != currency:
             self.problem(
                 "currency-mismatch",
                 number.span,
-                f"`{number.text}` is in {number.currency}, the ruleset in {currency}",
+                Message(
+                    "`{number}` is in {theirs}, the ruleset in {ours}",
+                    number=number.text,
+                    theirs=number.currency,
+                    ours=currency,
+                ),
             )
 
 

@@ -18,6 +18,7 @@ from planrules.lang.exprcheck import (
     evaluation_depth,
     names_read,
 )
+from planrules.lang.messages import Message
 from planrules.lang.source import Span
 from planrules.lang.workspace import is_test_file
 
@@ -72,13 +73,17 @@ class Declarations(Reporting):
         if name in owners:
             if owners[name] == path:
                 self.problem(
-                    "duplicate-name", declaration.span, f"`{name}` is declared twice in this file"
+                    "duplicate-name",
+                    declaration.span,
+                    Message("`{name}` is declared twice in this file", name=name),
                 )
             else:
                 self.problem(
                     "use-conflict",
                     declaration.span,
-                    f"`{name}` is also declared in {owners[name]}",
+                    Message(
+                        "`{name}` is also declared in {owners}", name=name, owners=owners[name]
+                    ),
                 )
             return
         owners[name] = path
@@ -121,8 +126,12 @@ class _LetsAndTables(Reporting):
                 self.problem(
                     "expression-too-deep",
                     let.span,
-                    f"let `{name}` is built on lets nested more than {MAX_EVALUATION_DEPTH} "
-                    "levels deep; flatten the chain",
+                    Message(
+                        "let `{name}` is built on lets nested more than {most} levels deep; "
+                        "flatten the chain",
+                        name=name,
+                        most=MAX_EVALUATION_DEPTH,
+                    ),
                 )
             if too_deep:
                 self.deep_lets.add(name)
@@ -133,7 +142,9 @@ class _LetsAndTables(Reporting):
         for entry in table.entries:
             if entry.key.text in seen:
                 self.problem(
-                    "duplicate-key", entry.key.span, f"`{entry.key.text}` is in the table twice"
+                    "duplicate-key",
+                    entry.key.span,
+                    Message("`{key}` is in the table twice", key=entry.key.text),
                 )
             seen.add(entry.key.text)
             self.check_literal_unit(entry.value, table.type)
@@ -142,7 +153,11 @@ class _LetsAndTables(Reporting):
 
     def check_literal_unit(self, number: s.Number, unit: str) -> None:
         if number.currency is not None and unit != "money":
-            self.problem("unit-mismatch", number.span, f"a money amount given for a {unit} value")
+            self.problem(
+                "unit-mismatch",
+                number.span,
+                Message("a money amount given for a {unit} value", unit=unit),
+            )
 
 
 @attrs.define
@@ -157,7 +172,7 @@ class _RuleNames(Reporting):
                 self.problem(
                     "duplicate-rule",
                     where(rule, "name"),
-                    f'a rule named "{rule.name}" exists already',
+                    Message('a rule named "{rule}" exists already', rule=rule.name),
                 )
             else:
                 seen[rule.name] = rule
@@ -171,7 +186,7 @@ class _RuleNames(Reporting):
             self.caution(
                 "no-rules",
                 module.ruleset_span or Span(module.path, 1, 1, 1, 2),
-                "this ruleset has no goal, threshold, budget or trigger",
+                Message("this ruleset has no goal, threshold, budget or trigger"),
             )
 
     def dimensions(self) -> set[str]:
@@ -187,6 +202,6 @@ class _RuleNames(Reporting):
             self.problem(
                 "unknown-dimension",
                 where(rule, "per"),
-                f"`per {per}`: no metric is keyed by {per}",
+                Message("`per {per}`: no metric is keyed by {per}", per=per),
                 did_you_mean(per, self.dimensions()),
             )

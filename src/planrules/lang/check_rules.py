@@ -16,6 +16,7 @@ from planrules.lang.check_triggers import TriggerCheck
 from planrules.lang.check_values import RuleValues
 from planrules.lang.exprcheck import HISTORY, Scope, is_paced, metrics_read, operands
 from planrules.lang.fmt import expression
+from planrules.lang.messages import Message, said_by
 from planrules.lang.numbers import UNBOUNDED
 from planrules.lang.periods import (
     PeriodError,
@@ -59,26 +60,26 @@ class _GoalCheck(Reporting):
 
     def check(self, goal: s.Goal) -> None:
         number_type = self.values.number_type
-        subject = number_type(goal.subject, goal.per, "the goal's value")
-        target = number_type(goal.target, goal.per, "the goal's target")
+        subject = number_type(goal.subject, goal.per, Message("the goal's value"))
+        target = number_type(goal.target, goal.per, Message("the goal's target"))
         if subject is not None and target is not None:
             self.values.compatible(goal.target, subject, target, goal.op)
         if goal.baseline is not None:
-            baseline = number_type(goal.baseline, goal.per, "the goal's baseline")
+            baseline = number_type(goal.baseline, goal.per, Message("the goal's baseline"))
             if subject is not None and baseline is not None:
                 self.values.compatible(goal.baseline, subject, baseline, "from")
             self.check_baseline_known(goal.baseline)
         if subject is not None:
             self.check_paced(goal, subject)
         if goal.tolerance is not None:
-            self.values.check_fraction(goal.tolerance, "a tolerance")
+            self.values.check_fraction(goal.tolerance, Message("a tolerance"))
         if goal.deadline is not None:
             self.check_deadline(goal)
         elif goal.phased is not None:
             self.problem(
                 "phased-weights",
                 goal.phased[0].span.through(goal.phased[-1].span),
-                "`phased` spreads a goal over the periods to its deadline; add `by DATE`",
+                Message("`phased` spreads a goal over the periods to its deadline; add `by DATE`"),
             )
 
     def check_baseline_known(self, baseline: s.Expr) -> None:
@@ -89,10 +90,15 @@ class _GoalCheck(Reporting):
             self.problem(
                 "bad-baseline",
                 baseline.span,
-                f"the baseline reads the metric `{read[0]}`: read at the current period, it "
-                "moves with the plan instead of saying where the plan started",
-                "a baseline is known in advance: a number such as `from 1.2 tỷ`, a table, or "
-                "a let of those",
+                Message(
+                    "the baseline reads the metric `{read}`: read at the current period, it moves "
+                    "with the plan instead of saying where the plan started",
+                    read=read[0],
+                ),
+                Message(
+                    "a baseline is known in advance: a number such as `from 1.2 tỷ`, a table, or "
+                    "a let of those"
+                ),
             )
 
     def check_paced(self, goal: s.Goal, subject: Type) -> None:
@@ -111,8 +117,13 @@ class _GoalCheck(Reporting):
         self.caution(
             "unpaced-goal",
             goal.subject.span,
-            f'goal "{goal.name}" is not paced: {because}, so until {goal.deadline} it warns '
-            "unless it already holds",
+            Message(
+                'goal "{goal}" is not paced: {because}, so until {deadline} it warns unless it '
+                "already holds",
+                goal=goal.name,
+                because=because,
+                deadline=goal.deadline,
+            ),
             hint,
         )
 
@@ -124,14 +135,22 @@ class _GoalCheck(Reporting):
         try:
             period_containing(goal.deadline, window.cadence)
         except PeriodError as problem:
-            self.problem("bad-date", where(goal, "by"), f"the deadline cannot be used: {problem}")
+            self.problem(
+                "bad-date",
+                where(goal, "by"),
+                Message("the deadline cannot be used: {problem}", problem=said_by(problem)),
+            )
             return
         if not (window.start <= goal.deadline <= (window.end or goal.deadline)):
             self.caution(
                 "deadline-outside-window",
                 where(goal, "by"),
-                f"the deadline {goal.deadline} is outside the plan window "
-                f"{window.start} to {window.end}",
+                Message(
+                    "the deadline {deadline} is outside the plan window {start} to {end}",
+                    deadline=goal.deadline,
+                    start=window.start,
+                    end=window.end,
+                ),
             )
         elif goal.phased is not None:
             self.check_phased(goal.phased, window, goal.deadline)
@@ -147,8 +166,12 @@ class _GoalCheck(Reporting):
             self.problem(
                 "phased-weights",
                 span,
-                f"`phased` gives {len(weights)} weight(s), but the goal spans {count} "
-                f"period(s) from the window's start through its deadline",
+                Message(
+                    "`phased` gives {weights} weight(s), but the goal spans {count} period(s) "
+                    "from the window's start through its deadline",
+                    weights=len(weights),
+                    count=count,
+                ),
             )
         # Never rounded: the caller's context may round a sum that misses 100% to 100%.
         total = functools.reduce(UNBOUNDED.add, (w.value for w in weights), Decimal(0))
@@ -156,8 +179,10 @@ class _GoalCheck(Reporting):
             self.problem(
                 "phased-weights",
                 span,
-                f"`phased` weights sum to {total.scaleb(2, UNBOUNDED).normalize(UNBOUNDED):f}%, "
-                "not 100%",
+                Message(
+                    "`phased` weights sum to {total:f}%, not 100%",
+                    total=total.scaleb(2, UNBOUNDED).normalize(UNBOUNDED),
+                ),
             )
 
 
@@ -167,13 +192,15 @@ class _ThresholdCheck(Reporting):
 
     def check(self, threshold: s.Threshold) -> None:
         number_type = self.values.number_type
-        subject = number_type(threshold.subject, threshold.per, "the threshold's value")
+        subject = number_type(threshold.subject, threshold.per, Message("the threshold's value"))
         for level in threshold.levels:
-            bound = number_type(level.bound, threshold.per, "a level")
+            bound = number_type(level.bound, threshold.per, Message("a level"))
             if subject is not None and bound is not None:
                 self.values.compatible(level.bound, subject, bound, "<")
         if not threshold.levels:
-            self.caution("no-levels", threshold.span, "this threshold has no warn or fail level")
+            self.caution(
+                "no-levels", threshold.span, Message("this threshold has no warn or fail level")
+            )
         self.check_reachable(threshold.levels)
 
     def check_reachable(self, levels: tuple[s.Level, ...]) -> None:
@@ -190,9 +217,13 @@ class _ThresholdCheck(Reporting):
                 self.caution(
                     "unreachable-level",
                     level.span,
-                    f"`warn {level.direction} {expression(level.bound)}` can never be "
-                    f"reached: `fail {level.direction} {expression(fail_bounds[level.direction])}` "
-                    "is reached first",
+                    Message(
+                        "`warn {direction} {warn}` can never be reached: `fail {direction} "
+                        "{fail}` is reached first",
+                        direction=level.direction,
+                        warn=expression(level.bound),
+                        fail=expression(fail_bounds[level.direction]),
+                    ),
                 )
 
 
@@ -202,18 +233,22 @@ def _why_unpaced(goal: s.Goal, stock: s.Metric | None) -> tuple[str, str]:
     subject = expression(goal.subject)
     if stock is not None:
         return (
-            f"`{stock.name}` is a stock and the goal has no `from`",
-            f"add `from` and the level `{stock.name}` starts at, e.g. `from 4200`",
+            Message("`{stock}` is a stock and the goal has no `from`", stock=stock.name),
+            Message(
+                "add `from` and the level `{stock}` starts at, e.g. `from 4200`", stock=stock.name
+            ),
         )
     if any(isinstance(node, s.Call) and node.function in HISTORY for node in _nodes(goal.subject)):
         return (
-            f"`{subject}` is not a sum of `total(...)` terms",
-            "write it as a sum of `total(...)` terms, or add `from` and where it starts",
+            Message("`{subject}` is not a sum of `total(...)` terms", subject=subject),
+            Message("write it as a sum of `total(...)` terms, or add `from` and where it starts"),
         )
     cumulative = f"total({subject}) {goal.op} {expression(goal.target)}"
     return (
-        f"`{subject}` is one period's figure",
-        f"if the target is for the whole window, sum it: `{cumulative}`",
+        Message("`{subject}` is one period's figure", subject=subject),
+        Message(
+            "if the target is for the whole window, sum it: `{cumulative}`", cumulative=cumulative
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from planrules.lang import syntax as s
 from planrules.lang.check_budgets import BudgetLines, budgets_among
 from planrules.lang.check_reporting import Report, Reporting
 from planrules.lang.exprcheck import Scope, did_you_mean
+from planrules.lang.messages import Message
 from planrules.lang.periods import Period, parse_period
 from planrules.lang.source import Span
 from planrules.lang.workspace import Access, is_test_file
@@ -63,10 +64,14 @@ class _TestCheck(Reporting):
             self.problem(
                 "test-outside-test-file",
                 test.span,
-                "tests belong in a file named *_test.plan",
+                Message("tests belong in a file named *_test.plan"),
             )
         if test.name in names:
-            self.problem("duplicate-test", test.span, f'a test named "{test.name}" exists already')
+            self.problem(
+                "duplicate-test",
+                test.span,
+                Message('a test named "{test}" exists already', test=test.name),
+            )
         names.add(test.name)
         periods: set[str] = set()
         for item in test.items:
@@ -75,7 +80,7 @@ class _TestCheck(Reporting):
                     self.problem(
                         "duplicate-period",
                         item.span,
-                        f"this test has two snapshots of {item.period}",
+                        Message("this test has two snapshots of {period}", period=item.period),
                     )
                 periods.add(item.period)
             self.check_item(item)
@@ -90,8 +95,11 @@ class _TestCheck(Reporting):
             self.problem(
                 "test-without-snapshots",
                 test.span,
-                f'test "{test.name}" has no snapshots: give a `snapshot PERIOD {{ ... }}` '
-                'block or a `snapshots "FILE"` line',
+                Message(
+                    'test "{test}" has no snapshots: give a `snapshot PERIOD {{ ... }}` block or '
+                    'a `snapshots "FILE"` line',
+                    test=test.name,
+                ),
             )
             return
         periods = {period for period in map(_period, labels) if period is not None}
@@ -104,7 +112,10 @@ class _TestCheck(Reporting):
                     self.problem(
                         "at-without-snapshot",
                         item.span,
-                        f"no snapshot of {item.period} in this test: `at` needs one",
+                        Message(
+                            "no snapshot of {period} in this test: `at` needs one",
+                            period=item.period,
+                        ),
                     )
 
     def check_item(self, item: s.TestItem) -> None:
@@ -114,7 +125,7 @@ class _TestCheck(Reporting):
                 self.problem(
                     "unknown-rule",
                     item.span,
-                    f'no rule is named "{item.rule}"',
+                    Message('no rule is named "{rule}"', rule=item.rule),
                     did_you_mean(item.rule, self.rules),
                 )
             else:
@@ -137,22 +148,35 @@ class _TestCheck(Reporting):
             self.problem(
                 "path-outside-root",
                 item.span,
-                f'cannot read snapshots "{item.path}": it is outside the folder of the file '
-                "checked",
-                "allow another folder with `--allow-path DIR` (`allowed_paths` in the API)",
+                Message(
+                    'cannot read snapshots "{path}": it is outside the folder of the file checked',
+                    path=item.path,
+                ),
+                Message(
+                    "allow another folder with `--allow-path DIR` (`allowed_paths` in the API)"
+                ),
             )
             return
         try:
             mode = os.stat(target).st_mode
         except FileNotFoundError:
-            reason = "no such file"
+            reason: str = Message("no such file")
         except (OSError, ValueError) as problem:
-            reason = f"cannot be read ({getattr(problem, 'strerror', None) or problem})"
+            reason = Message(
+                "cannot be read ({problem})",
+                problem=getattr(problem, "strerror", None) or problem,
+            )
         else:
             if stat.S_ISREG(mode):
                 return
-            reason = "is a folder" if stat.S_ISDIR(mode) else "is not a regular file"
-        self.problem("snapshots-missing", item.span, f'snapshots "{item.path}": {reason}')
+            reason = (
+                Message("is a folder") if stat.S_ISDIR(mode) else Message("is not a regular file")
+            )
+        self.problem(
+            "snapshots-missing",
+            item.span,
+            Message('snapshots "{path}": {reason}', path=item.path, reason=reason),
+        )
 
     def check_expectation(self, item: s.ExpectStatus | s.ExpectValue, rule: s.Rule) -> None:
         """An expectation the rule can never meet is a mistake in the test, not a failure."""
@@ -162,7 +186,11 @@ class _TestCheck(Reporting):
             self.problem(
                 "bad-expectation",
                 item.span,
-                f'{kind} "{rule.name}" has no `per`, so it has no result for a key',
+                Message(
+                    '{kind} "{rule}" has no `per`, so it has no result for a key',
+                    kind=kind,
+                    rule=rule.name,
+                ),
             )
         if isinstance(item, s.ExpectStatus):
             possible = _TRIGGER_STATES if isinstance(rule, s.Trigger) else _RULE_STATES
@@ -170,7 +198,12 @@ class _TestCheck(Reporting):
                 self.problem(
                     "bad-expectation",
                     item.span,
-                    f"a {kind} is never {item.status}; it is {_alternatives(possible)}",
+                    Message(
+                        "a {kind} is never {status}; it is {alternatives}",
+                        kind=kind,
+                        status=item.status,
+                        alternatives=_alternatives(possible),
+                    ),
                 )
 
     def check_cadence(self, label: str, span: Span) -> None:
@@ -185,23 +218,32 @@ class _TestCheck(Reporting):
             self.problem(
                 "bad-period",
                 span,
-                f"{label} is not a {cadence} period, as the ruleset's cadence is",
+                Message(
+                    "{label} is not a {cadence} period, as the ruleset's cadence is",
+                    label=label,
+                    cadence=cadence,
+                ),
             )
 
     def check_repeated_keys(self, keys: list[s.Key], where: str) -> None:
         seen: set[str] = set()
         for key in keys:
             if key.text in seen:
-                self.problem("duplicate-key", key.span, f"`{key.text}` is given twice {where}")
+                self.problem(
+                    "duplicate-key",
+                    key.span,
+                    Message("`{key}` is given twice {where}", key=key.text, where=where),
+                )
             seen.add(key.text)
 
     def check_snapshot_block(self, block: s.SnapshotBlock) -> None:
         self.check_repeated_keys(
-            [entry.metric for entry in block.entries], f"in the snapshot of {block.period}"
+            [entry.metric for entry in block.entries],
+            Message("in the snapshot of {period}", period=block.period),
         )
         for entry in block.entries:
             keyed = [value.key for value in entry.values or ()]
-            self.check_repeated_keys(keyed, f"for `{entry.metric.text}`")
+            self.check_repeated_keys(keyed, Message("for `{metric}`", metric=entry.metric.text))
             self.check_snapshot_entry(entry)
 
     def check_snapshot_entry(self, entry: s.SnapshotEntry) -> None:
@@ -210,22 +252,29 @@ class _TestCheck(Reporting):
             self.problem(
                 "unknown-name",
                 entry.metric.span,
-                f"`{entry.metric.text}` is not a metric",
+                Message("`{metric}` is not a metric", metric=entry.metric.text),
                 did_you_mean(entry.metric.text, self.scope.metrics),
             )
         elif (entry.values is None) != (metric.dimension is None):
-            wanted = (
-                f"is keyed by {metric.dimension}: give its values in a block, "
-                f"`{metric.name} {{ KEY VALUE ... }}`"
-                if metric.dimension
-                else f"has no keys: give it one value, `{metric.name} VALUE`"
-            )
-            self.problem("snapshot-shape", entry.span, f"`{metric.name}` {wanted}")
+            self.problem("snapshot-shape", entry.span, _shape_wanted(metric))
+
+
+def _shape_wanted(metric: s.Metric) -> Message:
+    if metric.dimension:
+        return Message(
+            "`{metric}` is keyed by {dimension}: give its values in a block, "
+            "`{metric} {{ KEY VALUE ... }}`",
+            metric=metric.name,
+            dimension=metric.dimension,
+        )
+    return Message(
+        "`{metric}` has no keys: give it one value, `{metric} VALUE`", metric=metric.name
+    )
 
 
 def _alternatives(words: Iterable[str]) -> str:
     listed = list(words)
-    return ", ".join(listed[:-1]) + " or " + listed[-1]
+    return Message("{some} or {last}", some=", ".join(listed[:-1]), last=listed[-1])
 
 
 def _period(label: str) -> Period | None:

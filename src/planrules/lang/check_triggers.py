@@ -10,6 +10,7 @@ from planrules.lang.check_budgets import BudgetLines
 from planrules.lang.check_reporting import Reporting
 from planrules.lang.check_values import RuleValues
 from planrules.lang.exprcheck import LARGEST_COUNT, is_whole_count
+from planrules.lang.messages import Amount, Message
 from planrules.lang.units import BOOL
 
 
@@ -21,12 +22,12 @@ class TriggerCheck(Reporting):
     budget_lines: BudgetLines
 
     def check(self, trigger: s.Trigger) -> None:
-        condition = self.values.value_type(trigger.condition, trigger.per, "the condition")
+        condition = self.values.value_type(trigger.condition, trigger.per, Message("the condition"))
         if condition is not None and condition.unit != BOOL:
             self.problem(
                 "type-mismatch",
                 trigger.condition.span,
-                "a trigger's condition must be true or false, such as `conversion < 2%`",
+                Message("a trigger's condition must be true or false, such as `conversion < 2%`"),
             )
         self.check_counts(trigger)
         for action in trigger.actions:
@@ -41,15 +42,22 @@ class TriggerCheck(Reporting):
                 self.problem(
                     "bad-count",
                     number.span,
-                    f"a number of periods is a whole number from {least} to {LARGEST_COUNT:,}",
+                    Message(
+                        "a number of periods is a whole number from {least} to {most}",
+                        least=least,
+                        most=Amount(f"{LARGEST_COUNT:,}", LARGEST_COUNT, "count"),
+                    ),
                 )
         hold, window = trigger.hold, trigger.window
         if hold is not None and window is not None and hold.value > window.value:
             self.problem(
                 "hold-exceeds-window",
                 hold.span.through(window.span),
-                f"`for {hold.text} of {window.text} periods` asks for more periods than it "
-                "looks at",
+                Message(
+                    "`for {hold} of {window} periods` asks for more periods than it looks at",
+                    hold=hold.text,
+                    window=window.text,
+                ),
             )
 
     def check_text(self, action: s.Recommend, per: str | None) -> None:
@@ -61,10 +69,12 @@ class TriggerCheck(Reporting):
                     self.problem(
                         "key-outside-per",
                         part.span,
-                        "`{key}` names the current key of a `per` trigger; this one has none",
+                        Message(
+                            "`{{key}}` names the current key of a `per` trigger; this one has none"
+                        ),
                     )
                 continue
-            self.values.value_type(part.expr, per, "a value in the text")
+            self.values.value_type(part.expr, per, Message("a value in the text"))
 
     def check_budget_action(self, action: s.Shift | s.Scale, per: str | None) -> None:
         keys = [action.source, action.destination] if isinstance(action, s.Shift) else [action.line]
@@ -73,12 +83,16 @@ class TriggerCheck(Reporting):
                 self.problem(
                     "key-outside-per",
                     key.span,
-                    "`key` names the current key of a `per` trigger; quote a line called key",
+                    Message(
+                        "`key` names the current key of a `per` trigger; quote a line called key"
+                    ),
                 )
         if isinstance(action, s.Scale) and not action.amount.percent:
-            self.problem("bad-amount", action.amount.span, "`scale` takes a percent, such as 10%")
+            self.problem(
+                "bad-amount", action.amount.span, Message("`scale` takes a percent, such as 10%")
+            )
         if isinstance(action, s.Shift) and action.amount.percent:
-            self.values.check_fraction(action.amount, "a shifted share")
+            self.values.check_fraction(action.amount, Message("a shifted share"))
         named = [key for key in keys if not _is_current_key(key)]
         if action.budget is not None:
             self.budget_lines.check_named(action.budget, named, action.span)

@@ -10,6 +10,7 @@ from planrules.lang import syntax as s
 from planrules.lang.check_reporting import Report
 from planrules.lang.diagnostics import warning
 from planrules.lang.exprcheck import Scope, names_read
+from planrules.lang.messages import Message
 
 
 def check_unused(module: s.Module, scope: Scope, rules: list[s.Rule], report: Report) -> None:
@@ -30,16 +31,20 @@ def check_unused(module: s.Module, scope: Scope, rules: list[s.Rule], report: Re
             warning(
                 "unused",
                 declaration.span,
-                f"{kind} `{declaration.name}` is declared but nothing reads it",
+                Message(
+                    "{kind} `{declaration}` is declared but nothing reads it",
+                    kind=kind,
+                    declaration=declaration.name,
+                ),
                 _HINTS[kind],
             )
         )
 
 
 _HINTS = {
-    "metric": "read it in a rule or a let, or remove it (snapshots may still carry it)",
-    "let": "read it in a rule, or remove it",
-    "table": "read it in a rule or a let, or remove it",
+    "metric": Message("read it in a rule or a let, or remove it (snapshots may still carry it)"),
+    "let": Message("read it in a rule, or remove it"),
+    "table": Message("read it in a rule or a let, or remove it"),
 }
 
 

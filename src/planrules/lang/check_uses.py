@@ -13,6 +13,7 @@ from planrules.lang import syntax as s
 from planrules.lang.build import Parsed, parse_source
 from planrules.lang.check_reporting import Reporting
 from planrules.lang.diagnostics import InputError
+from planrules.lang.messages import Message
 from planrules.lang.source import Source, Span
 from planrules.lang.workspace import PLAN_SUFFIX, Access, is_test_file
 
@@ -56,7 +57,9 @@ class LoadedFiles(Reporting):
             target = _resolve(module.path, use.path)
             if target in chain:
                 cycle = " -> ".join([*chain[chain.index(target) :], target])
-                self.problem("use-cycle", use.span, f"`use` makes a cycle: {cycle}")
+                self.problem(
+                    "use-cycle", use.span, Message("`use` makes a cycle: {cycle}", cycle=cycle)
+                )
                 continue
             if target in self.parsed:
                 continue
@@ -64,8 +67,11 @@ class LoadedFiles(Reporting):
                 self.problem(
                     "use-too-deep",
                     use.span,
-                    f'cannot use "{use.path}": a chain of `use`s may be at most '
-                    f"{MAX_USE_DEPTH} files deep",
+                    Message(
+                        'cannot use "{path}": a chain of `use`s may be at most {most} files deep',
+                        path=use.path,
+                        most=MAX_USE_DEPTH,
+                    ),
                 )
                 continue
             if not self.access.allows(target):
@@ -81,11 +87,19 @@ class LoadedFiles(Reporting):
         try:
             source = self.read(target)
         except InputError as problem:
-            self.problem("use-missing", use.span, f'cannot use "{use.path}": {problem.reason}')
+            self.problem(
+                "use-missing",
+                use.span,
+                Message('cannot use "{path}": {reason}', path=use.path, reason=problem.reason),
+            )
             return None
         except OSError as problem:  # from a reader other than read_source
             reason = problem.strerror or str(problem)
-            self.problem("use-missing", use.span, f'cannot use "{use.path}": {reason}')
+            self.problem(
+                "use-missing",
+                use.span,
+                Message('cannot use "{path}": {reason}', path=use.path, reason=reason),
+            )
             return None
         if not target.endswith(PLAN_SUFFIX):
             return self.parse_other(use, source)
@@ -96,8 +110,10 @@ class LoadedFiles(Reporting):
         self.problem(
             "path-outside-root",
             use.span,
-            f'cannot use "{use.path}": it is outside the folder of the file checked',
-            "allow another folder with `--allow-path DIR` (`allowed_paths` in the API)",
+            Message(
+                'cannot use "{path}": it is outside the folder of the file checked', path=use.path
+            ),
+            Message("allow another folder with `--allow-path DIR` (`allowed_paths` in the API)"),
         )
 
     def parse_other(self, use: s.Use, source: Source) -> s.Module | None:
@@ -108,8 +124,11 @@ class LoadedFiles(Reporting):
             self.problem(
                 "use-not-ruleset",
                 use.span,
-                f'cannot use "{use.path}": it is not a .plan file, and not a ruleset '
-                "(its text is not shown)",
+                Message(
+                    'cannot use "{path}": it is not a .plan file, and not a ruleset (its text is '
+                    "not shown)",
+                    path=use.path,
+                ),
             )
             return None
         self.parsed[source.path] = parsed

@@ -8,6 +8,7 @@ import attrs
 from planrules.lang import syntax as s
 from planrules.lang.check_reporting import Reporting
 from planrules.lang.exprcheck import ExprChecker, Scope
+from planrules.lang.messages import Message, said_by
 from planrules.lang.units import BOOL, Type, UnitError, additive
 
 
@@ -36,20 +37,33 @@ class RuleValues(Reporting):
             self.problem(
                 "keyed-value",
                 expr.span,
-                f"{what} is keyed by {dimension}: aggregate it (sum, avg, min, max, count) "
-                f"or add `per {dimension}` to the rule",
+                Message(
+                    "{what} is keyed by {dimension}: aggregate it (sum, avg, min, max, count) or "
+                    "add `per {dimension}` to the rule",
+                    what=what,
+                    dimension=dimension,
+                ),
             )
         else:
             self.problem(
                 "mixed-dimensions",
                 expr.span,
-                f"{what} is keyed by {dimension}, but the rule is `per {per}`",
+                Message(
+                    "{what} is keyed by {dimension}, but the rule is `per {per}`",
+                    what=what,
+                    dimension=dimension,
+                    per=per,
+                ),
             )
 
     def number_type(self, expr: s.Expr, per: str | None, what: str) -> Type | None:
         found = self.value_type(expr, per, what)
         if found is not None and found.unit == BOOL:
-            self.problem("type-mismatch", expr.span, f"{what} must be a number, not a condition")
+            self.problem(
+                "type-mismatch",
+                expr.span,
+                Message("{what} must be a number, not a condition", what=what),
+            )
             return None
         return found
 
@@ -57,10 +71,12 @@ class RuleValues(Reporting):
         try:
             additive(op, left, right)
         except UnitError as problem:
-            self.problem("unit-mismatch", expr.span, str(problem))
+            self.problem("unit-mismatch", expr.span, said_by(problem))
 
     def check_fraction(self, number: s.Number, what: str) -> None:
         if number.currency is not None or not (0 <= number.value <= 1):
             self.problem(
-                "bad-percent", number.span, f"{what} is a percent from 0% to 100%, such as 10%"
+                "bad-percent",
+                number.span,
+                Message("{what} is a percent from 0% to 100%, such as 10%", what=what),
             )

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 import attrs
 
 from planrules.lang.escape import is_hidden, printable, shown_width
+from planrules.lang.messages import Message
 from planrules.lang.source import Source, Span
 
 Severity = Literal["error", "warning"]
+# Text (a `Message` or not) in the reader's language.
+Say = Callable[[str], str]
 
 # Every stable code, with the kind of problem it names. Codes never change meaning; tests check
 # that each one used in the code is listed here and has a golden file in tests/golden/check/.
@@ -23,7 +26,7 @@ CODES: dict[str, str] = {
     "bad-date": "a date that is not on the calendar, such as 2026-02-30",
     "bad-period": "a period that is malformed or not of the ruleset's cadence",
     "bad-window": "a `period` header whose end comes before its start",
-    "duplicate-header": "a header (`currency`, `period`) given twice",
+    "duplicate-header": "a header (`currency`, `period`, `locale`, `roll up`) given twice",
     "duplicate-clause": "a rule clause (`by`, `owner`, `cooldown`, ...) given twice",
     "bad-interpolation": "a lone `{` or `}` in a recommendation's text, or `{...}` holding no "
     "expression, a malformed one or a `#`",
@@ -31,7 +34,12 @@ CODES: dict[str, str] = {
     "missing-ruleset": 'a ruleset file that does not start with `ruleset "Name"`',
     "test-without-use": "a test file with no `use` naming the ruleset under test",
     "test-outside-test-file": "a `test` block in a file not named *_test.plan",
-    "bad-currency": "a `currency` header that is not a three-letter code",
+    "bad-currency": "a `currency` header that is not a three-letter code or a currency's sign "
+    "or name (`₫`, `đồng`, `¥`, `人民币`, ...)",
+    "unknown-locale": "a `locale` header other than `vi`, `zh` or `en` (with a suggestion)",
+    "roll-up-without-period": "a `roll up` header in a ruleset with no `period` header",
+    "locale-number": "a number written with a decimal comma and a unit (`3,7 tỷ`, `21,95%`): in "
+    "a ruleset a comma separates arguments, so decimals take a point",
     "currency-without-header": "a currency after a number in a ruleset with no `currency` header",
     "currency-mismatch": "a currency other than the ruleset's",
     "use-missing": "`use` of a file that does not exist or cannot be read",
@@ -126,13 +134,22 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
 
 
-def format_diagnostic(diagnostic: Diagnostic, source: Source | None = None) -> str:
-    """`FILE:LINE:COLUMN: CODE: message`, then the source line and a caret under the span."""
+def _as_written(text: str) -> str:
+    return text
+
+
+def format_diagnostic(
+    diagnostic: Diagnostic, source: Source | None = None, say: Say = _as_written
+) -> str:
+    """`FILE:LINE:COLUMN: CODE: message`, then the source line and a caret under the span.
+
+    `say` writes the message, the hint and the fixed words in the reader's language (the
+    caller's: the checker runs before anyone knows who reads it); as written, they are
+    English. The code stays English: it is what people search for."""
     span = diagnostic.span
-    kind = "warning " if diagnostic.severity == "warning" else ""
-    lines = [
-        f"{span.file}:{span.line}:{span.column}: {kind}{diagnostic.code}: {diagnostic.message}"
-    ]
+    kind = say(Message("warning")) + " " if diagnostic.severity == "warning" else ""
+    message = say(diagnostic.message)
+    lines = [f"{span.file}:{span.line}:{span.column}: {kind}{diagnostic.code}: {message}"]
     if source is not None:
         text = source.line_text(span.line)
         if text:
@@ -140,7 +157,7 @@ def format_diagnostic(diagnostic: Diagnostic, source: Source | None = None) -> s
             lines.append(f"    {text}")
             lines.append("    " + _caret_line(text, at))
     if diagnostic.hint:
-        lines.append(f"    hint: {diagnostic.hint}")
+        lines.append("    " + say(Message("hint: {hint}", hint=diagnostic.hint)))
     # Names, texts and the source line are the input's: their control characters are shown
     # as escapes (the caret line counts each escape's width).
     return printable("\n".join(lines))
@@ -192,7 +209,8 @@ class InputError(PlanError):
     """A file or argument that cannot be read at all: missing, not UTF-8, empty, binary."""
 
     def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+        # A message, so that the CLI can say it in its reader's language.
+        super().__init__(Message("{path}: {reason}", path=path, reason=reason))
         self.path = path
         self.reason = reason
 

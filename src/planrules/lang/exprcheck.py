@@ -10,6 +10,7 @@ import attrs
 
 from planrules.lang import syntax as s
 from planrules.lang.diagnostics import Diagnostic, error
+from planrules.lang.messages import Amount, Message, said_by
 from planrules.lang.numbers import is_whole
 from planrules.lang.units import BOOL, Type, UnitError, additive, join_dimensions, multiplicative
 
@@ -43,7 +44,7 @@ _ARITY: dict[str, tuple[int, int | None]] = {
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
+    return Message("did you mean `{name}`?", name=close[0]) if close else None
 
 
 @attrs.define
@@ -205,7 +206,7 @@ class ExprChecker:
         self.problem(
             "unknown-name",
             expr,
-            f"`{expr.name}` is not a metric, table or let",
+            Message("`{expr}` is not a metric, table or let", expr=expr.name),
             did_you_mean(expr.name, scope.names()),
         )
         return None
@@ -278,7 +279,11 @@ class ExprChecker:
         scope = self.scope
         if name not in scope.let_types:
             self.report(
-                error("let-cycle", scope.lets[name].span, f"let `{name}` is defined through itself")
+                error(
+                    "let-cycle",
+                    scope.lets[name].span,
+                    Message("let `{name}` is defined through itself", name=name),
+                )
             )
             scope.let_types[name] = None
 
@@ -288,7 +293,9 @@ class ExprChecker:
             return None
         if not target.keyed:
             self.problem(
-                "not-keyed", expr, f"only a keyed value can be read at a key such as `{expr.key}`"
+                "not-keyed",
+                expr,
+                Message("only a keyed value can be read at a key such as `{key}`", key=expr.key),
             )
             return None
         return target.scalar()
@@ -299,8 +306,12 @@ class ExprChecker:
             return None
         wants_bool = expr.op == "not"
         if (operand.unit == BOOL) != wants_bool:
-            needed = "a condition" if wants_bool else "a number"
-            self.problem("type-mismatch", expr.operand, f"`{expr.op}` needs {needed}")
+            needed = Message("a condition") if wants_bool else Message("a number")
+            self.problem(
+                "type-mismatch",
+                expr.operand,
+                Message("`{op}` needs {needed}", op=expr.op, needed=needed),
+            )
             return None
         return operand
 
@@ -332,7 +343,7 @@ class ExprChecker:
             code = "money-product" if "money times money" in str(problem) else "unit-mismatch"
             if "cannot be combined" in str(problem):
                 code = "mixed-dimensions"
-            self.problem(code, expr, str(problem))
+            self.problem(code, expr, said_by(problem))
             return None
         literal = left.literal and right.literal
         return Type(unit, dimension, literal)
@@ -340,24 +351,28 @@ class ExprChecker:
     def _logical(self, expr: s.Binary, left: Type, right: Type) -> Type | None:
         for side, side_type in ((expr.left, left), (expr.right, right)):
             if side_type.unit != BOOL:
-                self.problem("type-mismatch", side, f"`{expr.op}` joins conditions, not numbers")
+                self.problem(
+                    "type-mismatch",
+                    side,
+                    Message("`{op}` joins conditions, not numbers", op=expr.op),
+                )
                 return None
         try:
             return Type(BOOL, join_dimensions(left, right))
         except UnitError as problem:
-            self.problem("mixed-dimensions", expr, str(problem))
+            self.problem("mixed-dimensions", expr, said_by(problem))
             return None
 
     def _call(self, expr: s.Call) -> Type | None:
         name = expr.function
         if name not in FUNCTIONS:
-            known = f"the functions are {', '.join(sorted(FUNCTIONS))}"
+            known = Message("the functions are {names}", names=", ".join(sorted(FUNCTIONS)))
             close = did_you_mean(name, FUNCTIONS)
             self.problem(
                 "unknown-function",
                 expr,
-                f"`{name}` is not a function",
-                f"{close} ({known})" if close else known,
+                Message("`{name}` is not a function", name=name),
+                Message("{guess} ({known})", guess=close, known=known) if close else known,
             )
             return None
         if not self._arity(expr):
@@ -367,7 +382,9 @@ class ExprChecker:
             return None
         types = [arg for arg in args if arg is not None]
         if any(t.unit == BOOL for t in types):
-            self.problem("type-mismatch", expr, f"`{name}` takes numbers, not conditions")
+            self.problem(
+                "type-mismatch", expr, Message("`{name}` takes numbers, not conditions", name=name)
+            )
             return None
         if name in AGGREGATES and len(types) == 1:
             return self._aggregate(expr, types[0])
@@ -380,11 +397,20 @@ class ExprChecker:
         count = len(expr.args)
         if count >= fewest and (most is None or count <= most):
             return True
-        wanted = f"{fewest}" if fewest == most else f"{fewest} to {most or 'any number of'}"
+        wanted: str = str(fewest)
         if most is None:
-            wanted = f"at least {fewest}"
+            wanted = Message("at least {fewest}", fewest=fewest)
+        elif fewest != most:
+            wanted = Message("{fewest} to {most}", fewest=fewest, most=most)
         self.problem(
-            "bad-arguments", expr, f"`{expr.function}` takes {wanted} argument(s), not {count}"
+            "bad-arguments",
+            expr,
+            Message(
+                "`{function}` takes {wanted} argument(s), not {count}",
+                function=expr.function,
+                wanted=wanted,
+                count=count,
+            ),
         )
         return False
 
@@ -393,7 +419,10 @@ class ExprChecker:
             self.problem(
                 "bad-arguments",
                 expr,
-                f"`{expr.function}` works over the keys of a keyed value; this one has no keys",
+                Message(
+                    "`{function}` works over the keys of a keyed value; this one has no keys",
+                    function=expr.function,
+                ),
             )
             return None
         unit = "count" if expr.function == "count" else arg.unit
@@ -408,7 +437,7 @@ class ExprChecker:
                     unit, join_dimensions(result, other), result.literal and other.literal
                 )
             except UnitError as problem:
-                self.problem("unit-mismatch", expr, str(problem))
+                self.problem("unit-mismatch", expr, said_by(problem))
                 return None
         return result
 
@@ -421,8 +450,12 @@ class ExprChecker:
                 self.problem(
                     "stock-total",
                     expr,
-                    f"`{name}` adds up periods, but `{stock.name}` is a stock (a level); "
-                    "use its latest value or rolling_avg",
+                    Message(
+                        "`{name}` adds up periods, but `{stock}` is a stock (a level); use its "
+                        "latest value or rolling_avg",
+                        name=name,
+                        stock=stock.name,
+                    ),
                 )
                 return None
         if len(expr.args) == 2 and not self._count_argument(expr, name != "round"):
@@ -436,12 +469,18 @@ class ExprChecker:
         if isinstance(argument, s.Number) and is_whole_count(argument, 1 if positive else 0):
             return True
         if positive:
-            message = (
-                f"`{expr.function}` counts periods: a whole number from 1 to {LARGEST_COUNT:,}"
+            message = Message(
+                "`{function}` counts periods: a whole number from 1 to {most}",
+                function=expr.function,
+                most=Amount(f"{LARGEST_COUNT:,}", LARGEST_COUNT, "count"),
             )
             self.problem("bad-count", argument, message)
         else:
-            self.problem("bad-arguments", argument, f"`{expr.function}` needs a whole number here")
+            self.problem(
+                "bad-arguments",
+                argument,
+                Message("`{function}` needs a whole number here", function=expr.function),
+            )
         return False
 
 

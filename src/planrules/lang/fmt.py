@@ -1,7 +1,8 @@
 """The canonical printer behind `planrules fmt`: one layout for every ruleset, comments kept.
 
 The layout:
-- `ruleset "..."`, then `currency`, `period` and every `use`, one per line; a blank line.
+- `ruleset "..."`, then `currency`, `period`, `locale`, `roll up` and every `use`, one per
+  line; a blank line.
 - One declaration per line, or a header line with its body indented four spaces: threshold
   levels (and the threshold's `owner` last), budget lines, trigger actions, test items and
   snapshot entries. A block's `}` closes on its own line, a budget's or trigger's `owner`
@@ -18,9 +19,12 @@ The layout:
   value in one stay on one line (`{ Lan 120  Minh 90  else 60 }`) when it fits in 100
   columns and holds no comment; otherwise they take a line per entry, keyed values in
   columns like a budget's. Widths count CJK characters as two columns.
-- What the user chose to write is kept: numbers as spelled (`2 tỷ`, `150k`), quoted or bare
-  keys, `spend.x` or `spend["x"]`, and every text exactly as written, a recommendation's
-  `{expr}` included. Expressions get only the parentheses their precedence needs.
+- What the user chose to write is kept: numbers as spelled (`2 tỷ`, `150k`, `2 千万元`), the
+  currency header's sign or name (`currency đồng`), quoted or bare keys, `spend.x` or
+  `spend["x"]`, and every text and comment exactly as written, a recommendation's `{expr}`
+  included. Outside texts and comments the code is printed as the parser read it, NFKC-
+  normalised: full-width `：％２` are printed `:%2`. Expressions get only the parentheses their
+  precedence needs.
 
 Comments live beside the tree, in `Module.comments`, so the printer places them by position:
 each printed line holds the source positions (its anchors) of the nodes printed on it. A
@@ -61,6 +65,9 @@ class FormatResult:
 
     text: str | None
     diagnostics: tuple[Diagnostic, ...]
+    # The header's `locale` code as written (None where the file gives none or did not
+    # parse): the language `planrules fmt` speaks to its reader by default.
+    locale: str | None = None
 
 
 def format_source(source: Source) -> FormatResult:
@@ -70,9 +77,11 @@ def format_source(source: Source) -> FormatResult:
     comparison) leave part of the text out of the tree, and printing that tree would delete it.
     """
     parsed = parse_source(source)
-    if parsed.module is None or has_errors(parsed.diagnostics):
-        return FormatResult(None, parsed.diagnostics)
-    return FormatResult(format_module(parsed.module, source), parsed.diagnostics)
+    module = parsed.module
+    locale = module.locale.code if module is not None and module.locale is not None else None
+    if module is None or has_errors(parsed.diagnostics):
+        return FormatResult(None, parsed.diagnostics, locale)
+    return FormatResult(format_module(module, source), parsed.diagnostics, locale)
 
 
 def format_module(module: s.Module, source: Source | None = None) -> str:
@@ -173,11 +182,14 @@ def _anchor_ruleset(module: s.Module, lines: list[_Line], source: Source | None)
 
 
 def _first_token(text: str) -> Position:
-    """Where the first thing other than white space and comments starts."""
+    """Where the first thing other than white space and comments starts, as the parser reads
+    the line (a full-width `＃` starts a comment; the white space before it is one character
+    for one, so the column is the written one)."""
     for number, line in enumerate(text.split("\n"), start=1):
-        code = line.lstrip(" \t\f\r")
+        read = unicodedata.normalize("NFKC", line)
+        code = read.lstrip(_WHITE_SPACE)
         if code and not code.startswith("#"):
-            return (number, len(line) - len(code) + 1)
+            return (number, len(read) - len(code) + 1)
     return (1, 1)
 
 
@@ -202,9 +214,17 @@ def _attach_comments(lines: list[_Line], comments: Sequence[s.Comment]) -> list[
     return left_over
 
 
+# White space as the lexer reads it (after NFKC, which makes the ideographic space a space).
+_WHITE_SPACE = " \t\f\r"
+
+
 def _blank_lines(text: str) -> frozenset[int]:
     lines = enumerate(text.split("\n"), start=1)
-    return frozenset(number for number, line in lines if not line.strip(" \t\f\r"))
+    return frozenset(
+        number
+        for number, line in lines
+        if not unicodedata.normalize("NFKC", line).strip(_WHITE_SPACE)
+    )
 
 
 def _rows(
@@ -310,6 +330,10 @@ def _header_lines(module: s.Module) -> list[_Line]:
         period = module.period
         text = f"period {period.start.isoformat()} to {period.end.isoformat()} {period.cadence}"
         lines.append(_one_line(text, period.span))
+    if module.locale is not None:
+        lines.append(_one_line(f"locale {module.locale.code}", module.locale.span))
+    if module.roll_up is not None:
+        lines.append(_one_line("roll up", module.roll_up.span))
     lines.extend(_one_line(f"use {quote(use.path)}", use.span) for use in module.uses)
     return lines
 

@@ -19,7 +19,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -29,18 +29,22 @@ from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from planrules.lang.diagnostics import Diagnostic, error
+from planrules.lang.messages import Message
+from planrules.lang.numbers import CURRENCY_PATTERN, SCALE_PATTERN, canonical_literal
 from planrules.lang.source import Source, Span, point
 
 _comments: ContextVar[list[Token]] = ContextVar("planrules_comments")
 
-# Terminals that are not keywords or punctuation, in a strategist's words.
+# Terminals that are not keywords or punctuation, in a strategist's words (messages, so that
+# a syntax error reads in its reader's language; a keyword or punctuation is quoted as it is).
 _TERMINAL_WORDS = {
-    "NAME": "a name",
-    "STRING": 'a quoted text ("...")',
-    "NUMBER": "a number",
-    "DATE": "a date such as 2026-09-30",
-    "PERIOD_ID": "a period such as 2026-07, 2026-Q3, 2026-W33 or 2026-07-15",
-    "$END": "the end of the file",
+    "NAME": Message("a name"),
+    "STRING": Message('a quoted text ("...")'),
+    "NUMBER": Message("a number"),
+    "DATE": Message("a date such as 2026-09-30"),
+    "PERIOD_ID": Message("a period such as 2026-07, 2026-Q3, 2026-W33 or 2026-07-15"),
+    "CURRENCY_SIGN": Message("a currency sign (₫ or ¥)"),
+    "$END": Message("the end of the file"),
 }
 _DECLARATION_WORDS = ("metric", "table", "let", "goal", "threshold", "budget", "trigger", "test")
 _OPERATOR_WORDS = ("+", "-", "*", "/", "<", ">")
@@ -361,7 +365,7 @@ def syntax_diagnostic(problem: UnexpectedInput, source: Source) -> Diagnostic:
             return error(
                 "syntax-error",
                 span,
-                "comparisons do not chain: write `a < b and b < c`",
+                Message("comparisons do not chain: write `a < b and b < c`"),
             )
         accepted = _parser_expects(problem)
         keyword = _declaration_read_as_name(problem, source)
@@ -374,17 +378,28 @@ def syntax_diagnostic(problem: UnexpectedInput, source: Source) -> Diagnostic:
         expected = describe_expected(accepted)
         hint = _keyword_hint(str(token), accepted) if token.type == "NAME" else None
         if token.type == "COMMA":
+            locale_number = _locale_number_before(problem, source)
+            if locale_number is not None:
+                return locale_number
             hint = _decimal_comma_hint(problem, source)
-        return error("syntax-error", span, f"expected {expected}, found {found}", hint)
+        return error(
+            "syntax-error",
+            span,
+            Message("expected {expected}, found {found}", expected=expected, found=found),
+            hint,
+        )
     expected_set = _parser_expects(problem)
     if isinstance(problem, UnexpectedEOF | UnexpectedToken):
         line, column = _end_position(source)
     opened = _unclosed_brace(source.text)
-    hint = f"the `{{` on line {opened} is never closed" if opened else None
+    hint = Message("the `{{` on line {line} is never closed", line=opened) if opened else None
     return error(
         "syntax-error",
         point(source.path, line, column),
-        f"the file ends too early: expected {describe_expected(expected_set)}",
+        Message(
+            "the file ends too early: expected {expected}",
+            expected=describe_expected(expected_set),
+        ),
         hint,
     )
 
@@ -414,10 +429,16 @@ def _unexpected_character(
         return error(
             "syntax-error",
             span,
-            'this text is not closed on its line, or uses an escape other than \\" and \\\\',
+            Message(
+                'this text is not closed on its line, or uses an escape other than \\" and \\\\'
+            ),
         )
     expected = describe_expected(_parser_expects(problem))
-    return error("syntax-error", span, f"unexpected character {char!r}; expected {expected}")
+    return error(
+        "syntax-error",
+        span,
+        Message("unexpected character {char!r}; expected {expected}", char=char, expected=expected),
+    )
 
 
 def _declaration_read_as_name(problem: UnexpectedToken, source: Source) -> Token | None:
@@ -438,8 +459,8 @@ def _unfinished_declaration(keyword: Token, source: Source) -> Diagnostic:
     return error(
         "syntax-error",
         span,
-        f"the declaration before this `{keyword}` is not finished",
-        "complete it, or remove what is left of it",
+        Message("the declaration before this `{keyword}` is not finished", keyword=keyword),
+        Message("complete it, or remove what is left of it"),
     )
 
 
@@ -476,10 +497,99 @@ def _stray_word_diagnostic(word: Token, found: Token, source: Source) -> Diagnos
     return error(
         "syntax-error",
         span,
-        f"expected a number after {str(word)!r}, found {_describe_token(found)} on line "
-        f"{found.line}",
-        f"remove {str(word)!r} if it is a stray word, or give it its value",
+        Message(
+            "expected a number after {word!r}, found {found} on line {line}",
+            word=str(word),
+            found=_describe_token(found),
+            line=found.line,
+        ),
+        Message("remove {word!r} if it is a stray word, or give it its value", word=str(word)),
     )
+
+
+# `3,7 tỷ`, `21,95%`, `1.549,5 triệu`: a number with a decimal comma (its thousands perhaps
+# grouped with points, as Vietnamese writes them) that a percent, a scale word or a currency
+# follows. In a ruleset a comma separates arguments, but `max(a, 3,7 tỷ)` is not what anyone
+# means by three arguments: this shape is refused wherever it is. A comma between plain digits
+# (`round(x,2)`, `max(1,5)`) is left to mean what the grammar says.
+_SCALE = r"\s*(?:" + SCALE_PATTERN + r")(?!(?!元|人民币)\w)"
+_CURRENCY = r"\s*" + CURRENCY_PATTERN + r"(?!\s*[-+]?[0-9])"
+_LOCALE_NUMBER = re.compile(
+    r"(?<![\w.])(?P<whole>[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+),(?P<fraction>[0-9]+)"
+    rf"(?P<unit>%|{_SCALE}(?:{_CURRENCY})?|{_CURRENCY})"
+)
+_DIGIT_COMMA_DIGIT = re.compile(r"[0-9],[0-9]")
+_TEXT_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*')
+
+
+def locale_numbers(source: Source) -> list[Diagnostic]:
+    """Every number written with a decimal comma and a unit (`3,7 tỷ`) outside texts and
+    comments, as the error `locale-number` with the number as a ruleset writes it."""
+    found = []
+    for candidate in _DIGIT_COMMA_DIGIT.finditer(source.text):
+        match = _locale_number_at(source.text, candidate.start() + 1)
+        if match is not None and _in_code(source.text, match.start()):
+            found.append(_locale_number(match, source))
+    return found
+
+
+def _locale_number_at(text: str, comma: int) -> re.Match[str] | None:
+    """The locale number whose decimal comma is at offset `comma`, if there is one."""
+    start = comma
+    while start > 0 and text[start - 1] in "0123456789.":
+        start -= 1
+    match = _LOCALE_NUMBER.match(text, start)
+    return match if match is not None and match.end("whole") == comma else None
+
+
+def _in_code(text: str, offset: int) -> bool:
+    """Whether offset `offset` is outside texts and comments."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    for piece in _TEXT_OR_COMMENT.finditer(text, line_start):
+        if piece.start() >= offset:
+            break
+        if piece.end() > offset:
+            return False
+    return True
+
+
+def _locale_number_before(problem: UnexpectedToken, source: Source) -> Diagnostic | None:
+    """The comma the parser stopped at, where it is the decimal comma of a locale number."""
+    comma = problem.token.start_pos
+    match = _locale_number_at(source.text, comma) if comma is not None else None
+    return _locale_number(match, source) if match is not None else None
+
+
+def _locale_number(match: re.Match[str], source: Source) -> Diagnostic:
+    written = canonical_literal(match.group(0))
+    whole = match["whole"]
+    fixed = canonical_literal(f"{whole.replace('.', '')}.{match['fraction']}{match['unit']}")
+    if "." not in whole:
+        hint = Message("decimals are written with a point: `{fixed}`", fixed=fixed)
+    else:
+        hint = Message(
+            "decimals are written with a point, thousands without separators: `{fixed}`",
+            fixed=fixed,
+        )
+    return error(
+        "locale-number",
+        _offsets_span(source, match.start(), match.end()),
+        Message(
+            "`{written}` has a decimal comma, but in a ruleset a comma separates arguments",
+            written=written,
+        ),
+        hint,
+    )
+
+
+def _offsets_span(source: Source, start: int, end: int) -> Span:
+    """The span from offset `start` to offset `end` of the text."""
+    text = source.text
+    line = text.count("\n", 0, start) + 1
+    end_line = line + text.count("\n", start, end)
+    column = start - text.rfind("\n", 0, start)
+    end_column = end - text.rfind("\n", 0, end)
+    return Span(source.path, line, column, end_line, end_column)
 
 
 _DIGITS_AFTER_COMMA = re.compile(r"(?P<digits>[0-9]+)(?P<percent>%?)")
@@ -497,12 +607,14 @@ def _decimal_comma_hint(problem: UnexpectedToken, source: Source) -> str | None:
     if before.end_pos != comma or after is None:
         return None
     digits = after.group(0)
+    thousands, decimal = f"{before}{digits}", f"{before}.{digits}"
     if len(after.group("digits")) == 3 and not after.group("percent"):  # `1,549`: either
-        return (
-            f"write `{before}{digits}` for thousands (no separators), `{before}.{digits}` for "
-            "a decimal"
+        return Message(
+            "write `{thousands}` for thousands (no separators), `{decimal}` for a decimal",
+            thousands=thousands,
+            decimal=decimal,
         )
-    return f"decimals are written with a point: `{before}.{digits}`"
+    return Message("decimals are written with a point: `{fixed}`", fixed=decimal)
 
 
 def _last_token(item: Any) -> Token | None:
@@ -521,9 +633,10 @@ def _keyword_hint(word: str, accepted: set[str]) -> str | None:
     for keyword in words:
         rest = word[len(keyword) :]
         if word.startswith(keyword) and rest.isidentifier() and len(keyword) > 2:
-            return f"did you mean `{keyword} {rest}`?"
+            meant = f"{keyword} {rest}"
+            return Message("did you mean `{name}`?", name=meant)
     close = difflib.get_close_matches(word, words, n=1, cutoff=0.7)
-    return f"did you mean `{close[0]}`?" if close else None
+    return Message("did you mean `{name}`?", name=close[0]) if close else None
 
 
 def _parser_expects(problem: UnexpectedInput) -> set[str]:
@@ -536,8 +649,11 @@ def _parser_expects(problem: UnexpectedInput) -> set[str]:
 
 
 def describe_expected(terminals: set[str] | frozenset[str]) -> str:
+    """What the parser could take, in a strategist's words: a `Message` (its English text as
+    it has always been), so that the words and the list's `or` read in the reader's language;
+    keywords and punctuation stay quoted as they are written."""
     spellings = _keyword_spellings()
-    words = set()
+    words: set[str] = set()
     for name in terminals:
         if name in _TERMINAL_WORDS:
             words.add(_TERMINAL_WORDS[name])
@@ -545,22 +661,30 @@ def describe_expected(terminals: set[str] | frozenset[str]) -> str:
             words.add(spellings[name])
     words = _summarise(words)
     if len(words) > 8:
-        return "more of this declaration, or a new declaration"
+        return Message("more of this declaration, or a new declaration")
     if not words:
-        return "something else"
-    ordered = sorted(words, key=lambda w: (w.startswith("'"), w))
-    if len(ordered) == 1:
-        return ordered[0]
-    return ", ".join(ordered[:-1]) + " or " + ordered[-1]
+        return Message("something else")
+    ordered = sorted(words, key=lambda w: (w.startswith("'"), str(w)))
+    return one_of(ordered)
+
+
+def one_of(items: Sequence[str]) -> str:
+    """`a, b or c`: a `Message` whose commas and `or` read in the reader's language."""
+    if len(items) == 1:
+        return items[0]
+    listed = items[0]
+    for item in items[1:-1]:
+        listed = Message("{listed}, {item}", listed=listed, item=item)
+    return Message("{listed} or {last}", listed=listed, last=items[-1])
 
 
 def _summarise(words: set[str]) -> set[str]:
     declarations = {f"'{w}'" for w in _DECLARATION_WORDS}
     if len(words & declarations) >= 5:
-        words = (words - declarations) | {"a declaration (metric, table, let, goal, ...)"}
+        words = (words - declarations) | {Message("a declaration (metric, table, let, goal, ...)")}
     operators = {f"'{w}'" for w in _OPERATOR_WORDS}
     if len(words & operators) >= 4:
-        words = (words - operators - {"'>='", "'<='", "'=='", "'!='"}) | {"an operator"}
+        words = (words - operators - {"'>='", "'<='", "'=='", "'!='"}) | {Message("an operator")}
     return words
 
 
@@ -572,8 +696,17 @@ def _after_comparison(problem: UnexpectedToken) -> bool:
 
 
 def _describe_token(token: Token) -> str:
-    if token.type in ("NAME", "STRING", "NUMBER", "DATE", "PERIOD_ID"):
-        return f"{_TERMINAL_WORDS[token.type].split(' such')[0]} {str(token)!r}"
+    text = str(token)
+    if token.type == "NAME":
+        return Message("a name {text!r}", text=text)
+    if token.type == "STRING":
+        return Message('a quoted text ("...") {text!r}', text=text)
+    if token.type == "NUMBER":
+        return Message("a number {text!r}", text=text)
+    if token.type == "DATE":
+        return Message("a date {text!r}", text=text)
+    if token.type == "PERIOD_ID":
+        return Message("a period {text!r}", text=text)
     return f"'{token}'"
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import attrs
 
+from planrules.lang.messages import Message
+
 CADENCES = ("daily", "weekly", "monthly", "quarterly")
 
 _ONE_DAY = datetime.timedelta(days=1)
@@ -36,7 +38,13 @@ class PeriodError(ValueError):
 
 def _check_cadence(_instance: Any, _attribute: Any, cadence: str) -> None:
     if cadence not in CADENCES:
-        raise PeriodError(f"`{cadence}` is not a cadence (one of {', '.join(CADENCES)})")
+        raise PeriodError(
+            Message(
+                "`{cadence}` is not a cadence (one of {cadences})",
+                cadence=cadence,
+                cadences=", ".join(CADENCES),
+            )
+        )
 
 
 def _check_whole_period(period: Period, _attribute: Any, end: datetime.date) -> None:
@@ -44,7 +52,12 @@ def _check_whole_period(period: Period, _attribute: Any, end: datetime.date) -> 
     # mislabelled silently.
     if (period.start, end) != _bounds(period.start, period.cadence):
         raise PeriodError(
-            f"{period.start} to {end} is not a whole {period.cadence} calendar period"
+            Message(
+                "{start} to {end} is not a whole {cadence} calendar period",
+                start=period.start,
+                end=end,
+                cadence=period.cadence,
+            )
         )
 
 
@@ -116,14 +129,16 @@ def parse_period_in_full(text: str) -> Period:
     try:
         return period_containing(start, cadence)
     except PeriodError:
-        raise PeriodError(f"`{text}` is not a period: it ends after the year 9999") from None
+        raise PeriodError(
+            Message("`{text}` is not a period: it ends after the year 9999", text=text)
+        ) from None
 
 
 def parse_date(text: str) -> datetime.date:
     # Not `date.fromisoformat`: since Python 3.11 it also takes `20260930` and `2026-W40-3`.
     match = _FORMS["daily"].fullmatch(text)
     if match is None:
-        raise PeriodError(f"`{text}` is not a date: write it as 2026-09-30")
+        raise PeriodError(Message("`{text}` is not a date: write it as 2026-09-30", text=text))
     return _day(text, _numbers(match))
 
 
@@ -132,7 +147,9 @@ def _match(text: str) -> tuple[str, tuple[int, ...]]:
         match = form.fullmatch(text)
         if match is not None:
             return cadence, _numbers(match)
-    raise PeriodError(f"`{text}` is not a period: write it as {_SHAPES}")
+    raise PeriodError(
+        Message("`{text}` is not a period: write it as {shapes}", text=text, shapes=_SHAPES)
+    )
 
 
 def _numbers(match: re.Match[str]) -> tuple[int, ...]:
@@ -141,12 +158,22 @@ def _numbers(match: re.Match[str]) -> tuple[int, ...]:
 
 def _check_year(text: str, year: int) -> None:
     if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
-        raise PeriodError(f"`{text}` is not on the calendar, which runs over {_CALENDAR_RANGE}")
+        raise PeriodError(
+            Message(
+                "`{text}` is not on the calendar, which runs over {calendar}",
+                text=text,
+                calendar=_CALENDAR_RANGE,
+            )
+        )
 
 
 def _check_month(text: str, month: int) -> None:
     if not 1 <= month <= 12:
-        raise PeriodError(f"`{text}` is not on the calendar: there is no month {month}")
+        raise PeriodError(
+            Message(
+                "`{text}` is not on the calendar: there is no month {month}", text=text, month=month
+            )
+        )
 
 
 def _day(text: str, numbers: tuple[int, ...]) -> datetime.date:
@@ -156,7 +183,13 @@ def _day(text: str, numbers: tuple[int, ...]) -> datetime.date:
     days = calendar.monthrange(year, month)[1]
     if not 1 <= day <= days:
         raise PeriodError(
-            f"`{text}` is not on the calendar: {year:04d}-{month:02d} has {days} days"
+            Message(
+                "`{text}` is not on the calendar: {year:04d}-{month:02d} has {days} days",
+                text=text,
+                year=year,
+                month=month,
+                days=days,
+            )
         )
     return datetime.date(year, month, day)
 
@@ -166,7 +199,14 @@ def _week(text: str, numbers: tuple[int, ...]) -> datetime.date:
     _check_year(text, year)
     weeks = _iso_weeks_in(year)
     if not 1 <= week <= weeks:
-        raise PeriodError(f"`{text}` is not on the calendar: ISO year {year} has {weeks} weeks")
+        raise PeriodError(
+            Message(
+                "`{text}` is not on the calendar: ISO year {year} has {weeks} weeks",
+                text=text,
+                year=year,
+                weeks=weeks,
+            )
+        )
     return datetime.date.fromisocalendar(year, week, 1)
 
 
@@ -186,7 +226,9 @@ def _quarter(text: str, numbers: tuple[int, ...]) -> datetime.date:
     year, quarter = numbers
     _check_year(text, year)
     if not 1 <= quarter <= 4:
-        raise PeriodError(f"`{text}` is not on the calendar: quarters run from Q1 to Q4")
+        raise PeriodError(
+            Message("`{text}` is not on the calendar: quarters run from Q1 to Q4", text=text)
+        )
     return datetime.date(year, 3 * quarter - 2, 1)
 
 
@@ -220,7 +262,14 @@ def _add_days(day: datetime.date, days: int) -> datetime.date:
     try:
         return day + datetime.timedelta(days=days)
     except OverflowError:
-        raise PeriodError(f"{days} days from {day} is outside {_CALENDAR_RANGE}") from None
+        raise PeriodError(
+            Message(
+                "{days} days from {day} is outside {calendar}",
+                days=days,
+                day=day,
+                calendar=_CALENDAR_RANGE,
+            )
+        ) from None
 
 
 def _month_index(day: datetime.date) -> int:
@@ -231,7 +280,9 @@ def _month_index(day: datetime.date) -> int:
 def _month_start(index: int) -> datetime.date:
     year, month = divmod(index, 12)
     if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
-        raise PeriodError(f"the year {year} is outside {_CALENDAR_RANGE}")
+        raise PeriodError(
+            Message("the year {year} is outside {calendar}", year=year, calendar=_CALENDAR_RANGE)
+        )
     return datetime.date(year, month + 1, 1)
 
 
@@ -319,8 +370,14 @@ def period_offsets(base: Period, periods: Sequence[Period]) -> list[int]:
 def _check_one_cadence(first: Period, last: Period) -> None:
     if first.cadence != last.cadence:
         raise PeriodError(
-            f"cannot count from a {first.cadence} period to a {last.cadence} one "
-            f"({period_label(first)} to {period_label(last)})"
+            Message(
+                "cannot count from a {first_cadence} period to a {last_cadence} one ({first} to "
+                "{last})",
+                first_cadence=first.cadence,
+                last_cadence=last.cadence,
+                first=period_label(first),
+                last=period_label(last),
+            )
         )
 
 

@@ -73,7 +73,25 @@ Expr = Number | Name | KeyAccess | Call | Unary | Binary
 
 @attrs.frozen
 class Currency:
+    """`currency VND`; `code` as written: a code, or a sign or name (`₫`, `đồng`, `人民币`) that
+    the checker reads as the code it stands for."""
+
     code: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Locale:
+    """`locale vi`: how text numbers are read and reports written (checked, not parsed)."""
+
+    code: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class RollUp:
+    """`roll up`: snapshots of a finer cadence may be rolled up into the plan's."""
+
     span: Span = attrs.field(eq=False, repr=False)
 
 
@@ -370,3 +388,6 @@ class Module:
     comments: tuple[Comment, ...] = attrs.field(eq=False, repr=False)
     span: Span = attrs.field(eq=False, repr=False)
     ruleset_span: Span | None = attrs.field(default=None, eq=False, repr=False)
+    # Header lines of the file's own, never taken from the files it uses.
+    locale: Locale | None = None
+    roll_up: RollUp | None = None

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import attrs
 
+from planrules.lang.messages import Message
+
 UNITS = ("count", "money", "ratio", "number")
 BOOL = "bool"
 
@@ -38,7 +40,13 @@ def describe(unit: str) -> str:
 def additive(op: str, left: Type, right: Type) -> str:
     """The unit of `left op right` for + and -, or of the sides of a comparison."""
     if BOOL in (left.unit, right.unit):
-        raise UnitError(f"`{op}` needs numbers on both sides, not {_bool_side(left, right)}")
+        raise UnitError(
+            Message(
+                "`{op}` needs numbers on both sides, not {side}",
+                op=op,
+                side=_bool_side(left, right),
+            )
+        )
     if left.literal and not right.literal:
         return right.unit
     if right.literal and not left.literal:
@@ -46,22 +54,29 @@ def additive(op: str, left: Type, right: Type) -> str:
     if left.unit == right.unit:
         return left.unit
     if "money" in (left.unit, right.unit):
-        verb = (
-            "compared with" if op not in "+-" else ("added to" if op == "+" else "subtracted with")
-        )
-        return _money_mismatch(left, right, verb)
+        return _money_mismatch(left, right, op)
     return "number"
 
 
-def _money_mismatch(left: Type, right: Type, verb: str) -> str:
+def _money_mismatch(left: Type, right: Type, op: str) -> str:
     other = right.unit if left.unit == "money" else left.unit
-    raise UnitError(f"money cannot be {verb} a {other} value")
+    if op == "+":
+        raise UnitError(Message("money cannot be added to a {other} value", other=other))
+    if op == "-":
+        raise UnitError(Message("money cannot be subtracted with a {other} value", other=other))
+    raise UnitError(Message("money cannot be compared with a {other} value", other=other))
 
 
 def multiplicative(op: str, left: Type, right: Type) -> str:
     """The unit of `left * right` or `left / right`; literals count as plain numbers."""
     if BOOL in (left.unit, right.unit):
-        raise UnitError(f"`{op}` needs numbers on both sides, not {_bool_side(left, right)}")
+        raise UnitError(
+            Message(
+                "`{op}` needs numbers on both sides, not {side}",
+                op=op,
+                side=_bool_side(left, right),
+            )
+        )
     a = "number" if left.literal else left.unit
     b = "number" if right.literal else right.unit
     if op == "*":
@@ -71,7 +86,9 @@ def multiplicative(op: str, left: Type, right: Type) -> str:
 
 def _product(a: str, b: str) -> str:
     if a == b == "money":
-        raise UnitError("money times money has no meaning; divide one by the other for a ratio")
+        raise UnitError(
+            Message("money times money has no meaning; divide one by the other for a ratio")
+        )
     if "money" in (a, b):
         return "money"
     if a == b:
@@ -90,13 +107,17 @@ def _quotient(a: str, b: str) -> str:
 
 
 def _bool_side(left: Type, right: Type) -> str:
-    return "a condition" if BOOL in (left.unit, right.unit) else "this"
+    return Message("a condition") if BOOL in (left.unit, right.unit) else Message("this")
 
 
 def join_dimensions(left: Type, right: Type) -> str | None:
     """Element-wise arithmetic over keyed values: one dimension at most."""
     if left.dimension and right.dimension and left.dimension != right.dimension:
         raise UnitError(
-            f"values keyed by {left.dimension} and by {right.dimension} cannot be combined"
+            Message(
+                "values keyed by {left} and by {right} cannot be combined",
+                left=left.dimension,
+                right=right.dimension,
+            )
         )
     return left.dimension or right.dimension

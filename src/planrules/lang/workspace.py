@@ -12,6 +12,7 @@ from pathlib import Path
 import attrs
 
 from planrules.lang.diagnostics import InputError
+from planrules.lang.messages import Message
 from planrules.lang.source import Source
 
 PLAN_SUFFIX = ".plan"
@@ -31,10 +32,10 @@ _CHUNK = 1024**2
 def read_source(path: str | Path, limit: int = RULESET_LIMIT) -> Source:
     """Read a ruleset as UTF-8; raises InputError naming the file for anything unreadable."""
     name = str(path)
-    return decode_source(name, read_limited(name, limit, "a ruleset file"))
+    return decode_source(name, read_limited(name, limit, Message("a ruleset file")))
 
 
-def read_limited(name: str, limit: int, kind: str) -> bytes:
+def read_limited(name: str, limit: int, kind: Message) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; raises InputError naming the file.
 
     The size is checked before reading, and the read stops at `limit + 1` bytes, so a file that
@@ -52,15 +53,15 @@ def read_limited(name: str, limit: int, kind: str) -> bytes:
         finally:
             os.close(handle)
     except FileNotFoundError:
-        raise InputError(name, "no such file") from None
+        raise InputError(name, Message("no such file")) from None
     except OSError as problem:
         # A name too long, a loop of links, no permission: whatever the system refuses.
-        raise InputError(name, f"cannot be read ({_reason(problem)})") from None
+        raise InputError(name, _unreadable(_reason(problem))) from None
     except ValueError as problem:  # a NUL in the path
-        raise InputError(name, f"cannot be read ({problem})") from None
+        raise InputError(name, _unreadable(str(problem))) from None
 
 
-def _read_open(name: str, handle: int, limit: int, kind: str) -> bytes:
+def _read_open(name: str, handle: int, limit: int, kind: Message) -> bytes:
     status = os.fstat(handle)  # the file opened, which may not be the one looked at first
     if not stat.S_ISREG(status.st_mode):
         raise InputError(name, _not_regular(status.st_mode, kind))
@@ -80,22 +81,29 @@ def _read_open(name: str, handle: int, limit: int, kind: str) -> bytes:
     return b"".join(chunks)
 
 
-def _not_regular(mode: int, kind: str) -> str:
+def _unreadable(reason: str) -> Message:
+    # The system's reason stays as the system gives it.
+    return Message("cannot be read ({reason})", reason=reason)
+
+
+def _not_regular(mode: int, kind: Message) -> Message:
     if stat.S_ISDIR(mode):
-        return f"is a folder, not {kind}"
+        return Message("is a folder, not {kind}", kind=kind)
     if stat.S_ISFIFO(mode):
-        what = "a named pipe (FIFO)"
+        what = Message("a named pipe (FIFO)")
     elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        what = "a device"
+        what = Message("a device")
     elif stat.S_ISSOCK(mode):
-        what = "a socket"
+        what = Message("a socket")
     else:
-        what = "not a regular file"
-    return f"is {what}, not {kind}: only regular files are read"
+        what = Message("not a regular file")
+    return Message("is {what}, not {kind}: only regular files are read", what=what, kind=kind)
 
 
-def _too_large(limit: int) -> str:
-    return f"is larger than {size_text(limit)}, the limit (--max-input-size changes it)"
+def _too_large(limit: int) -> Message:
+    return Message(
+        "is larger than {size}, the limit (--max-input-size changes it)", size=size_text(limit)
+    )
 
 
 def size_text(size: int) -> str:
@@ -112,24 +120,25 @@ def _reason(problem: OSError) -> str:
     return problem.strerror or str(problem)
 
 
-def decoded_text(name: str, data: bytes, kind: str) -> str:
+def decoded_text(name: str, data: bytes, kind: Message) -> str:
     """`data` as UTF-8 text, without the BOM editors and spreadsheets often start it with; a
     binary file (not `kind`), bytes that are not UTF-8, or no text at all is an error."""
     if b"\x00" in data:
-        raise InputError(name, f"is a binary file, not {kind}")
+        raise InputError(name, Message("is a binary file, not {kind}", kind=kind))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as problem:
+        byte = problem.start + 1
         raise InputError(
-            name, f"is not UTF-8 text (byte {problem.start + 1} cannot be decoded)"
+            name, Message("is not UTF-8 text (byte {byte} cannot be decoded)", byte=byte)
         ) from None
     if not text.strip():
-        raise InputError(name, "is empty")
+        raise InputError(name, Message("is empty"))
     return text
 
 
 def decode_source(name: str, data: bytes) -> Source:
-    text = decoded_text(name, data, "a ruleset")
+    text = decoded_text(name, data, Message("a ruleset"))
     # Old Mac line endings (a lone CR) count as lines, as CRLF and LF do.
     return Source.from_text(name, _LONE_CR.sub("\n", text))
 
@@ -144,7 +153,7 @@ def find_plan_files(paths: Iterable[str]) -> list[str]:
         try:
             found.extend(_plan_files(path))
         except OSError as problem:
-            raise InputError(path, f"cannot be read ({_reason(problem)})") from None
+            raise InputError(path, _unreadable(_reason(problem))) from None
     return list(dict.fromkeys(found))
 
 
@@ -153,11 +162,11 @@ def _plan_files(path: str) -> list[str]:
     if candidate.is_dir():
         files = sorted(str(p) for p in candidate.rglob(f"*{PLAN_SUFFIX}") if p.is_file())
         if not files:
-            raise InputError(path, "holds no .plan files")
+            raise InputError(path, Message("holds no .plan files"))
         return files
     if candidate.exists():
         return [path]
-    raise InputError(path, "no such file or folder")
+    raise InputError(path, Message("no such file or folder"))
 
 
 @attrs.frozen

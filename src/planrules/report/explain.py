@@ -21,12 +21,14 @@ import attrs
 from planrules.eval.compile import ExpressionTypes
 from planrules.eval.evaluate import Ruleset
 from planrules.eval.values import EVALUATION
+from planrules.i18n import N_, _, spoken
 from planrules.lang import syntax as s
 from planrules.lang.diagnostics import PlanError
 from planrules.lang.exprcheck import did_you_mean
 from planrules.lang.fmt import quote
+from planrules.lang.messages import Message
 from planrules.report.explain_rules import sections
-from planrules.report.explain_steps import Context, Step, Walker, Writer
+from planrules.report.explain_steps import Context, Step, Walker, Writer, status_word
 from planrules.report.model import Report
 from planrules.report.render import visible
 
@@ -48,6 +50,12 @@ _KINDS: dict[type, str] = {
     s.Threshold: "threshold",
     s.Budget: "budget",
     s.Trigger: "trigger",
+}
+_KIND_WORDS = {
+    "goal": N_("goal"),
+    "threshold": N_("threshold"),
+    "budget": N_("budget"),
+    "trigger": N_("trigger"),
 }
 
 
@@ -93,7 +101,10 @@ def explain(
     key: str | None = None,
     at: str | None = None,
 ) -> Explanation:
-    """Explain `rule` (at `key`, for a budget a line) at `at`, the last period by default."""
+    """Explain `rule` (at `key`, for a budget a line) at `at`, the last period by default.
+
+    The steps are written in the language spoken (`planrules.i18n.speaking`), English where
+    none is chosen."""
     node = find_rule(ruleset, _nfc(rule))
     history = ruleset.history(snapshots)
     wanted = None if key is None else _nfc(key)
@@ -126,7 +137,13 @@ def render_explanation(explanation: Explanation, format: str) -> str:
         return json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2) + "\n"
     if format == "text":
         return _render_text(explanation)
-    raise ExplainError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")
+    raise ExplainError(
+        Message(
+            "unknown format {format!r}: choose one of {formats}",
+            format=format,
+            formats=", ".join(FORMATS),
+        )
+    )
 
 
 def _nfc(text: str) -> str:
@@ -144,8 +161,12 @@ def find_rule(ruleset: Ruleset, name: str) -> s.Rule:
             return rule
     names = [rule.name for rule in rules]
     raise ExplainError(
-        f"no rule named {quote(name)}{_hint(name, names)}; "
-        f"the rules are {_listing(names) if names else 'none'}"
+        Message(
+            "no rule named {name}{hint}; the rules are {rules}",
+            name=quote(name),
+            hint=_hint(name, names),
+            rules=_listing(names) if names else Message("none"),
+        )
     )
 
 
@@ -156,13 +177,20 @@ def choose_key(rule: s.Rule, report: Report, key: str | None) -> str | None:
         lines = [line.key.text for line in rule.lines]
         if key is not None and key not in lines:
             raise ExplainError(
-                f"budget {name} has no line {quote(key)}{_hint(key, lines)}; "
-                f"its lines are {_listing(lines)}"
+                Message(
+                    "budget {name} has no line {line}{hint}; its lines are {lines}",
+                    name=name,
+                    line=quote(key),
+                    hint=_hint(key, lines),
+                    lines=_listing(lines),
+                )
             )
         return key
     if rule.per is None:
         if key is not None:
-            raise ExplainError(f"{name} has no `per`, so it has no keys: leave out --key")
+            raise ExplainError(
+                Message("{name} has no `per`, so it has no keys: leave out --key", name=name)
+            )
         return None
     keys = [r.key for r in report.results if r.rule == rule.name and r.key is not None]
     if key is None:
@@ -170,26 +198,44 @@ def choose_key(rule: s.Rule, report: Report, key: str | None) -> str | None:
             return keys[0]
         if not keys:
             raise ExplainError(
-                f"{name} is per {rule.per}, but no key of {rule.per} appears through {report.as_of}"
+                Message(
+                    "{name} is per {per}, but no key of {per} appears through {period}",
+                    name=name,
+                    per=rule.per,
+                    period=report.as_of,
+                )
             )
-        raise ExplainError(f"{name} is per {rule.per}: choose a key with --key: {_listing(keys)}")
+        raise ExplainError(
+            Message(
+                "{name} is per {per}: choose a key with --key: {keys}",
+                name=name,
+                per=rule.per,
+                keys=_listing(keys),
+            )
+        )
     if key not in keys:
         raise ExplainError(
-            f"{name} has no key {quote(key)} through {report.as_of}{_hint(key, keys)}; "
-            f"its keys are {_listing(keys)}"
+            Message(
+                "{name} has no key {key} through {period}{hint}; its keys are {keys}",
+                name=name,
+                key=quote(key),
+                period=report.as_of,
+                hint=_hint(key, keys),
+                keys=_listing(keys),
+            )
         )
     return key
 
 
 def _hint(name: str, candidates: Sequence[str]) -> str:
     hint = did_you_mean(name, candidates)
-    return f" ({hint})" if hint else ""
+    return Message(" ({hint})", hint=hint) if hint else ""
 
 
 def _listing(names: Sequence[str]) -> str:
     shown = ", ".join(quote(name) for name in names[:MAX_LISTED])
     more = len(names) - MAX_LISTED
-    return f"{shown} and {more} more" if more > 0 else shown
+    return Message("{names} and {more} more", names=shown, more=more) if more > 0 else shown
 
 
 # ---- text ----------------------------------------------------------------------------------
@@ -199,11 +245,15 @@ def _render_text(explanation: Explanation) -> str:
     name = (
         explanation.rule if explanation.key is None else f"{explanation.rule} [{explanation.key}]"
     )
-    lines = [
-        visible(f"{name} ({explanation.kind}) as of {explanation.as_of}: {explanation.status}")
-    ]
+    heading = _("{rule} ({kind}) as of {period}: {status}").format(
+        rule=name,
+        kind=_(_KIND_WORDS[explanation.kind]),
+        period=explanation.as_of,
+        status=status_word(explanation.status),
+    )
+    lines = [visible(heading)]
     if explanation.reason is not None:
-        lines.append(visible(f"reason: {explanation.reason}"))
+        lines.append(visible(_("reason: {reason}").format(reason=spoken(explanation.reason))))
     pending = [(step, 0) for step in reversed(explanation.steps)]
     # A stack rather than recursion: depth is bounded, but a stack costs nothing either way.
     while pending:

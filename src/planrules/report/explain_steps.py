@@ -15,12 +15,14 @@ import attrs
 from planrules.eval.compile import ExpressionTypes, literal_value
 from planrules.eval.functions import periods_read
 from planrules.eval.trace import NOT_READ, Record, Trace
-from planrules.eval.values import Keyed, Unknown, at_key, describe
+from planrules.eval.values import Keyed, Unknown, at_key
+from planrules.i18n import N_, _, describe, ngettext, spoken
 from planrules.lang import syntax as s
 from planrules.lang.exprcheck import AGGREGATES, HISTORY
 from planrules.lang.fmt import expression as expression_text
 from planrules.lang.ratio_forms import RatioForm, form_of, rule_form
 from planrules.report.model import Report, Result
+from planrules.report.render import status_word as report_status_word
 
 MAX_DEPTH = 50  # levels of sub-expressions written out; deeper ones are "…"
 MAX_STEPS = 5000  # steps in one explanation, so a very wide expression stays readable
@@ -28,7 +30,7 @@ MAX_PERIODS = 24  # periods listed under a history function, a budget or a trigg
 MAX_KEYS = 12  # keys written of a keyed value
 MAX_TEXT = 160  # characters of an expression's text
 ELLIPSIS = "…"
-NOT_WORKED_OUT = "not worked out (the evaluation did not need it)"
+NOT_WORKED_OUT = N_("not worked out (the evaluation did not need it)")
 
 
 @attrs.frozen
@@ -52,21 +54,29 @@ def section(title: str, steps: Iterable[Step]) -> Step:
 
 
 def verdict(status: str, why: str) -> Step:
-    return Step("verdict", f"{status}: {why}")
+    return Step(_("verdict"), _("{status}: {why}").format(status=status_word(status), why=why))
+
+
+def status_word(status: str) -> str:
+    """A status in the reader's language; a status with no word of its own (`none`) too."""
+    return _("none") if status == "none" else report_status_word(status)
+
+
+def unknown_because(reason: str | None) -> str:
+    """`unknown (reason)`, the reason as the reader reads it; `unknown` where none is given."""
+    if not reason:
+        return _("unknown")
+    return _("unknown ({reason})").format(reason=spoken(reason))
 
 
 def truth(value: Any) -> str:
     if isinstance(value, Unknown):
-        return f"unknown ({value.reason})"
-    return "true" if value is True else "false"
+        return unknown_because(value.reason)
+    return _("true") if value is True else _("false")
 
 
 def short(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + ELLIPSIS
-
-
-def periods_word(count: int) -> str:
-    return "period" if count == 1 else "periods"
 
 
 @attrs.define
@@ -78,9 +88,9 @@ class Writer:
     def value(self, value: Any, unit: str, form: RatioForm | None = None) -> str:
         """`form` says how a ratio is written (a percent where None)."""
         if value is NOT_READ:
-            return NOT_WORKED_OUT
+            return _(NOT_WORKED_OUT)
         if isinstance(value, Unknown):
-            return f"unknown ({value.reason})"
+            return unknown_because(value.reason)
         if isinstance(value, Keyed):
             return self.keyed(value, unit, form)
         return describe(value, unit, self.currency, form)
@@ -88,16 +98,16 @@ class Writer:
     def keyed(self, value: Keyed, unit: str, form: RatioForm | None = None) -> str:
         items = sorted(value.values.items())
         if not items:
-            return "no keys"
+            return _("no keys")
         shown = [f"{k}: {describe(v, unit, self.currency, form)}" for k, v in items[:MAX_KEYS]]
         if len(items) > MAX_KEYS:
-            shown.append(f"{ELLIPSIS} ({len(items)} keys)")
-        return ", ".join(shown)
+            shown.append(_("{ellipsis} ({count} keys)").format(ellipsis=ELLIPSIS, count=len(items)))
+        return _(", ").join(shown)
 
     def operand(self, value: Any, unit: str, form: RatioForm | None = None) -> str:
         """A value inside a comparison's text; an unknown's reason is in the step's value."""
         if value is NOT_READ or isinstance(value, Unknown):
-            return "unknown"
+            return _("unknown")
         return self.value(value, unit, form)
 
     def money(self, value: Any) -> str:
@@ -163,7 +173,9 @@ class Walker:
         if title:
             text = f"{title} {text}"
         if in_period:
-            text = f"{text} in {self.trace.label(position)}"
+            text = _("{expression} in {period}").format(
+                expression=text, period=self.trace.label(position)
+            )
         shown = self.writer.value(
             self.value(expr, position, whole),
             self.unit_of(expr, hint),
@@ -174,7 +186,7 @@ class Walker:
         if levels <= 0 or self.steps_left <= 0:
             # A shallow walk (a trigger's period row) ends quietly; a cut one says so.
             quiet = self.quiet_cut and self.steps_left > 0
-            return Step(text, shown, () if quiet else (Step(ELLIPSIS, "left out"),))
+            return Step(text, shown, () if quiet else (Step(ELLIPSIS, _("left out")),))
         return Step(text, shown, self.parts(expr, position, whole, levels - 1))
 
     def shallow(self, expr: s.Expr, position: int) -> Step:
@@ -235,7 +247,11 @@ class Walker:
             value = self.writer.value(
                 self.value(let.expr, position, whole), self.unit_of(let.expr), form
             )
-            return (Step(f"let {name} = {body} (written out above)", value),)
+            return (
+                Step(
+                    _("let {name} = {body} (written out above)").format(name=name, body=body), value
+                ),
+            )
         self.expanded.add(mark)
         step = self.walk(let.expr, position, whole=whole, shown_as=form, levels=levels)
         return (attrs.evolve(step, text=f"let {name} = {step.text}"),)
@@ -255,7 +271,7 @@ class Walker:
         count = _count(expr.args[1]) if len(expr.args) > 1 else 1
         read = periods_read(expr.function, count, position, self.trace.window_start)
         if not read:
-            return (Step("no period of the window yet", "an empty sum, 0"),)
+            return (Step(_("no period of the window yet"), _("an empty sum, 0")),)
         positions = self.trace.summed(expr.args[0], read) if expr.function in SUMS else read
         steps = self.over_periods(
             positions,
@@ -272,13 +288,23 @@ class Walker:
             return [step(p) for p in positions]
         if latest:
             left_out = len(positions) - MAX_PERIODS
-            earlier = Step(ELLIPSIS, f"{left_out} earlier {periods_word(left_out)} left out")
+            earlier = Step(
+                ELLIPSIS,
+                ngettext(
+                    "{count} earlier period left out", "{count} earlier periods left out", left_out
+                ).format(count=left_out),
+            )
             return [earlier, *(step(p) for p in positions[-MAX_PERIODS:])]
         half = MAX_PERIODS // 2
         left_out = len(positions) - 2 * half
         return [
             *(step(p) for p in positions[:half]),
-            Step(ELLIPSIS, f"{left_out} {periods_word(left_out)} left out"),
+            Step(
+                ELLIPSIS,
+                ngettext("{count} period left out", "{count} periods left out", left_out).format(
+                    count=left_out
+                ),
+            ),
             *(step(p) for p in positions[-half:]),
         ]
 
@@ -291,7 +317,12 @@ def not_needed(count: int) -> tuple[Step, ...]:
     """A step for the periods after the first unknown of a sum, which it did not need."""
     if count == 0:
         return ()
-    return (Step(ELLIPSIS, f"{count} later {periods_word(count)} not needed: the sum is unknown"),)
+    left_over = ngettext(
+        "{count} later period not needed: the sum is unknown",
+        "{count} later periods not needed: the sum is unknown",
+        count,
+    )
+    return (Step(ELLIPSIS, left_over.format(count=count)),)
 
 
 def _count(expr: s.Expr) -> int:
@@ -331,6 +362,5 @@ class Context:
     def result_value(self, value: Any, unit: str) -> str:
         """A number of the result; unknown where the report could not know it."""
         if value is None:
-            reason = self.result.reason if self.result is not None else None
-            return f"unknown ({reason})" if reason else "unknown"
+            return unknown_because(self.result.reason if self.result is not None else None)
         return self.write.value(value, unit)

@@ -22,12 +22,12 @@ from planrules.eval.values import (
     Num,
     add,
     before_first,
-    describe,
     divide_or_unknown,
     multiply,
     subtract,
     to_decimal,
 )
+from planrules.i18n import _, describe, spoken
 from planrules.lang.ratio_forms import RatioForm
 
 STATUS_ORDER = {"pass": 0, "warn": 1, "fail": 2}
@@ -117,7 +117,7 @@ class DataWarning:
         """`FILE:PERIOD: warning: CODE: message`, as the CLI prints it (`error` with
         `--strict`)."""
         where = ":".join(part for part in (self.file, self.period) if part)
-        return f"{where + ': ' if where else ''}{kind}: {self.code}: {self.message}"
+        return f"{where + ': ' if where else ''}{kind}: {self.code}: {spoken(self.message)}"
 
 
 def distinct(warnings: Iterable[DataWarning]) -> tuple[DataWarning, ...]:
@@ -543,8 +543,7 @@ class Results(Sequence[Result]):
 
 
 def _row_reason(row: Row) -> object:
-    # A budget's or a trigger's row ends with its result; a goal's or threshold's with its
-    # reason.
+    # A budget's row ends with its result; every other row with its reason.
     last = row[-1]
     return last.reason if isinstance(last, Result) else last
 
@@ -652,17 +651,25 @@ class Replay:
         }
 
 
-def replay_of(ruleset: str, reports: list[Report]) -> Replay:
-    """Rows in ruleset order (keys in key order, a budget's lines as declared), wherever a
-    rule or key first appears."""
+def replay_of(ruleset: str, reports: Iterable[Report], count: int) -> Replay:
+    """The replay of `count` reports, each read as it comes and let go: rows in ruleset order
+    (keys in key order, a budget's lines as declared), wherever a rule or key first appears."""
     rows: dict[tuple[str, str | None], list[str | None]] = {}
     kinds: dict[str, str] = {}
     order: dict[str, int] = {}
+    periods: list[str] = []
+    overall: list[str] = []
+    warnings: list[DataWarning] = []
     for index, report in enumerate(reports):
+        periods.append(report.as_of)
+        overall.append(report.status)
+        warnings.extend(report.warnings)
         for rule, kind, key, status in report.results.summary():
-            order.setdefault(rule, len(order))
-            kinds[rule] = kind
-            row = rows.setdefault((rule, key), [None] * len(reports))
+            row = rows.get((rule, key))
+            if row is None:
+                order.setdefault(rule, len(order))
+                kinds[rule] = kind
+                row = rows[(rule, key)] = [None] * count
             row[index] = status
     first_seen = {rule_key: index for index, rule_key in enumerate(rows)}
 
@@ -676,10 +683,10 @@ def replay_of(ruleset: str, reports: list[Report]) -> Replay:
     ranked = sorted(rows, key=place)
     return Replay(
         ruleset,
-        tuple(report.as_of for report in reports),
-        tuple(report.status for report in reports),
+        tuple(periods),
+        tuple(overall),
         tuple(ReplayRow(rule, kinds[rule], key, tuple(rows[(rule, key)])) for rule, key in ranked),
-        distinct(warning for report in reports for warning in report.warnings),
+        distinct(warnings),
     )
 
 
@@ -709,72 +716,101 @@ def _rounder(unit: str) -> Any:
 
 
 # ---- messages for people -------------------------------------------------------------------
+# In the reader's language where a report for people is written (`planrules.i18n.speaking`),
+# in English everywhere else, the JSON report included.
 
 
 def result_message(result: Result, currency: str | None = None) -> str:
     if result.status == "unknown":
-        return f"unknown: {result.reason}"
+        return _("unknown: {reason}").format(reason=spoken(result.reason or ""))
     return _MESSAGES[result.kind](result, currency)
 
 
 def _shown(result: Result, value: Num | None, currency: str | None) -> str:
-    return "none" if value is None else describe(value, result.unit, currency, result.form)
+    return _("none") if value is None else describe(value, result.unit, currency, result.form)
 
 
 def _goal_message(result: Result, currency: str | None) -> str:
     value = _shown(result, result.value, currency)
     target = _shown(result, result.target, currency)
-    met = "met" if result.status == "pass" else "missed"
+    # Each sentence is one message, whole, so that a translator can order its words.
+    passed = result.status == "pass"
     pacing = result.pacing
     if pacing is None:
-        return f"{value} against the target {target}: {met}"
+        if passed:
+            return _("{value} against the target {target}: met").format(value=value, target=target)
+        return _("{value} against the target {target}: missed").format(value=value, target=target)
     if pacing.ahead and not pacing.paced:
-        now = "met for now" if result.status == "pass" else "not met yet"
-        return f"{value} against the target {target}, not paced: {now}"
+        if passed:
+            text = _("{value} against the target {target}, not paced: met for now")
+        else:
+            text = _("{value} against the target {target}, not paced: not met yet")
+        return text.format(value=value, target=target)
     if not pacing.paced:
-        return f"at the deadline {value} against the target {target}: {met}"
+        if passed:
+            text = _("at the deadline {value} against the target {target}: met")
+        else:
+            text = _("at the deadline {value} against the target {target}: missed")
+        return text.format(value=value, target=target)
     elapsed = describe(pacing.elapsed, "ratio")
     if result.progress is None:
-        within = "within the target" if result.status == "pass" else "not within the target yet"
-        return f"{value} against the target {target} with {elapsed} of the time gone: {within}"
-    text = (
-        f"{value} of {target}: {describe(result.progress, 'ratio')} of the way with "
-        f"{elapsed} of the time gone"
+        if passed:
+            text = _(
+                "{value} against the target {target} with {elapsed} of the time gone: "
+                "within the target"
+            )
+        else:
+            text = _(
+                "{value} against the target {target} with {elapsed} of the time gone: "
+                "not within the target yet"
+            )
+        return text.format(value=value, target=target, elapsed=elapsed)
+    text = _("{value} of {target}: {progress} of the way with {elapsed} of the time gone").format(
+        value=value, target=target, progress=describe(result.progress, "ratio"), elapsed=elapsed
     )
     if result.forecast is not None:
-        text += f"; on this pace {_shown(result, result.forecast, currency)}"
+        forecast = _shown(result, result.forecast, currency)
+        text += _("; on this pace {forecast}").format(forecast=forecast)
     if result.required_per_period is not None:
         needed = _shown(result, result.required_per_period, currency)
-        text += f"; needs {needed} a period from here"
+        text += _("; needs {amount} a period from here").format(amount=needed)
     return text
 
 
 def _threshold_message(result: Result, currency: str | None) -> str:
     value = _shown(result, result.value, currency)
     if result.level is None:
-        return f"{value}: no level reached"
-    return f"{value}: {result.level}"
+        return _("{value}: no level reached").format(value=value)
+    return f"{value}: {spoken(result.level)}"
 
 
 def _budget_message(result: Result, currency: str | None) -> str:
     spent = describe(result.value, "money", currency)
-    text = f"spent {spent} of {describe(result.planned, 'money', currency)}"
+    planned = describe(result.planned, "money", currency)
+    text = _("spent {spent} of {planned}").format(spent=spent, planned=planned)
     if result.used is not None:
         text += f" ({describe(result.used, 'ratio')})"
     if result.key is None and result.reason is not None:
-        text += f"; {result.reason}"  # why the whole budget warns or fails
+        text += f"; {spoken(result.reason)}"  # why the whole budget warns or fails
     elif result.unplanned:
-        text += f"; spending on keys no line names: {', '.join(result.unplanned)}"
+        keys = _(", ").join(result.unplanned)
+        text += _("; spending on keys no line names: {keys}").format(keys=keys)
     return text
 
 
 def _trigger_message(result: Result, _currency: str | None) -> str:
-    held = ", ".join(result.held) if result.held else "no period"
+    held = _(", ").join(result.held) if result.held else _("no period")
     if result.status == "fired":
-        return f"fired ({result.severity}); the condition held in {held}"
+        # The severity words are translated where reports list statuses (`render.status_word`).
+        severity = _(result.severity) if result.severity else ""
+        return _("fired ({severity}); the condition held in {periods}").format(
+            severity=severity, periods=held
+        )
     if result.status == "cooling":
-        return f"would fire, but is cooling down after firing in {result.last_fired}"
-    return f"quiet; the condition held in {held}"
+        return _("would fire, but is cooling down after firing in {period}").format(
+            period=result.last_fired
+        )
+    return _("quiet; the condition held in {periods}").format(periods=held)
 
 
 _MESSAGES = {

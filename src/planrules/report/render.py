@@ -7,6 +7,11 @@ Text from outside the program (rule and line names, keys from snapshots, recomme
 is written through one escaping step per format: control characters are shown as `\\x1b`-style
 escapes in text and Markdown (a key read from JSON must not move the cursor or colour the
 terminal), cells escape `|` in Markdown, and XML is built by ElementTree, never by hand.
+
+Reports for people are written in the reader's language (`planrules.i18n`): `render` takes
+`lang`, and every fixed word goes through `_`, every number through the language's numbers,
+and a `per` rule's keys are listed worst first, ties in the reader's order. The JSON report
+is always written in English, with code-point order and plain numbers.
 """
 
 from __future__ import annotations
@@ -21,8 +26,19 @@ from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 from planrules.eval.testing import TestFileRun, TestOutcome
-from planrules.eval.values import EVALUATION, Num, describe, subtract
+from planrules.eval.values import EVALUATION, Num, subtract
 from planrules.formats import REPLAY_FORMATS, REPORT_FORMATS
+from planrules.i18n import (
+    ENGLISH,
+    N_,
+    _,
+    compact,
+    describe,
+    ngettext,
+    reader_order,
+    speaking,
+    spoken,
+)
 from planrules.lang.escape import escape_char as _escape
 from planrules.lang.escape import printable
 from planrules.lang.escape import visible as visible
@@ -42,15 +58,38 @@ FORMATS = REPORT_FORMATS
 
 # Result kinds in the order their sections appear, with the section titles.
 SECTIONS = (
-    ("goal", "Goals"),
-    ("threshold", "Thresholds"),
-    ("budget", "Budgets"),
-    ("trigger", "Triggers"),
+    ("goal", N_("Goals")),
+    ("threshold", N_("Thresholds")),
+    ("budget", N_("Budgets")),
+    ("trigger", N_("Triggers")),
 )
 
 # The verdict lists the counts that matter most first:
 # `FAIL: 3 fail, 1 warn, 15 pass, 2 fired, 4 quiet`.
 VERDICT_ORDER = ("fail", "warn", "unknown", "pass", "fired", "quiet", "cooling")
+
+# Statuses and severities as a reader is told them; the codes stay in JSON and XML attributes.
+_STATUS_WORDS = {
+    "pass": N_("pass"),
+    "warn": N_("warn"),
+    "fail": N_("fail"),
+    "unknown": N_("unknown"),
+    "fired": N_("fired"),
+    "quiet": N_("quiet"),
+    "cooling": N_("cooling"),
+    "info": N_("info"),
+}
+
+
+def status_word(status: str) -> str:
+    """A status or severity in the reader's language (`fail`, `không đạt`, `未通过`)."""
+    return _(_STATUS_WORDS[status]) if status in _STATUS_WORDS else status
+
+
+def status_label(status: str) -> str:
+    """The status as the first column of a report shows it: `FAIL`, `KHÔNG ĐẠT`."""
+    return status_word(status).upper()
+
 
 _ANSI = {
     "pass": "32",  # green
@@ -99,18 +138,26 @@ def render(
     color: bool = False,
     fail_on_warn: bool = False,
     all_keys: bool = False,
+    lang: str | None = None,
 ) -> str:
     """The report in one of `FORMATS`; `color` applies to text, `fail_on_warn` to JUnit,
-    `all_keys` (every key of a `per` rule, not the worst) to text and Markdown."""
-    if format == "text":
-        return render_text(report, color=color, all_keys=all_keys)
+    `all_keys` (every key of a `per` rule, not the worst) to text and Markdown, `lang` (a
+    code of `planrules.i18n.LANGUAGES`; by default the language spoken, English where none
+    was chosen) to all but JSON."""
     if format == "json":
         return render_json(report)
-    if format == "markdown":
-        return render_markdown(report, all_keys=all_keys)
-    if format == "junit":
+    if format == "html":  # charts over the periods need the history: `report.html.render_html`
+        from planrules.report.html import render_html
+
+        return render_html(report, lang=lang)
+    if format not in FORMATS:
+        raise ValueError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")
+    with speaking(lang):
+        if format == "text":
+            return render_text(report, color=color, all_keys=all_keys)
+        if format == "markdown":
+            return render_markdown(report, all_keys=all_keys)
         return render_junit(report, fail_on_warn=fail_on_warn)
-    raise ValueError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")
 
 
 # ---- JSON ----------------------------------------------------------------------------------
@@ -121,9 +168,11 @@ def render_json(report: Report) -> str:
     """`report.to_dict()` as JSON, indented 2, keys in the model's order.
 
     The standard encoder can only write a Decimal by way of float, which would undo the exact
-    rounding `to_dict` did (1333333333.33 is not a float), so values are written here.
+    rounding `to_dict` did (1333333333.33 is not a float), so values are written here. Its
+    messages are English whatever language the caller is speaking.
     """
-    return _json_value(report.to_dict(), 0) + "\n"
+    with speaking(ENGLISH):
+        return _json_value(report.to_dict(), 0) + "\n"
 
 
 def _json_value(value: Any, depth: int) -> str:
@@ -198,8 +247,20 @@ def json_decimal(value: Decimal) -> str:
 def verdict(report: Report) -> str:
     """`FAIL: 3 fail, 1 warn, 15 pass, 2 fired, 4 quiet`, counts of 0 left out."""
     counts = report.counts
-    shown = [f"{counts[status]} {status}" for status in VERDICT_ORDER if counts.get(status)]
-    return f"{report.status.upper()}: {', '.join(shown) if shown else 'no results'}"
+    shown = [_counted(counts[status], status) for status in VERDICT_ORDER if counts.get(status)]
+    return _("{status}: {counts}").format(
+        status=status_label(report.status),
+        counts=_(", ").join(shown) if shown else _("no results"),
+    )
+
+
+def _counted(count: int, status: str) -> str:
+    return _("{count} {status}").format(count=_whole(count), status=status_word(status))
+
+
+def _whole(count: int) -> str:
+    """A count of things (keys, periods) with the reader's thousands separators."""
+    return describe(count, "count")
 
 
 def rule_title(result: Result) -> str:
@@ -217,6 +278,14 @@ def _shown(
     return "" if value is None else describe(value, unit, currency, form)
 
 
+def _compact(
+    value: Num | None, unit: str, currency: str | None, form: RatioForm | None = None
+) -> str:
+    """For the value column of the text report: money in few columns where the reader's
+    language has a short form for it (`1,55 tỷ ₫`; full figures in English)."""
+    return "" if value is None else compact(value, unit, currency, form)
+
+
 def _signed(value: Num, unit: str, currency: str | None, form: RatioForm | None = None) -> str:
     text = describe(value, unit, currency, form)
     return f"+{text}" if value > 0 else text
@@ -225,45 +294,52 @@ def _signed(value: Num, unit: str, currency: str | None, form: RatioForm | None 
 def details(result: Result, currency: str | None) -> str:
     """The figures of a result's kind for a details column; the reason of an unknown one."""
     if result.status == "unknown":
-        return result.reason or "unknown"
+        return spoken(result.reason) if result.reason else status_word("unknown")
     return _DETAILS[result.kind](result, currency)
 
 
 def _goal_details(result: Result, currency: str | None) -> str:
     figures = [
-        ("target", result.target, ""),
-        ("expected", result.expected, ""),
-        ("forecast", result.forecast, ""),
-        ("needs", result.required_per_period, "/period"),
+        (N_("target {amount}"), result.target),
+        (N_("expected {amount}"), result.expected),
+        (N_("forecast {amount}"), result.forecast),
+        (N_("needs {amount}/period"), result.required_per_period),
     ]
     return _SEPARATOR.join(
-        f"{label} {describe(value, result.unit, currency, result.form)}{suffix}"
-        for label, value, suffix in figures
+        _(figure).format(amount=describe(value, result.unit, currency, result.form))
+        for figure, value in figures
         if value is not None
     )
 
 
 def _threshold_details(result: Result, _currency: str | None) -> str:
-    return result.level or ""
+    return spoken(result.level) if result.level else ""
 
 
 def _budget_details(result: Result, currency: str | None) -> str:
-    text = f"spent {_shown(result.value, 'money', currency)}"
-    if result.planned is not None:
-        text += f" of {describe(result.planned, 'money', currency)}"
+    spent = _shown(result.value, "money", currency)
+    if result.planned is None:
+        text = _("spent {spent}").format(spent=spent)
+    else:
+        planned = describe(result.planned, "money", currency)
+        text = _("spent {spent} of {planned}").format(spent=spent, planned=planned)
     if result.used is not None:
         text += f" ({describe(result.used, 'ratio')})"
     if result.unplanned:
-        text += f"{_SEPARATOR}unplanned: {', '.join(result.unplanned)}"
+        unplanned = _("unplanned: {keys}").format(keys=_(", ").join(result.unplanned))
+        text += f"{_SEPARATOR}{unplanned}"
     return text
 
 
 def _trigger_details(result: Result, _currency: str | None) -> str:
-    parts = [result.severity or ""]
-    parts.append(f"held {', '.join(result.held)}" if result.held else "never held")
+    parts = [status_word(result.severity) if result.severity else ""]
+    if result.held:
+        parts.append(_("held {periods}").format(periods=_(", ").join(result.held)))
+    else:
+        parts.append(_("never held"))
     # A fired trigger's last firing is now; otherwise it tells why a trigger is cooling.
     if result.last_fired is not None and result.status != "fired":
-        parts.append(f"last fired {result.last_fired}")
+        parts.append(_("last fired {period}").format(period=result.last_fired))
     return _SEPARATOR.join(part for part in parts if part)
 
 
@@ -278,32 +354,42 @@ _DETAILS: dict[str, Callable[[Result, str | None], str]] = {
 def adjustment_action(adjustment: Adjustment, currency: str | None) -> str:
     """`shift X from A to B in "Budget"` or `scale LINE by X in "Budget"`, X as requested."""
     if adjustment.action == "shift":
+        move = _("shift {amount} from {source} to {destination} in {budget}")
         amount = describe(adjustment.requested, "money", currency)
-        move = f"shift {amount} from {adjustment.source} to {adjustment.destination}"
     else:
+        move = _("scale {line} by {amount} in {budget}")
         amount = _signed(adjustment.requested, "money", currency)
-        move = f"{adjustment.action} {adjustment.line} by {amount}"
-    return f'{move} in "{adjustment.budget}"'
+    return _adjustment_words(move, adjustment, amount=amount)
 
 
 def _adjustment_move(adjustment: Adjustment) -> str:
     """The action without its amount or budget, for a table that has columns for those."""
     if adjustment.action == "shift":
-        return f"shift from {adjustment.source} to {adjustment.destination}"
-    return f"{adjustment.action} {adjustment.line}"
+        return _adjustment_words(_("shift from {source} to {destination}"), adjustment)
+    return _adjustment_words(_("scale {line}"), adjustment)
+
+
+def _adjustment_words(template: str, adjustment: Adjustment, amount: str = "") -> str:
+    return template.format(
+        amount=amount,
+        source=adjustment.source,
+        destination=adjustment.destination,
+        line=adjustment.line,
+        budget=f'"{adjustment.budget}"',
+    )
 
 
 def adjustment_outcome(adjustment: Adjustment, currency: str | None) -> str:
     """What was applied against what was requested, and why less where it was clipped."""
     if adjustment.applied == adjustment.requested and adjustment.clipped is None:
-        return "applied in full"
+        return _("applied in full")
     if adjustment.action == "shift":
         applied = describe(adjustment.applied, "money", currency)
     else:
         applied = _signed(adjustment.applied, "money", currency)
-    text = f"applied {applied}"
+    text = _("applied {amount}").format(amount=applied)
     if adjustment.clipped is not None:
-        text += f"{_SEPARATOR}clipped: {adjustment.clipped}"
+        text += _SEPARATOR + _("clipped: {why}").format(why=spoken(adjustment.clipped))
     return text
 
 
@@ -334,13 +420,15 @@ def _allocation_rows(allocation: Allocation, currency: str | None) -> list[list[
 def _sections(
     report: Report, all_keys: bool = True
 ) -> Iterable[tuple[str, list[Result], list[str]]]:
-    """Each kind's title, the results shown, and a line for each rule whose keys were cut
-    (see `worst_keys`)."""
+    """Each kind's title, the results shown (a `per` rule's keys worst first, see
+    `reader_ordered`), and a line for each rule whose keys were cut (see `worst_keys`)."""
     for kind, title in SECTIONS:
         results = [result for result in report.results if result.kind == kind]
         if results:
+            if kind != "budget":  # a budget's lines keep their declared order
+                results = reader_ordered(results)
             shown, cut = (results, []) if all_keys else worst_keys(results)
-            yield title, shown, cut
+            yield _(title), shown, cut
 
 
 # Text and Markdown list this many keys of a `per` rule, the worst first, and count the rest.
@@ -349,15 +437,28 @@ MOST_KEYS_SHOWN = 50
 _WORST_FIRST = {status: rank for rank, status in enumerate(("fail", "fired", "warn", "unknown"))}
 
 
+def _worst_first(result: Result) -> int:
+    return _WORST_FIRST.get(result.status, len(_WORST_FIRST))
+
+
+def reader_ordered(results: Sequence[Result]) -> list[Result]:
+    """Each rule's results worst first, keys of one status in the reader's order (Vietnamese
+    or pinyin collation; code points in English, as in JSON); the rules keep their order."""
+    rules: dict[str, list[Result]] = {}
+    for result in results:
+        rules.setdefault(result.rule, []).append(result)
+    return [
+        result
+        for own in rules.values()
+        for result in sorted(own, key=lambda r: (_worst_first(r), reader_order(r.key or "")))
+    ]
+
+
 def worst_keys(results: Sequence[Result]) -> tuple[list[Result], list[str]]:
     """`results` with each rule's keys beyond the `MOST_KEYS_SHOWN` worst left out (stably
     sorted by status, so keys of one status keep their order), and a line per rule cut
     counting what was left out by status."""
-    shown, left = _first_of_each(
-        results,
-        operator.attrgetter("rule"),
-        lambda result: _WORST_FIRST.get(result.status, len(_WORST_FIRST)),
-    )
+    shown, left = _first_of_each(results, operator.attrgetter("rule"), _worst_first)
     return shown, [_left_out(rule, rest) for rule, rest in left]
 
 
@@ -388,11 +489,15 @@ def _left_out(rule: str, results: Sequence[Result]) -> str:
     counts: dict[str, int] = {}
     for result in results:
         counts[result.status] = counts.get(result.status, 0) + 1
-    statuses = ", ".join(
-        f"{counts[status]:,} {status}" for status in VERDICT_ORDER if status in counts
+    statuses = _(", ").join(
+        _counted(counts[status], status) for status in VERDICT_ORDER if status in counts
     )
-    keys = "key" if len(results) == 1 else "keys"
-    return f"{len(results):,} more {keys} of {rule} ({statuses}); --all-keys lists them"
+    more = ngettext(
+        "{count} more key of {rule} ({statuses}); --all-keys lists them",
+        "{count} more keys of {rule} ({statuses}); --all-keys lists them",
+        len(results),
+    )
+    return more.format(count=_whole(len(results)), rule=rule, statuses=statuses)
 
 
 # ---- text ----------------------------------------------------------------------------------
@@ -402,7 +507,7 @@ def _left_out(rule: str, results: Sequence[Result]) -> str:
 def render_text(report: Report, color: bool = False, all_keys: bool = False) -> str:
     """A report for a terminal; status words are always written, colours only added. A
     `per` rule lists its worst keys and counts the rest, unless `all_keys`."""
-    blocks = [[visible(f"{report.ruleset} — as of {report.as_of}")]]
+    blocks = [[visible(_as_of(report))]]
     blocks.extend(_text_result_sections(report, color, all_keys))
     if report.adjustments:
         blocks.append(_text_adjustments(report))
@@ -411,6 +516,10 @@ def render_text(report: Report, color: bool = False, all_keys: bool = False) -> 
         blocks.append(_text_recommendations(report, all_keys))
     blocks.append([paint(verdict(report), report.status, color)])
     return "\n\n".join("\n".join(block) for block in blocks) + "\n"
+
+
+def _as_of(report: Report) -> str:
+    return _("{ruleset} — as of {period}").format(ruleset=report.ruleset, period=report.as_of)
 
 
 def _text_result_sections(report: Report, color: bool, all_keys: bool) -> list[list[str]]:
@@ -422,9 +531,9 @@ def _text_result_sections(report: Report, color: bool, all_keys: bool) -> list[l
     leading = pad_columns(
         [
             [
-                r.status.upper(),
+                status_label(r.status),
                 visible(rule_title(r)),
-                visible(_shown(r.value, r.unit, currency, r.form)),
+                visible(_compact(r.value, r.unit, currency, r.form)),
             ]
             for r in shown
         ],
@@ -454,12 +563,14 @@ def _to_pass_lines(result: Result, currency: str | None, indent: int) -> list[st
     changes = result.to_pass
     if not changes:
         return []
-    lead = " " * indent + "to pass: "
+    lead = " " * indent + _("to pass: ")
     options = [
         (
             visible(change.input) + (f"[{visible(change.key)}]" if change.key is not None else ""),
-            f"{_signed(change.change, change.unit, currency, change.form)} "
-            f"(to {_shown(change.to, change.unit, currency, change.form)})",
+            _("{change} (to {value})").format(
+                change=_signed(change.change, change.unit, currency, change.form),
+                value=_shown(change.to, change.unit, currency, change.form),
+            ),
         )
         for change in changes
     ]
@@ -472,7 +583,7 @@ def _fitting(options: Sequence[tuple[str, str]], width: int) -> str:
     figures never are: a number cut short would read as another number)."""
     texts = [f"{label} {figures}" for label, figures in options]
     for shown in range(len(texts), 0, -1):
-        text = " or ".join(texts[:shown]) + _more(len(texts) - shown)
+        text = _(" or ").join(texts[:shown]) + _more(len(texts) - shown)
         if cell_width(text) <= width:
             return text
     label, figures = options[0]
@@ -480,11 +591,11 @@ def _fitting(options: Sequence[tuple[str, str]], width: int) -> str:
     room = width - cell_width(rest)
     if room >= _SHORTEST_CUT:
         return _cut(label, room) + rest
-    return "too long for this line: see the JSON report"
+    return _("too long for this line: see the JSON report")
 
 
 def _more(left_out: int) -> str:
-    return f" and {left_out} more" if left_out else ""
+    return _(" and {count} more").format(count=_whole(left_out)) if left_out else ""
 
 
 def _cut(text: str, width: int) -> str:
@@ -524,7 +635,7 @@ def _owner(result: Result) -> str:
 
 def _text_result_row(result: Result, leading: list[str], trailing: list[str], color: bool) -> str:
     status_cell, *others = leading
-    word = result.status.upper()
+    word = status_label(result.status)
     # The word is coloured and its padding is not, so the escapes never count as width.
     status_cell = paint(word, result.status, color) + status_cell[len(word) :]
     return _text_row([status_cell, *others, *trailing])
@@ -535,7 +646,7 @@ def _text_row(cells: Sequence[str]) -> str:
 
 
 def _text_adjustments(report: Report) -> list[str]:
-    lines = ["Adjustments"]
+    lines = [_("Adjustments")]
     for adjustment in report.adjustments:
         lines.append(
             visible(
@@ -548,14 +659,18 @@ def _text_adjustments(report: Report) -> list[str]:
 
 
 def _text_allocation(allocation: Allocation, currency: str | None) -> list[str]:
-    header = ["line", "planned", "proposed", "change"]
+    header = [_("line"), _("planned"), _("proposed"), _("change")]
     body = [[visible(cell) for cell in row] for row in _allocation_rows(allocation, currency)]
     rows = pad_columns([header, *body], right_aligned={1, 2, 3})
-    return [visible(f"Proposed allocation: {allocation.budget}"), *map(_text_row, rows)]
+    return [visible(_allocation_title(allocation)), *map(_text_row, rows)]
+
+
+def _allocation_title(allocation: Allocation) -> str:
+    return _("Proposed allocation: {budget}").format(budget=allocation.budget)
 
 
 def _text_recommendations(report: Report, all_keys: bool) -> list[str]:
-    lines = ["Recommendations"]
+    lines = [_("Recommendations")]
     shown, cut = _recommendations_shown(report, all_keys)
     for recommendation in shown:
         title = _trigger_title(recommendation.trigger, recommendation.key)
@@ -574,7 +689,8 @@ def _recommendations_shown(
     shown, left = _first_of_each(
         report.recommendations, operator.attrgetter("trigger"), lambda _recommendation: 0
     )
-    cut = [f"{len(rest):,} more from {trigger}; --all-keys lists them" for trigger, rest in left]
+    more = _("{count} more from {trigger}; --all-keys lists them")
+    cut = [more.format(count=_whole(len(rest)), trigger=trigger) for trigger, rest in left]
     return shown, cut
 
 
@@ -612,9 +728,17 @@ def _align(text: str, width: int, right: bool) -> str:
 # ---- Markdown ------------------------------------------------------------------------------
 
 
-_RESULT_HEADER = ("Status", "Rule", "Key", "Value", "Details", "Owner")
-_ADJUSTMENT_HEADER = ("Trigger", "Key", "Action", "Budget", "Requested", "Applied", "Clipped")
-_ALLOCATION_HEADER = ("Line", "Planned", "Proposed", "Change")
+_RESULT_HEADER = (N_("Status"), N_("Rule"), N_("Key"), N_("Value"), N_("Details"), N_("Owner"))
+_ADJUSTMENT_HEADER = (
+    N_("Trigger"),
+    N_("Key"),
+    N_("Action"),
+    N_("Budget"),
+    N_("Requested"),
+    N_("Applied"),
+    N_("Clipped"),
+)
+_ALLOCATION_HEADER = (N_("Line"), N_("Planned"), N_("Proposed"), N_("Change"))
 
 
 @in_exact_context
@@ -622,7 +746,7 @@ def render_markdown(report: Report, all_keys: bool = False) -> str:
     """GitHub-flavoured Markdown for a pull request: a table per kind, then the changes. A
     `per` rule lists its worst keys and counts the rest, unless `all_keys`."""
     blocks = [
-        f"## {markdown_text(report.ruleset)} — as of {markdown_text(report.as_of)}",
+        f"## {markdown_text(_as_of(report))}",
         f"**{markdown_text(verdict(report))}**",
     ]
     for title, results, cut in _sections(report, all_keys):
@@ -630,12 +754,12 @@ def render_markdown(report: Report, all_keys: bool = False) -> str:
         notes = "".join(f"\n\n{markdown_text(line)}" for line in cut)
         blocks.append(f"### {title}\n\n{table}{notes}")
     if report.adjustments:
-        blocks.append(f"### Adjustments\n\n{_markdown_adjustments(report)}")
+        blocks.append(f"### {_('Adjustments')}\n\n{_markdown_adjustments(report)}")
     for allocation in adjusted_allocations(report):
         table = markdown_table(
             _ALLOCATION_HEADER, _allocation_rows(allocation, report.currency), {1, 2, 3}
         )
-        blocks.append(f"### Proposed allocation: {markdown_text(allocation.budget)}\n\n{table}")
+        blocks.append(f"### {markdown_text(_allocation_title(allocation))}\n\n{table}")
     if report.recommendations:
         shown, cut = _recommendations_shown(report, all_keys)
         bullets = "\n".join(
@@ -647,14 +771,14 @@ def render_markdown(report: Report, all_keys: bool = False) -> str:
                 *(markdown_text(line) for line in cut),
             ]
         )
-        blocks.append(f"### Recommendations\n\n{bullets}")
+        blocks.append(f"### {_('Recommendations')}\n\n{bullets}")
     return "\n\n".join(blocks) + "\n"
 
 
 def _markdown_results(results: Sequence[Result], currency: str | None) -> str:
     rows = [
         [
-            result.status.upper(),
+            status_label(result.status),
             result.rule,
             result.key or "",
             _shown(result.value, result.unit, currency, result.form),
@@ -676,7 +800,7 @@ def _markdown_adjustments(report: Report) -> str:
             a.budget,
             describe(a.requested, "money", currency),
             describe(a.applied, "money", currency),
-            a.clipped or "",
+            spoken(a.clipped) if a.clipped else "",
         ]
         for a in report.adjustments
     ]
@@ -686,9 +810,10 @@ def _markdown_adjustments(report: Report) -> str:
 def markdown_table(
     header: Sequence[str], rows: Iterable[Sequence[str]], right_aligned: Iterable[int] = ()
 ) -> str:
+    """A table whose `header` holds message ids, written in the reader's language."""
     right = set(right_aligned)
     rule = ["---:" if index in right else "---" for index in range(len(header))]
-    lines = [_markdown_row(header), _markdown_row(rule, escape=False)]
+    lines = [_markdown_row([_(title) for title in header]), _markdown_row(rule, escape=False)]
     lines.extend(_markdown_row(row) for row in rows)
     return "\n".join(lines)
 
@@ -785,7 +910,8 @@ def _trigger_notes(report: Report) -> dict[tuple[str, str | None], list[str]]:
         )
     for recommendation in report.recommendations:
         key = (recommendation.trigger, recommendation.key)
-        notes.setdefault(key, []).append(f"recommendation: {recommendation.text}")
+        noted = _("recommendation: {text}").format(text=recommendation.text)
+        notes.setdefault(key, []).append(noted)
     return notes
 
 
@@ -796,21 +922,23 @@ def _junit_case(
         suite, "testcase", classname=f"{report.ruleset}.{result.kind}", name=rule_title(result)
     )
     message = result.message_in(report.currency)
-    where = f"{result.location.file}:{result.location.line}:{result.location.column}"
-    body = "\n".join([message, *_owner_line(result), f"at {where}"])
+    where = _("at {place}").format(
+        place=f"{result.location.file}:{result.location.line}:{result.location.column}"
+    )
+    body = "\n".join([message, *_owner_line(result), where])
     kind = result.severity if result.kind == "trigger" else result.status
     if outcome == _FAILED:
         _xml_element(case, "failure", text=body, message=message, type=kind or result.status)
     elif outcome == _ERRORED:
-        reason = result.reason or "unknown"
-        _xml_element(case, "error", text=f"{reason}\nat {where}", message=reason, type="unknown")
+        reason = spoken(result.reason) if result.reason else status_word("unknown")
+        _xml_element(case, "error", text=f"{reason}\n{where}", message=reason, type="unknown")
     output = ([message] if outcome == _NOTED else []) + notes
     if output:
         _xml_element(case, "system-out", text="\n".join(output))
 
 
 def _owner_line(result: Result) -> list[str]:
-    return [f"owner: {result.owner}"] if result.owner else []
+    return [_("owner: {owner}").format(owner=result.owner)] if result.owner else []
 
 
 def _xml_element(
@@ -839,26 +967,37 @@ def xml_text(text: str) -> str:
 
 
 @in_exact_context
-def render_replay(replay: Replay, format: str, color: bool = False) -> str:
+def render_replay(replay: Replay, format: str, color: bool = False, lang: str | None = None) -> str:
+    """The replay as JSON (always English), or as a text table in `lang` (English default)."""
     if format == "json":
         return _json_value(replay.to_dict(), 0) + "\n"
     if format == "text":
-        return render_replay_text(replay, color)
+        with speaking(lang):
+            return render_replay_text(replay, color)
+    if format == "html":
+        from planrules.report.html import render_replay_html
+
+        return render_replay_html(replay, lang=lang)
     raise ValueError(f"unknown format {format!r}: choose one of {', '.join(REPLAY_FORMATS)}")
 
 
 def render_replay_text(replay: Replay, color: bool = False) -> str:
     """One row per rule (and key), one column per period, statuses as words."""
-    header = ["Rule", *replay.periods]
+    header = [_("Rule"), *replay.periods]
     rows = [header]
     for row in replay.rows:
         title = visible(row.rule) + (f" [{visible(row.key)}]" if row.key is not None else "")
-        rows.append([title, *((status or "-").upper() for status in row.statuses)])
-    rows.append(["overall", *(status.upper() for status in replay.overall)])
+        rows.append([title, *(status_label(status) if status else "-" for status in row.statuses)])
+    rows.append([_("overall"), *(status_label(status) for status in replay.overall)])
     padded = pad_columns(rows)
     statuses = [["", *(s or "" for s in row.statuses)] for row in replay.rows]
     statuses.append(["", *replay.overall])
-    lines = [f"{visible(replay.ruleset)}: replay of {len(replay.periods)} periods", ""]
+    replayed = ngettext(
+        "{ruleset}: replay of {count} period",
+        "{ruleset}: replay of {count} periods",
+        len(replay.periods),
+    )
+    lines = [replayed.format(ruleset=visible(replay.ruleset), count=len(replay.periods)), ""]
     lines.append(_text_row(padded[0]).rstrip())
     for cells, row_statuses in zip(padded[1:], statuses, strict=True):
         painted = [
@@ -875,15 +1014,14 @@ def describe_failure(run: TestFileRun, outcome: TestOutcome) -> str:
     """A failed test: its name and place, then each expectation that did not hold, with the
     line it was written on and a caret, as diagnostics are shown."""
     span = outcome.span
-    lines = [f"FAIL {visible(outcome.name)} ({span.file}:{span.line})"]
+    lines = [f"{status_label('fail')} {visible(outcome.name)} ({span.file}:{span.line})"]
     if outcome.error is not None:
-        lines.append(f"  could not run: {visible(outcome.error)}")
+        lines.append("  " + _("could not run: {why}").format(why=visible(outcome.error)))
     for failure in outcome.failures:
         where = failure.span
-        lines.append(
-            f"  {where.file}:{where.line}:{where.column}: expected {visible(failure.expected)}"
-        )
-        lines.append(f"      got {visible(failure.actual)}")
+        expected = _("expected {value}").format(value=visible(failure.expected))
+        lines.append(f"  {where.file}:{where.line}:{where.column}: {expected}")
+        lines.append("      " + _("got {value}").format(value=visible(failure.actual)))
         if run.source is not None:
             text = run.source.line_text(where.line)
             lines.append(f"    | {visible(text)}")
@@ -915,7 +1053,11 @@ def render_test_junit(runs: Sequence[TestFileRun]) -> str:
             if outcome.error is not None:
                 _xml_element(case, "error", text=outcome.error, message=outcome.error)
             for failure in outcome.failures:
-                message = f"expected {failure.expected}, got {failure.actual}"
-                place = f"{failure.span.file}:{failure.span.line}:{failure.span.column}"
-                _xml_element(case, "failure", text=f"{message}\nat {place}", message=message)
+                message = _("expected {expected}, got {actual}").format(
+                    expected=failure.expected, actual=failure.actual
+                )
+                place = _("at {place}").format(
+                    place=f"{failure.span.file}:{failure.span.line}:{failure.span.column}"
+                )
+                _xml_element(case, "failure", text=f"{message}\n{place}", message=message)
     return _xml_document(root)
