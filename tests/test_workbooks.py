@@ -483,6 +483,15 @@ def test_a_hidden_sheet_is_read_as_any_other(tmp_path: Path) -> None:
     assert read(path) == {"2026-07": {"orders": 5}, "2026-08": {"revenue": 6}}
 
 
+def test_merged_cells_of_an_ods_file_saved_by_libreoffice_are_an_error() -> None:
+    # calamine gives no merged ranges for .ods: the cells under a merged one are found in the
+    # document's XML, as error cells are. B3:B4 merged, so B4 is covered.
+    path = str(DATA / "merged_table.ods")
+    assert error(path) == (
+        f"{path}:Data!B4: is part of merged cells: unmerge them and give every cell its own value"
+    )
+
+
 def test_a_title_merged_above_the_header_is_harmless(tmp_path: Path) -> None:
     path = workbook(tmp_path / "m.xlsx", ("S", [["Title"], ["period", "orders"], ["2026-07", 5]]))
     book = openpyxl.load_workbook(path)

@@ -70,12 +70,15 @@ OLD_EXCEL = (
 _SHOWN_DIGITS = 15
 _SHOWN = decimal.Context(prec=_SHOWN_DIGITS, rounding=decimal.ROUND_HALF_EVEN)
 _EXACT_WHOLE = 2**53  # every whole number up to this is exact in a double
+_LAST_COLUMN = 16_384  # a sheet has no more columns
 _LAST_ROW = 1_048_576  # a sheet has no more rows: data reaching it was likely cut off
 _HEADER_ROWS = 10  # how far down the header row is looked for
 _LONG = ("period", "metric", "key", "value")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # an encrypted .xlsx is an OLE file, not a zip
 _XLSX_SUSPECT = re.compile(rb'<(?:\w+:)?f[\s>/]|\st="e"')
 _ODS_ERROR = b'calcext:value-type="error"'
+_ODS_COVERED = b"covered-table-cell"  # a cell under a merged one, which calamine reads as empty
+_MERGED = "is part of merged cells: unmerge them and give every cell its own value"
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _CALC_NS = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
 _INSTALL = "reading workbooks needs the `xlsx` extra: pip install 'planrules[xlsx]'"
@@ -194,7 +197,8 @@ def _hidden_cells(data: bytes, name: str) -> Hidden:
         names = archive.namelist()
         if "content.xml" in names:
             content = _member(archive, "content.xml")
-            return _ods_errors(content) if _ODS_ERROR in content else {}
+            suspect = _ODS_ERROR in content or _ODS_COVERED in content
+            return _ods_hidden(content) if suspect else {}
         sheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
         if not any(_XLSX_SUSPECT.search(_member(archive, sheet)) for sheet in sheets):
             return {}
@@ -237,8 +241,9 @@ def _sheet_hidden(values: Any, formulas: Any, sheet: str, hidden: Hidden) -> Non
                 )
 
 
-def _ods_errors(content: bytes) -> Hidden:
-    """The error cells of an OpenDocument spreadsheet, by sheet, row and column."""
+def _ods_hidden(content: bytes) -> Hidden:
+    """The error cells of an OpenDocument spreadsheet, and those covered by merged cells, by
+    sheet, row and column."""
     hidden: Hidden = {}
     sheet, row, column = "", -1, 0
     for event, element in ElementTree.iterparse(io.BytesIO(content), ("start", "end")):
@@ -250,10 +255,14 @@ def _ods_errors(content: bytes) -> Hidden:
                 row, column = row + 1, 0
             continue
         if tag in (f"{{{_TABLE_NS}}}table-cell", f"{{{_TABLE_NS}}}covered-table-cell"):
+            repeated = int(element.get(f"{{{_TABLE_NS}}}number-columns-repeated", "1"))
             if element.get(f"{{{_CALC_NS}}}value-type") == "error":
                 text = "".join(element.itertext()) or "an error"
                 hidden[(sheet, row, column)] = f"holds the error {shown(text)}"
-            column += int(element.get(f"{{{_TABLE_NS}}}number-columns-repeated", "1"))
+            elif tag == f"{{{_TABLE_NS}}}covered-table-cell":
+                for covered in range(column, column + min(repeated, _LAST_COLUMN)):
+                    hidden[(sheet, row, covered)] = _MERGED
+            column += repeated
             element.clear()
         elif tag == f"{{{_TABLE_NS}}}table-row":
             row += int(element.get(f"{{{_TABLE_NS}}}number-rows-repeated", "1")) - 1

@@ -316,7 +316,12 @@ def _history_chart(
             {
                 "data": {"values": [{"value": value, "name": name}]},
                 "mark": {"type": "rule", "color": "#222", "strokeWidth": 1.5},
-                "encoding": {"y": {"field": "value", "type": "quantitative"}},
+                # Across the whole plot: a rule with no x of its own is drawn at one point.
+                "encoding": {
+                    "y": {"field": "value", "type": "quantitative"},
+                    "x": {"value": 0},
+                    "x2": {"value": "width"},
+                },
             }
         )
         layers.append(
@@ -687,8 +692,10 @@ class _Page:
             value_series = {self.report.as_of: result.value}
         series: dict[str, dict[str, Num]] = {_("value"): value_series}
         expected = {p: pt.expected for p, pt in points.items() if pt.expected is not None}
-        if result.baseline is not None and self.periods and expected:
-            expected = dict(expected)
+        pacing = result.pacing
+        if expected and pacing is not None and pacing.elapsed == 1 and result.target is not None:
+            # The deadline's period: the line from baseline to target ends at the target.
+            expected[self.report.as_of] = result.target
         if expected:
             series[_("pace line")] = expected
         markers: list[tuple[str, float]] = []
