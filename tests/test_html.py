@@ -336,6 +336,37 @@ def test_replay_html_statuses_are_the_replays() -> None:
         assert period in page
 
 
+COMPUTED_LEVELS = """ruleset "Levels"
+currency VND
+period 2026-07-01 to 2026-09-30 monthly
+metric revenue: money
+metric cost: money
+let floor = cost * 2
+threshold "Revenue over cost": revenue
+    warn below floor
+    fail below cost
+"""
+
+
+def test_levels_worked_out_each_period_are_drawn_from_the_evaluator() -> None:
+    """A threshold whose levels are a let: its bounds each period are the evaluator's, drawn
+    as lines beside the value, and the current ones listed."""
+    ruleset = loads(COMPUTED_LEVELS, filename="levels.plan")
+    snapshots = [
+        {"period": "2026-07", "metrics": {"revenue": 500, "cost": 100}},
+        {"period": "2026-08", "metrics": {"revenue": 300, "cost": 200}},
+        {"period": "2026-09", "metrics": {"revenue": 350, "cost": 150}},
+    ]
+    history = history_of(ruleset, snapshots)
+    assert history.levels["Revenue over cost"] == {
+        ("warn", "below"): {"2026-07": 200, "2026-08": 400, "2026-09": 300},
+        ("fail", "below"): {"2026-07": 100, "2026-08": 200, "2026-09": 150},
+    }
+    page = render_html(ruleset.evaluate(snapshots), history, ruleset)
+    assert page.count("warn below") >= 2  # the chart's legend and the current bound
+    assert "300 VND" in page
+
+
 def test_the_wheel_ships_the_templates(tmp_path: Path) -> None:
     import zipfile
 

@@ -577,6 +577,15 @@ class ThresholdRule:
                 levels[index] = text
         return list(zip(repeat(self), keys, statuses, values, levels, repeat(None)))
 
+    def bounds_at(self, moment: Moment) -> list[tuple[str, str, Any]]:
+        """Each level's bound at the current period, as (status, `above` or `below`, bound);
+        the bound may be keyed, or an Unknown."""
+        frame, at = moment.frame, moment.current
+        return [
+            (node.status, node.direction, bound(frame, at))
+            for node, (_, _, bound, _) in zip(self.level_nodes, self.levels, strict=True)
+        ]
+
     def key_margins(self, moment: Moment) -> Callable[[str | None], Margins]:
         """For any key, numbers that are all >= 0 exactly when no level is reached for it;
         None where the threshold cannot be judged. The values are worked out once, for every

@@ -24,6 +24,7 @@ import functools
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -111,6 +112,9 @@ class History:
     replay: Replay
     points: dict[tuple[str, str | None], dict[str, Point]]
     budget_pace: dict[str, dict[str, Num]]
+    # Each level of a threshold without `per` whose levels are not all numbers written out,
+    # by (status, direction), period by period: the evaluator's bounds, where known.
+    levels: dict[str, dict[tuple[str, str], dict[str, Num]]] = attrs.field(factory=dict)
     # Rules whose history was too large to keep values for (their statuses are in `replay`).
     statuses_only: bool = False
 
@@ -123,8 +127,15 @@ def history_of(ruleset: Ruleset, snapshots: object, strict: bool = False) -> His
     points: dict[tuple[str, str | None], dict[str, Point]] = {}
     budget_pace: dict[str, dict[str, Num]] = {}
     from planrules.eval.budgets import BudgetRule
+    from planrules.eval.rules import ThresholdRule
 
     budgets = [rule for rule in ruleset.rules if isinstance(rule, BudgetRule)]
+    computed = [
+        rule
+        for rule in ruleset.rules
+        if isinstance(rule, ThresholdRule) and rule.per is None and rule.fixed_levels is None
+    ]
+    levels: dict[str, dict[tuple[str, str], dict[str, Num]]] = {}
     statuses_only = False
     with evaluating():
         timeline = ruleset.timeline(snapshots)
@@ -145,10 +156,16 @@ def history_of(ruleset: Ruleset, snapshots: object, strict: bool = False) -> His
                     if pace is not None:
                         line = budget.pace_line(pace)
                         budget_pace.setdefault(budget.name, {})[report.as_of] = line
+                for threshold in computed:
+                    for status, direction, bound in threshold.bounds_at(moment):
+                        drawn = levels.setdefault(threshold.name, {})
+                        line_of = drawn.setdefault((status, direction), {})
+                        if isinstance(bound, int | Decimal | Fraction):
+                            line_of[report.as_of] = bound
                 yield report
 
         replay = replay_of(ruleset.name, reports(), len(planned))
-    return History(replay, points, budget_pace, statuses_only)
+    return History(replay, points, budget_pace, levels=levels, statuses_only=statuses_only)
 
 
 def _keep_points(report: Report, points: dict[tuple[str, str | None], dict[str, Point]]) -> None:
@@ -747,10 +764,17 @@ class _Page:
         values = {p: pt.value for p, pt in points.items() if pt.value is not None}
         if not values and result.value is not None:
             values = {self.report.as_of: result.value}
+        series: dict[str, dict[str, Num]] = {_("value"): values}
+        computed = self.history.levels.get(result.rule, {}) if self.history else {}
+        for (status, direction), bounds in computed.items():
+            # Levels worked out each period (a let, a table): drawn as lines, not bands.
+            series[
+                _("{status} {direction}").format(status=status_word(status), direction=_(direction))
+            ] = bounds
         chart = _history_chart(
             self.charts,
             self.periods or (self.report.as_of,),
-            {_("value"): values},
+            series,
             _level_bands(levels),
             (),
             self.report.as_of,
@@ -760,7 +784,12 @@ class _Page:
             result.unit == "ratio",
         )
         facts = [(_("Value"), row["value"])]
-        for status, direction, bound in levels:
+        now = [
+            (status, direction, bounds[self.report.as_of])
+            for (status, direction), bounds in computed.items()
+            if self.report.as_of in bounds
+        ]
+        for status, direction, bound in levels or now:
             facts.append(
                 (
                     status_word(status),
