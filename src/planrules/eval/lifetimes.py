@@ -89,8 +89,8 @@ class KeyLife:
         index = bisect.bisect_right(self.starts, position)
         found = self._existing.get(index)
         if found is None:
-            keys = (key for _, group in self.appearing[:index] for key in group)
-            found = self._existing[index] = frozenset(keys)
+            groups = (group for _, group in self.appearing[:index])
+            found = self._existing[index] = frozenset(itertools.chain.from_iterable(groups))
         return found
 
     def in_order(self, position: int) -> list[str]:
