@@ -27,6 +27,7 @@ pytest.importorskip("vl_convert")
 
 from planrules.eval.evaluate import loads
 from planrules.formats import REPLAY_FORMATS, REPORT_FORMATS
+from planrules.lang.escape import visible
 from planrules.report.html import (
     MOST_KEYS_IN_TABLE,
     history_of,
@@ -270,10 +271,12 @@ def test_hostile_text_in_the_dom(browser: Any, text: str, tmp_path: Path) -> Non
     keys = page.locator("table.keys tr[data-key]").evaluate_all(
         "rows => rows.map(r => r.getAttribute('data-key'))"
     )
-    assert text in keys
+    # Shown as the text report shows them: a control or a bidirectional control escaped.
+    assert visible(text) in keys
     body = page.locator("body").evaluate("b => b.textContent")
     for written in ("G " + safe, "O " + safe, "Rec " + safe):
-        assert written in body
+        assert visible(written) in body
+    assert "\u202e" not in body  # no override reaches the page to reorder it
     assert page.evaluate("() => window.alerted === undefined")
     assert opened.errors == [] and opened.outside == []
     page.context.close()
@@ -365,6 +368,25 @@ def test_levels_worked_out_each_period_are_drawn_from_the_evaluator() -> None:
     page = render_html(ruleset.evaluate(snapshots), history, ruleset)
     assert page.count("warn below") >= 2  # the chart's legend and the current bound
     assert "300 VND" in page
+
+
+def test_a_goal_before_its_deadline_is_drawn_through_the_deadline() -> None:
+    """As of August, SAADO's revenue goal (due in September) is drawn with September on the
+    axis: the pace line reaching the target there and the forecast beside it, while the
+    value stops at August (the history holds September: it is not shown)."""
+    import json
+
+    from planrules.eval.evaluate import load
+
+    plan = ROOT / "rulesets" / "saado.plan"
+    ruleset = load(str(plan))
+    snapshots = json.loads(plan.with_suffix(".json").read_text(encoding="utf-8"))
+    history = history_of(ruleset, snapshots)
+    page = render_html(ruleset.evaluate(snapshots, at="2026-08"), history, ruleset)
+    goal = page[page.index('class="card item-goal"') :]
+    goal = goal[: goal.index("</article>")]
+    assert "2026-09" in goal and ">forecast<" in goal
+    assert "1,860,000,000" not in page  # September's value, after the report's period
 
 
 def test_the_wheel_ships_the_templates(tmp_path: Path) -> None:

@@ -32,6 +32,8 @@ import attrs
 from planrules.eval.values import EVALUATION, Num
 from planrules.i18n import N_, _, current, describe, ngettext, reader_order, speaking, spoken
 from planrules.lang import syntax as s
+from planrules.lang.escape import visible
+from planrules.lang.periods import PeriodError, parse_period, period_label, shift_period
 from planrules.report.model import Replay, Report, Result, replay_of
 
 if TYPE_CHECKING:
@@ -265,6 +267,27 @@ def _status_scale(states: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def _as_percent(result: Result) -> bool:
+    """Whether the result's values are written as percents: a ratio, unless its rule writes
+    it as a plain number (`revenue / sum(spend)` against `warn below 8`)."""
+    return result.unit == "ratio" and (result.form is None or result.form.percent)
+
+
+# Periods to come drawn one by one; past this many, only the deadline's.
+MOST_PERIODS_AHEAD = 60
+
+
+def _periods_after(label: str, count: int) -> list[str]:
+    """The labels of the `count` periods after the one labelled `label`."""
+    try:
+        period = parse_period(label)
+        if count > MOST_PERIODS_AHEAD:
+            return [period_label(shift_period(period, count))]
+        return [period_label(shift_period(period, step)) for step in range(1, count + 1)]
+    except PeriodError:
+        return []
+
+
 def _history_chart(
     charts: Charts,
     periods: Sequence[str],
@@ -300,6 +323,8 @@ def _history_chart(
             "status": status_word(status),
             "from": floor if start is None else start,
             "to": ceiling if end is None else end,
+            "strength": 0.32 if status == "fail" else 0.14,
+            "middle": ((floor if start is None else start) + (ceiling if end is None else end)) / 2,
         }
         for status, start, end in bands
     ]
@@ -307,16 +332,32 @@ def _history_chart(
         layers.append(
             {
                 "data": {"values": band_values},
-                "mark": {"type": "rect", "opacity": 0.18},
+                "mark": {"type": "rect"},
                 "encoding": {
+                    # Across the whole plot: a rect with no x of its own covers one period.
+                    "x": {"value": 0},
+                    "x2": {"value": "width"},
                     "y": {"field": "from", "type": "quantitative"},
                     "y2": {"field": "to"},
+                    # Fail darker than warn, so that they differ in grey too.
+                    "opacity": {"field": "strength", "type": "quantitative", "scale": None},
                     "color": {
                         "field": "status",
                         "type": "nominal",
                         "scale": _status_scale([b[0] for b in bands]),
                         "legend": {"title": _("Bands")},
                     },
+                },
+            }
+        )
+        # Each band named inside the plot: told apart without its colour.
+        layers.append(
+            {
+                "data": {"values": band_values},
+                "mark": {"type": "text", "align": "left", "x": 4, "color": "#222", "fontSize": 10},
+                "encoding": {
+                    "y": {"field": "middle", "type": "quantitative"},
+                    "text": {"field": "status"},
                 },
             }
         )
@@ -514,24 +555,31 @@ def _budget_chart(
                 },
             }
         )
-    layers.append(
-        {
-            "data": {"values": bars},
-            "mark": {"type": "bar", "stroke": "#000", "strokeWidth": 0.5},
-            "encoding": {
-                "y": {"field": "line", "type": "nominal"},
-                "yOffset": {"field": "measure", "sort": measures},
-                "x": {"field": "amount", "type": "quantitative"},
-                "color": {
-                    "field": "measure",
-                    "type": "nominal",
-                    "sort": measures,
-                    "scale": {"domain": measures, "range": ["#BBBBBB", "#000000", "#0072B2"]},
-                    "legend": {"title": None, "orient": "bottom"},
+    # One layer per measure, each set off from the line's middle by a fixed number of pixels:
+    # grouped bars that stay inside their row whatever else the chart layers.
+    colours = ["#BBBBBB", "#000000", "#0072B2"]
+    for index, measure in enumerate(measures):
+        layers.append(
+            {
+                "data": {"values": [bar for bar in bars if bar["measure"] == measure]},
+                "mark": {
+                    "type": "bar",
+                    "height": 10,
+                    "yOffset": (index - 1) * 12,
+                    "stroke": "#000",
+                    "strokeWidth": 0.5,
                 },
-            },
-        }
-    )
+                "encoding": {
+                    "y": {"field": "line", "type": "nominal"},
+                    "x": {"field": "amount", "type": "quantitative", "stack": None},
+                    "color": {
+                        "datum": measure,
+                        "scale": {"domain": measures, "range": colours},
+                        "legend": {"title": None, "orient": "bottom"},
+                    },
+                },
+            }
+        )
     if paces:
         layers.append(
             {
@@ -704,30 +752,39 @@ class _Page:
     def goal(self, result: Result) -> dict[str, Any]:
         row = self.result_row(result)
         points = self.series(result.rule)
+        # Through the report's period: a history may hold later ones (`--at`).
+        known = set(self.periods or (self.report.as_of,))
+        points = {period: point for period, point in points.items() if period in known}
         value_series = {p: pt.value for p, pt in points.items() if pt.value is not None}
         if not value_series and result.value is not None:
             value_series = {self.report.as_of: result.value}
         series: dict[str, dict[str, Num]] = {_("value"): value_series}
         expected = {p: pt.expected for p, pt in points.items() if pt.expected is not None}
         pacing = result.pacing
-        if expected and pacing is not None and pacing.elapsed == 1 and result.target is not None:
-            # The deadline's period: the line from baseline to target ends at the target.
-            expected[self.report.as_of] = result.target
+        # The periods still to come, through the deadline's: where the pace line reaches the
+        # target and the forecast is drawn.
+        ahead = _periods_after(self.report.as_of, pacing.remaining) if pacing else []
+        end = ahead[-1] if ahead else self.report.as_of
+        reaches_target = pacing is not None and (bool(ahead) or pacing.elapsed == 1)
+        if expected and reaches_target and result.target is not None:
+            # The line from baseline to target ends at the target, at the deadline.
+            expected[end] = result.target
         if expected:
             series[_("pace line")] = expected
+        forecast = result.forecast
+        if forecast is not None and ahead:
+            series[_("forecast")] = {end: forecast}
         markers: list[tuple[str, float]] = []
         target = _float(result.target)
         if target is not None:
             markers.append((_("target {value}").format(value=row_target(result, self)), target))
-        forecast = result.forecast
-        if forecast is not None and _float(forecast) is not None:
-            markers.append(
-                (
-                    _("forecast {value}").format(value=_shown(result, forecast, self.currency)),
-                    _float(forecast) or 0.0,
-                )
+        baseline = _float(result.baseline)
+        if baseline is not None and expected:
+            text = _("baseline {value}").format(
+                value=_shown(result, result.baseline, self.currency)
             )
-        periods = self.periods or (self.report.as_of,)
+            markers.append((text, baseline))
+        periods = (*(self.periods or (self.report.as_of,)), *ahead)
         chart = _history_chart(
             self.charts,
             periods,
@@ -736,7 +793,7 @@ class _Page:
             markers,
             self.report.as_of,
             _("{rule}: value over the periods against the target").format(rule=result.rule),
-            result.unit == "ratio",
+            _as_percent(result),
         )
         facts: list[tuple[str, str]] = [
             (_("Value"), row["value"]),
@@ -781,7 +838,7 @@ class _Page:
             _("{rule}: value over the periods with its warn and fail bands").format(
                 rule=result.rule
             ),
-            result.unit == "ratio",
+            _as_percent(result),
         )
         facts = [(_("Value"), row["value"])]
         now = [
@@ -794,7 +851,8 @@ class _Page:
                 (
                     status_word(status),
                     _("{direction} {bound}").format(
-                        direction=_(direction), bound=describe(bound, result.unit, self.currency)
+                        direction=_(direction),
+                        bound=describe(bound, result.unit, self.currency, result.form),
                     ),
                 )
             )
@@ -919,7 +977,7 @@ class _Page:
                 word = _("{status} {direction} {bound}").format(
                     status=status_word(status),
                     direction=_(direction),
-                    bound=describe(bound, first.unit, self.currency),
+                    bound=describe(bound, first.unit, self.currency, first.form),
                 )
                 levels.append((word, float(bound)))
         elif first.kind == "goal":
@@ -936,7 +994,7 @@ class _Page:
             self.charts,
             values,
             levels,
-            first.unit == "ratio",
+            _as_percent(first),
             _("{rule}: how the values of all {count} keys spread").format(
                 rule=first.rule, count=_whole(len(results))
             ),
@@ -1125,6 +1183,17 @@ def _template_messages() -> None:  # pragma: no cover - never called
 
 
 @functools.cache
+def _shown_safely(value: Any) -> Any:
+    """Text written into the page as the text report writes it: a control, a newline or a
+    bidirectional control (a right-to-left override in a key, which would reorder the rest
+    of its line) shown as its escape. Markup the page makes itself (the charts) is kept."""
+    from markupsafe import Markup
+
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
+
+
 def _environment() -> Environment:
     try:
         import jinja2
@@ -1137,6 +1206,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,  # a file ends with its last line's newline, as every report
+        finalize=_shown_safely,
     )
     # What the macros use: a macro imported by another template does not see its context.
     environment.globals.update(styles=STATUS_STYLE, status_word=status_word)
