@@ -237,6 +237,9 @@ class Charts:
             "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
             "background": "white",
             "config": {
+                # Vega's own descriptions of marks and axes are English whatever the reader's
+                # language: the drawing is labelled as a whole instead (below).
+                "aria": False,
                 "font": "sans-serif",
                 "view": {"stroke": None},
                 "axis": {"labelFontSize": 11, "titleFontSize": 11, "labelLimit": 160},
@@ -614,23 +617,41 @@ def _histogram(
     levels: Sequence[tuple[str, float]],
     ratio: bool,
     label: str,
+    targets: Sequence[float] = (),
 ) -> str:
-    """How the values of every key of a `per` rule spread, with its levels drawn."""
+    """How the values of every key of a `per` rule spread, with its levels drawn; `targets`,
+    where each key has its own (a table), spread beside them."""
     if not values:
         return ""
+    names = [_("value"), _("target")]
+    spread = [{"value": value, "series": names[0]} for value in values]
+    spread += [{"value": target, "series": names[1]} for target in targets]
     layers: list[dict[str, Any]] = [
         {
-            "data": {"values": [{"value": value} for value in values]},
-            "mark": {"type": "bar", "color": "#0072B2", "stroke": "#000", "strokeWidth": 0.3},
+            "data": {"values": spread},
+            "mark": {"type": "bar", "stroke": "#000", "strokeWidth": 0.3, "opacity": 0.75},
             "encoding": {
+                "color": {
+                    "field": "series",
+                    "type": "nominal",
+                    "scale": {"domain": names, "range": ["#0072B2", "#E69F00"]},
+                    "legend": {"title": None, "orient": "bottom"} if targets else None,
+                },
                 "x": {
                     "field": "value",
                     "type": "quantitative",
                     "bin": {"maxbins": 30},
-                    "title": None,
+                    "title": _("Value"),
                     "axis": {"format": ".1%" if ratio else ",~s"},
                 },
-                "y": {"aggregate": "count", "type": "quantitative", "title": _("Keys")},
+                "y": {
+                    "aggregate": "count",
+                    "type": "quantitative",
+                    "title": _("Keys"),
+                    # Keys are counted whole: a tick between two counts goes unlabelled.
+                    "axis": {"labelExpr": "datum.value % 1 ? '' : format(datum.value, ',')"},
+                    "stack": None,
+                },
             },
         }
     ]
@@ -980,9 +1001,12 @@ class _Page:
                     bound=describe(bound, first.unit, self.currency, first.form),
                 )
                 levels.append((word, float(bound)))
-        elif first.kind == "goal":
+        own_targets: list[float] = []
+        if first.kind == "goal":
             targets = {r.target for r in results if r.target is not None}
-            if len(targets) == 1:
+            if len(targets) > 1:
+                own_targets = [float(r.target) for r in results if r.target is not None]
+            elif len(targets) == 1:
                 target = targets.pop()
                 levels.append(
                     (
@@ -998,6 +1022,7 @@ class _Page:
             _("{rule}: how the values of all {count} keys spread").format(
                 rule=first.rule, count=_whole(len(results))
             ),
+            own_targets,
         )
         counts: dict[str, int] = {}
         for result in results:
@@ -1102,7 +1127,8 @@ def _owners(report: Report, page: _Page) -> list[dict[str, Any]]:
         )
     named = sorted((o for o in owners if o != no_owner), key=reader_order)
     ordered = [owners[o] for o in named] + ([owners[no_owner]] if no_owner in owners else [])
-    return [o for o in ordered if o["actions"] or o["fired"] or o["recommendations"]]
+    # An owner whose results all pass is listed too, with how many: nobody is left out.
+    return ordered
 
 
 def _sections(page: _Page) -> list[dict[str, Any]]:
