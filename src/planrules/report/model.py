@@ -473,6 +473,18 @@ class Results(Sequence[Result]):
             self._rows, self._make = (), _nothing_to_make
         return made
 
+    def some(self, indexes: Sequence[int]) -> list[Result]:
+        """The results at `indexes`, in that order; where the results are not made yet, only
+        these are made (a report showing 50 keys of 100,000), and the rest stay rows."""
+        # The maker before the rows: `made` drops the rows first, so rows read after a maker
+        # that has been dropped are empty, and the results made are read instead.
+        make = self._make
+        rows = self._rows
+        if self._made is None and len(rows) > max(indexes, default=-1):
+            return list(make([rows[index] for index in indexes]))
+        made = self.made()
+        return [made[index] for index in indexes]
+
     def _rows_or_made(self) -> tuple[Sequence[Row], tuple[Result, ...] | None]:
         rows = self._rows
         return rows, self._made

@@ -421,45 +421,55 @@ def _sections(
     report: Report, all_keys: bool = True
 ) -> Iterable[tuple[str, list[Result], list[str]]]:
     """Each kind's title, the results shown (a `per` rule's keys worst first, see
-    `reader_ordered`), and a line for each rule whose keys were cut (see `worst_keys`)."""
+    `reader_ordered`), and a line for each rule whose keys were cut (see `worst_keys`).
+
+    The order and the cut are worked out from the rows' rule, key and status; only the
+    results shown are made, so that a rule of 100,000 keys costs the 50 it shows."""
+    summary = list(report.results.summary())
     for kind, title in SECTIONS:
-        results = [result for result in report.results if result.kind == kind]
-        if results:
-            if kind != "budget":  # a budget's lines keep their declared order
-                results = reader_ordered(results)
-            shown, cut = (results, []) if all_keys else worst_keys(results)
-            yield _(title), shown, cut
+        indexes = [index for index, row in enumerate(summary) if row[1] == kind]
+        if not indexes:
+            continue
+        if kind != "budget":  # a budget's lines keep their declared order
+            indexes = reader_ordered(summary, indexes)
+        shown, cut = (indexes, []) if all_keys else worst_keys(summary, indexes)
+        yield _(title), report.results.some(shown), cut
 
 
 # Text and Markdown list this many keys of a `per` rule, the worst first, and count the rest.
 MOST_KEYS_SHOWN = 50
 # Worst first: what needs acting on, then what cannot be judged, then what is fine.
 _WORST_FIRST = {status: rank for rank, status in enumerate(("fail", "fired", "warn", "unknown"))}
+Summary = Sequence[tuple[str, str, str | None, str]]  # each result's rule, kind, key, status
 
 
-def _worst_first(result: Result) -> int:
-    return _WORST_FIRST.get(result.status, len(_WORST_FIRST))
+def _worst_first(status: str) -> int:
+    return _WORST_FIRST.get(status, len(_WORST_FIRST))
 
 
-def reader_ordered(results: Sequence[Result]) -> list[Result]:
-    """Each rule's results worst first, keys of one status in the reader's order (Vietnamese
-    or pinyin collation; code points in English, as in JSON); the rules keep their order."""
-    rules: dict[str, list[Result]] = {}
-    for result in results:
-        rules.setdefault(result.rule, []).append(result)
-    return [
-        result
-        for own in rules.values()
-        for result in sorted(own, key=lambda r: (_worst_first(r), reader_order(r.key or "")))
-    ]
+def reader_ordered(summary: Summary, indexes: Sequence[int]) -> list[int]:
+    """The results at `indexes`, each rule's worst first, keys of one status in the reader's
+    order (Vietnamese or pinyin collation; code points in English, as in JSON); the rules
+    keep their order."""
+    rules: dict[str, list[int]] = {}
+    for index in indexes:
+        rules.setdefault(summary[index][0], []).append(index)
+
+    def place(index: int) -> tuple[int, Any]:
+        _rule, _kind, key, status = summary[index]
+        return _worst_first(status), reader_order(key or "")
+
+    return [index for own in rules.values() for index in sorted(own, key=place)]
 
 
-def worst_keys(results: Sequence[Result]) -> tuple[list[Result], list[str]]:
-    """`results` with each rule's keys beyond the `MOST_KEYS_SHOWN` worst left out (stably
+def worst_keys(summary: Summary, indexes: Sequence[int]) -> tuple[list[int], list[str]]:
+    """`indexes` with each rule's keys beyond the `MOST_KEYS_SHOWN` worst left out (stably
     sorted by status, so keys of one status keep their order), and a line per rule cut
     counting what was left out by status."""
-    shown, left = _first_of_each(results, operator.attrgetter("rule"), _worst_first)
-    return shown, [_left_out(rule, rest) for rule, rest in left]
+    shown, left = _first_of_each(
+        indexes, lambda index: summary[index][0], lambda index: _worst_first(summary[index][3])
+    )
+    return shown, [_left_out(rule, [summary[index][3] for index in rest]) for rule, rest in left]
 
 
 _Item = TypeVar("_Item")
@@ -485,19 +495,19 @@ def _first_of_each(
     return shown, left
 
 
-def _left_out(rule: str, results: Sequence[Result]) -> str:
+def _left_out(rule: str, statuses_left: Sequence[str]) -> str:
     counts: dict[str, int] = {}
-    for result in results:
-        counts[result.status] = counts.get(result.status, 0) + 1
+    for status in statuses_left:
+        counts[status] = counts.get(status, 0) + 1
     statuses = _(", ").join(
         _counted(counts[status], status) for status in VERDICT_ORDER if status in counts
     )
     more = ngettext(
         "{count} more key of {rule} ({statuses}); --all-keys lists them",
         "{count} more keys of {rule} ({statuses}); --all-keys lists them",
-        len(results),
+        len(statuses_left),
     )
-    return more.format(count=_whole(len(results)), rule=rule, statuses=statuses)
+    return more.format(count=_whole(len(statuses_left)), rule=rule, statuses=statuses)
 
 
 # ---- text ----------------------------------------------------------------------------------
