@@ -50,6 +50,19 @@ def test_text_lists_the_worst_keys_and_counts_the_rest() -> None:
     assert text.rstrip().endswith("FAIL: 24 fail, 24 warn, 72 pass, 24 fired, 96 quiet")
 
 
+def test_text_makes_only_the_results_it_shows_and_they_are_the_reports_own() -> None:
+    """The text report makes the 50 results of each rule it shows, not all 120: the rest stay
+    rows. What it shows is what the whole list of results says."""
+    report = _report()
+    text = render(report, "text")
+    assert report.results._made is None  # nothing made beyond the results shown
+    every = _report()
+    made = list(every.results)  # every result made first: the plain path
+    assert render(every, "text") == text
+    some = report.results.some([0, 5, 119])
+    assert [r.to_dict(None) for r in some] == [made[i].to_dict(None) for i in (0, 5, 119)]
+
+
 def test_triggers_and_recommendations_are_cut_the_same_way() -> None:
     text = render(_report(), "text")
     slump = _rows(text, "Slump")
