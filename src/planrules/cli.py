@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from planrules import __version__
-from planrules.formats import REPLAY_FORMATS, REPORT_FORMATS
+from planrules.formats import LOCALES, REPLAY_FORMATS, REPORT_FORMATS
 from planrules.lang.diagnostics import Diagnostic, InputError, PlanError, format_diagnostic
 from planrules.lang.escape import printable, visible
 from planrules.lang.messages import Message, said_by
@@ -193,7 +193,7 @@ def _locale_option(command: Callable[..., None]) -> Callable[..., None]:
     """`--locale`, for every command that reads snapshot files."""
     return click.option(
         "--locale",
-        type=click.Choice(["vi", "zh", "en"]),
+        type=click.Choice(LOCALES),
         help="How text numbers in CSV files and workbooks are written: vi reads 1.549.000 "
         "and 3,7; en and zh read 1,549,000 and 3.7 (default: the ruleset's `locale`, else en).",
     )(command)
@@ -213,7 +213,7 @@ def _lang_option(command: Callable[..., None]) -> Callable[..., None]:
     """`--lang`, for every command that writes a report for people."""
     return click.option(
         "--lang",
-        type=click.Choice(["vi", "zh", "en"]),
+        type=click.Choice(LOCALES),
         help="The language and number format of the report (default: the ruleset's `locale`, "
         "else en; vi and zh need the i18n extra). JSON stays English.",
     )(command)

@@ -12,7 +12,7 @@ import functools
 import itertools
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, cast
 
 import attrs
@@ -187,16 +187,30 @@ class Ruleset:
             timeline = self.timeline(snapshots)
             return self.report(timeline, timeline.current(at), strict)
 
-    def replay(self, snapshots: object, strict: bool = False) -> Replay:
-        """The status of every rule at every period of the history: a backtest."""
+    def replay(
+        self,
+        snapshots: object,
+        strict: bool = False,
+        each: Callable[[Report, Moment], None] | None = None,
+    ) -> Replay:
+        """The status of every rule at every period of the history: a backtest. `each`, where
+        given, is shown every period's report and moment as it is made (the HTML report keeps
+        the figures it draws)."""
         with evaluating():
             timeline = self.timeline(snapshots)
             # The plan's periods only: earlier snapshots are read by history functions, but
             # are not judged as periods of the plan.
             start = timeline.layout.window_start
             planned = [p for p in timeline.positions() if p >= start]
-            reports = (self.report(timeline, p, strict) for p in planned)
-            return replay_of(self.name, reports, len(planned))
+
+            def reports() -> Iterator[Report]:
+                for position in planned:
+                    report = self.report(timeline, position, strict)
+                    if each is not None:
+                        each(report, timeline.moment(position))
+                    yield report
+
+            return replay_of(self.name, reports(), len(planned))
 
     def timeline(self, snapshots: object) -> Timeline:
         plain = plain_snapshot(snapshots, self.shapes, self.checked.cadence)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import decimal
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from itertools import compress, repeat
@@ -79,6 +79,14 @@ class Moment:
         """The keys of a `per` rule: every key its metrics had through the current period, in
         code-point order (a list shared by every rule reading the same metrics)."""
         return self.frame.keys_life(tuple(metrics)).in_order(self.current)
+
+
+def _found(keys: Sequence[str], group: Iterable[str]) -> Iterator[tuple[str, int]]:
+    """Each key of `group` that `keys` (in order) holds, with its index there."""
+    for key in group:
+        index = bisect.bisect_left(keys, key)
+        if index < len(keys) and keys[index] == key:
+            yield key, index
 
 
 def location(span: Any) -> Location:
@@ -231,12 +239,10 @@ class GoalRule:
         assert self.goal.per is not None
         life = moment.frame.life(self.goal.per)
         for _, group in life.groups_after(at, moment.current):
-            for key in group:
-                index = bisect.bisect_left(keys, key)
-                if index < len(keys) and keys[index] == key:
-                    value, target, baseline = (column[index] for column in columns)
-                    not_yet = life.not_yet(key).reason
-                    rows[index] = self.unknown(key, value, target, baseline, None, not_yet)
+            for key, index in _found(keys, group):
+                value, target, baseline = (column[index] for column in columns)
+                not_yet = life.not_yet(key).reason
+                rows[index] = self.unknown(key, value, target, baseline, None, not_yet)
         return rows
 
     def key_rows(
@@ -284,10 +290,8 @@ class GoalRule:
         for appears, group in late:
             pacing, problem = self.pace(moment, deadline, appears)
             judge = self.judge_with(pacing, problem, appears)
-            for key in group:
-                index = bisect.bisect_left(keys, key)
-                if index < len(keys) and keys[index] == key:
-                    rows[index] = judge(key, *(column[index] for column in columns))
+            for key, index in _found(keys, group):
+                rows[index] = judge(key, *(column[index] for column in columns))
         return rows
 
     def made(self, row: Row, solve: WhatItTakes) -> Result:

@@ -19,7 +19,7 @@ import attrs
 
 from planrules.eval.snapshot import Scalar, shown
 from planrules.eval.snapshot_numbers import ValueProblem, exact_number
-from planrules.lang.check_header import LOCALES
+from planrules.formats import LOCALES
 from planrules.lang.numbers import CURRENCY_SIGNS, NumberParts, parse_literal
 
 DEFAULT_LOCALE: Final = "en"

@@ -181,7 +181,7 @@ class TriggerRule:
 
     def looked_at(self, position: int) -> list[int]:
         """The periods `for` looks at for `position`, earliest first."""
-        return [position - back for back in reversed(range(self.looks_back))]
+        return [position - back for back in reversed(self.backs)]
 
     def made(self, row: Row, _solve: WhatItTakes) -> Result:
         _, key, status, moment, walk, reason = row

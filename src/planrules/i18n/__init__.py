@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from planrules.formats import LOCALES
 from planrules.lang.messages import Amount, Message
 
 if TYPE_CHECKING:
     from planrules.lang.ratio_forms import RatioForm
 
-LANGUAGES = ("en", "vi", "zh")
+LANGUAGES = LOCALES  # the reader's languages are the locales
 ENGLISH = "en"
 EXTRA = "i18n"
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import attrs
 
+from planrules.formats import LOCALES
 from planrules.lang import syntax as s
 from planrules.lang.check_reporting import Report, Reporting
 from planrules.lang.check_uses import LoadedFiles
@@ -35,7 +36,6 @@ class Header:
 
 
 # The locales text numbers may be read in and reports written in.
-LOCALES = ("en", "vi", "zh")
 # What people write for a locale that is not its code: a country, a region, a language's name.
 _LOCALE_SPELLINGS = {"vn": "vi", "cn": "zh", "tw": "zh", "hk": "zh", "us": "en", "gb": "en"}
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import decimal
 import functools
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -34,7 +34,13 @@ from planrules.i18n import N_, _, current, describe, ngettext, reader_order, spe
 from planrules.lang import syntax as s
 from planrules.lang.escape import visible
 from planrules.lang.periods import PeriodError, parse_period, period_label, shift_period
-from planrules.report.model import Replay, Report, Result, replay_of
+from planrules.report.model import Replay, Report, Result
+from planrules.report.render import (
+    adjustment_action,
+    status_word,
+    whole_count,
+    worst_first_rank,
+)
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -64,23 +70,11 @@ STATUS_STYLE = {
     "held": ("●", "#F0E442"),
 }
 _STRIP_STATES = ("held", "fired", "cooling", "quiet")
-_WORST_FIRST = {status: rank for rank, status in enumerate(("fail", "fired", "warn", "unknown"))}
 _KIND_TITLES = {
     "goal": N_("Goals"),
     "threshold": N_("Thresholds"),
     "budget": N_("Budgets"),
     "trigger": N_("Triggers"),
-}
-_STATUS_WORDS = {
-    "pass": N_("pass"),
-    "warn": N_("warn"),
-    "fail": N_("fail"),
-    "unknown": N_("unknown"),
-    "fired": N_("fired"),
-    "quiet": N_("quiet"),
-    "cooling": N_("cooling"),
-    "held": N_("held"),
-    "info": N_("info"),
 }
 
 
@@ -122,15 +116,13 @@ class History:
 
 
 def history_of(ruleset: Ruleset, snapshots: object, strict: bool = False) -> History:
-    """The replay of `snapshots`, as `Ruleset.replay` makes it, keeping the figures of each
-    period's report for the charts."""
-    from planrules.eval.evaluate import evaluating
+    """The replay of `snapshots` (`Ruleset.replay`), keeping the figures of each period's
+    report for the charts."""
+    from planrules.eval.budgets import BudgetRule
+    from planrules.eval.rules import Moment, ThresholdRule
 
     points: dict[tuple[str, str | None], dict[str, Point]] = {}
     budget_pace: dict[str, dict[str, Num]] = {}
-    from planrules.eval.budgets import BudgetRule
-    from planrules.eval.rules import ThresholdRule
-
     budgets = [rule for rule in ruleset.rules if isinstance(rule, BudgetRule)]
     computed = [
         rule
@@ -139,34 +131,24 @@ def history_of(ruleset: Ruleset, snapshots: object, strict: bool = False) -> His
     ]
     levels: dict[str, dict[tuple[str, str], dict[str, Num]]] = {}
     statuses_only = False
-    with evaluating():
-        timeline = ruleset.timeline(snapshots)
-        start = timeline.layout.window_start
-        planned = [p for p in timeline.positions() if p >= start]
 
-        def reports() -> Iterator[Report]:
-            nonlocal statuses_only
-            for position in planned:
-                report = ruleset.report(timeline, position, strict)
-                if len(report.results) > MOST_RESULTS_WITH_VALUES:
-                    statuses_only = True
-                else:
-                    _keep_points(report, points)
-                moment = timeline.moment(position)
-                for budget in budgets:
-                    pace = budget.pace(moment)
-                    if pace is not None:
-                        line = budget.pace_line(pace)
-                        budget_pace.setdefault(budget.name, {})[report.as_of] = line
-                for threshold in computed:
-                    for status, direction, bound in threshold.bounds_at(moment):
-                        drawn = levels.setdefault(threshold.name, {})
-                        line_of = drawn.setdefault((status, direction), {})
-                        if isinstance(bound, int | Decimal | Fraction):
-                            line_of[report.as_of] = bound
-                yield report
+    def keep(report: Report, moment: Moment) -> None:
+        nonlocal statuses_only
+        if len(report.results) > MOST_RESULTS_WITH_VALUES:
+            statuses_only = True
+        else:
+            _keep_points(report, points)
+        for budget in budgets:
+            pace = budget.pace(moment)
+            if pace is not None:
+                budget_pace.setdefault(budget.name, {})[report.as_of] = budget.pace_line(pace)
+        for threshold in computed:
+            for status, direction, bound in threshold.bounds_at(moment):
+                line = levels.setdefault(threshold.name, {}).setdefault((status, direction), {})
+                if isinstance(bound, int | Decimal | Fraction):
+                    line[report.as_of] = bound
 
-        replay = replay_of(ruleset.name, reports(), len(planned))
+    replay = ruleset.replay(snapshots, strict, keep)
     return History(replay, points, budget_pace, levels=levels, statuses_only=statuses_only)
 
 
@@ -197,16 +179,8 @@ def _shown(result: Result, value: Num | None, currency: str | None) -> str:
     return "—" if value is None else describe(value, result.unit, currency, result.form)
 
 
-def status_word(status: str) -> str:
-    return _(_STATUS_WORDS[status]) if status in _STATUS_WORDS else status
-
-
-def _rank(status: str) -> int:
-    return _WORST_FIRST.get(status, len(_WORST_FIRST))
-
-
 def _worst_first(results: Iterable[Result]) -> list[Result]:
-    return sorted(results, key=lambda r: (_rank(r.status), reader_order(r.key or "")))
+    return sorted(results, key=lambda r: (worst_first_rank(r.status), reader_order(r.key or "")))
 
 
 def _d3_locale() -> dict[str, Any]:
@@ -762,7 +736,7 @@ class _Page:
             "message": result.message_in(self.currency),
             "owner": result.owner,
             "to_pass": hints,
-            "rank": _rank(result.status),
+            "rank": worst_first_rank(result.status),
         }
 
     def series(self, rule: str, key: str | None = None) -> dict[str, Point]:
@@ -927,7 +901,7 @@ class _Page:
             {
                 "trigger": a.trigger,
                 "key": a.key,
-                "action": _adjustment_text(a, self.currency),
+                "action": adjustment_action(a, self.currency),
                 "requested": self.money(a.requested),
                 "applied": self.money(a.applied),
                 "clipped": spoken(a.clipped) if a.clipped else None,
@@ -1020,7 +994,7 @@ class _Page:
             levels,
             _as_percent(first),
             _("{rule}: how the values of all {count} keys spread").format(
-                rule=first.rule, count=_whole(len(results))
+                rule=first.rule, count=whole_count(len(results))
             ),
             own_targets,
         )
@@ -1040,7 +1014,7 @@ class _Page:
             "more": len(ranked) - len(shown),
             "total": len(ranked),
             "histogram": histogram,
-            "counts": [(status_word(st), st, _whole(n)) for st, n in _ordered(counts)],
+            "counts": [(status_word(st), st, whole_count(n)) for st, n in _ordered(counts)],
             "status": ranked[0].status,
         }
 
@@ -1066,16 +1040,6 @@ def _share_text(share: tuple[Decimal | None, Decimal | None]) -> str:
     written_low = "" if low is None else describe(low, "ratio")
     written_high = "" if high is None else describe(high, "ratio")
     return f"{written_low} .. {written_high}".strip()
-
-
-def _adjustment_text(adjustment: Any, currency: str | None) -> str:
-    from planrules.report.render import adjustment_action
-
-    return adjustment_action(adjustment, currency)
-
-
-def _whole(count: int) -> str:
-    return describe(count, "count")
 
 
 def _owners(report: Report, page: _Page) -> list[dict[str, Any]]:
@@ -1249,7 +1213,7 @@ def _common(title: str) -> dict[str, Any]:
         "ngettext": ngettext,
         "status_word": status_word,
         "styles": STATUS_STYLE,
-        "whole": _whole,
+        "whole": whole_count,
         "Markup": Markup,
     }
 
@@ -1274,7 +1238,7 @@ def render_html(
                     if item.get(field):
                         item[field] = Markup(item[field])
         counts = [
-            (status_word(status), status, _whole(count))
+            (status_word(status), status, whole_count(count))
             for status, count in report.counts.items()
             if count
         ]

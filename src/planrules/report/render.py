@@ -77,6 +77,7 @@ _STATUS_WORDS = {
     "fired": N_("fired"),
     "quiet": N_("quiet"),
     "cooling": N_("cooling"),
+    "held": N_("held"),  # a trigger's period, in the HTML report's strips
     "info": N_("info"),
 }
 
@@ -255,10 +256,10 @@ def verdict(report: Report) -> str:
 
 
 def _counted(count: int, status: str) -> str:
-    return _("{count} {status}").format(count=_whole(count), status=status_word(status))
+    return _("{count} {status}").format(count=whole_count(count), status=status_word(status))
 
 
-def _whole(count: int) -> str:
+def whole_count(count: int) -> str:
     """A count of things (keys, periods) with the reader's thousands separators."""
     return describe(count, "count")
 
@@ -443,7 +444,8 @@ _WORST_FIRST = {status: rank for rank, status in enumerate(("fail", "fired", "wa
 Summary = Sequence[tuple[str, str, str | None, str]]  # each result's rule, kind, key, status
 
 
-def _worst_first(status: str) -> int:
+def worst_first_rank(status: str) -> int:
+    """Where a status comes in a list worst first (0 first)."""
     return _WORST_FIRST.get(status, len(_WORST_FIRST))
 
 
@@ -457,7 +459,7 @@ def reader_ordered(summary: Summary, indexes: Sequence[int]) -> list[int]:
 
     def place(index: int) -> tuple[int, Any]:
         _rule, _kind, key, status = summary[index]
-        return _worst_first(status), reader_order(key or "")
+        return worst_first_rank(status), reader_order(key or "")
 
     return [index for own in rules.values() for index in sorted(own, key=place)]
 
@@ -467,7 +469,7 @@ def worst_keys(summary: Summary, indexes: Sequence[int]) -> tuple[list[int], lis
     sorted by status, so keys of one status keep their order), and a line per rule cut
     counting what was left out by status."""
     shown, left = _first_of_each(
-        indexes, lambda index: summary[index][0], lambda index: _worst_first(summary[index][3])
+        indexes, lambda index: summary[index][0], lambda index: worst_first_rank(summary[index][3])
     )
     return shown, [_left_out(rule, [summary[index][3] for index in rest]) for rule, rest in left]
 
@@ -507,7 +509,7 @@ def _left_out(rule: str, statuses_left: Sequence[str]) -> str:
         "{count} more keys of {rule} ({statuses}); --all-keys lists them",
         len(statuses_left),
     )
-    return more.format(count=_whole(len(statuses_left)), rule=rule, statuses=statuses)
+    return more.format(count=whole_count(len(statuses_left)), rule=rule, statuses=statuses)
 
 
 # ---- text ----------------------------------------------------------------------------------
@@ -605,7 +607,7 @@ def _fitting(options: Sequence[tuple[str, str]], width: int) -> str:
 
 
 def _more(left_out: int) -> str:
-    return _(" and {count} more").format(count=_whole(left_out)) if left_out else ""
+    return _(" and {count} more").format(count=whole_count(left_out)) if left_out else ""
 
 
 def _cut(text: str, width: int) -> str:
@@ -700,7 +702,7 @@ def _recommendations_shown(
         report.recommendations, operator.attrgetter("trigger"), lambda _recommendation: 0
     )
     more = _("{count} more from {trigger}; --all-keys lists them")
-    cut = [more.format(count=_whole(len(rest)), trigger=trigger) for trigger, rest in left]
+    cut = [more.format(count=whole_count(len(rest)), trigger=trigger) for trigger, rest in left]
     return shown, cut
 
 
