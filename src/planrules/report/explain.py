@@ -86,6 +86,11 @@ class Explanation:
             "steps": [step.to_dict() for step in self.steps],
         }
 
+    def to_json(self) -> str:
+        """The explanation as JSON text, exactly as `planrules explain --format json` writes
+        it (its values are text already: `to_dict()` goes through `json.dumps` too)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
 
 class ExplainError(PlanError):
     """A rule or key to explain that does not exist, or a key given where none fits."""
@@ -134,7 +139,7 @@ def explain(
 def render_explanation(explanation: Explanation, format: str) -> str:
     """The explanation as an indented tree of `text = value` lines, or as JSON."""
     if format == "json":
-        return json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        return explanation.to_json()
     if format == "text":
         return _render_text(explanation)
     raise ExplainError(

@@ -27,8 +27,9 @@ from planrules.eval.values import (
     subtract,
     to_decimal,
 )
-from planrules.i18n import _, describe, spoken
+from planrules.i18n import ENGLISH, _, describe, speaking, spoken
 from planrules.lang.ratio_forms import RatioForm
+from planrules.report.json_text import json_text
 
 STATUS_ORDER = {"pass": 0, "warn": 1, "fail": 2}
 COUNTED = ("pass", "warn", "fail", "unknown", "fired", "quiet", "cooling")
@@ -612,6 +613,10 @@ class Report:
         return None
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as the contract's JSON object, in Python values: dicts in the contract's
+        key order, lists, `str`, `int`, `bool`, `None`, and every number a `decimal.Decimal`
+        already rounded as the contract says (ratios to 4 places, other values to 2). Write
+        it with `to_json()`, not `json.dumps`, which cannot take a Decimal without a float."""
         return {
             "ruleset": self.ruleset,
             "as_of": self.as_of,
@@ -623,6 +628,13 @@ class Report:
             "recommendations": [r.to_dict() for r in self.recommendations],
             "warnings": [warning.to_dict() for warning in self.warnings],
         }
+
+    def to_json(self) -> str:
+        """The report as the contract's JSON text, exactly as `planrules eval --format json`
+        writes it. `to_dict()` holds `Decimal` numbers (rounded as the contract says), which
+        `json.dumps` cannot write without losing them to floats."""
+        with decimal.localcontext(EVALUATION), speaking(ENGLISH):
+            return json_text(self.to_dict())
 
 
 @attrs.frozen
@@ -646,6 +658,7 @@ class Replay:
     warnings: tuple[DataWarning, ...] = ()  # of every period, each once
 
     def to_dict(self) -> dict[str, Any]:
+        """The replay as a JSON object in Python values (text, lists, dicts, None)."""
         return {
             "ruleset": self.ruleset,
             "periods": list(self.periods),
@@ -661,6 +674,10 @@ class Replay:
                 for row in self.rows
             ],
         }
+
+    def to_json(self) -> str:
+        """The replay as JSON text, exactly as `planrules replay --format json` writes it."""
+        return json_text(self.to_dict())
 
 
 def replay_of(ruleset: str, reports: Iterable[Report], count: int) -> Replay:
