@@ -140,12 +140,21 @@ def whole_if_possible(value: Any) -> Any:
     return value
 
 
+class Symbolic:
+    """A value that stands for many (`planrules.eval.symbolic`): it does its own arithmetic,
+    and what would decide on its value, such as a test for zero, it refuses."""
+
+    __slots__ = ()
+
+
 def divide_or_unknown(left: Any, right: Any, reason: Callable[[], str]) -> Any:
     """left / right exactly; division by zero is unknown, with the reason made on demand."""
     if isinstance(left, Unknown):
         return left
     if isinstance(right, Unknown):
         return right
+    if isinstance(right, Symbolic) or isinstance(left, Symbolic):
+        return left / right
     if right == 0:
         return Unknown(reason())
     if type(left) is int and type(right) is int:

@@ -27,6 +27,7 @@ import attrs
 
 from planrules.eval.frame import Frame
 from planrules.eval.rules import GoalRule, Margins, Moment, ThresholdRule
+from planrules.eval.symbolic import NotLinear, Ratio
 from planrules.eval.values import EVALUATION, as_fraction, subtract, whole_if_possible
 from planrules.lang import syntax as s
 from planrules.lang.exprcheck import AGGREGATES, Scope, metrics_read, operands
@@ -358,11 +359,25 @@ class Grid:
         return math.ceil(position) if direction > 0 else math.floor(position)
 
 
+# What judging a rule with a `Ratio` input raises where its margins are not ratios of lines
+# in it: NotLinear, or TypeError from a function that takes a number apart (`round`).
+NOT_A_RATIO_OF_LINES = (NotLinear, TypeError)
+
+
 def _solved_exactly(what_if: WhatIf, input: Input, origin: Fraction) -> Fraction | None:
-    """Where the margins fit a line, or a ratio of lines (read at four points): the value
-    solved, rounded onto the grid in the direction it must move (into what the input could
-    hold), and confirmed to pass where one grid step less does not. None where any of that
-    fails."""
+    """Where the margins are a line, or a ratio of lines, in the input: the value solved,
+    rounded onto the grid in the direction it must move (into what the input could hold),
+    where it passes and one grid step less does not. Worked out in closed form where the
+    rule can be judged with the input left unknown, otherwise from the margins read at four
+    points and confirmed by judging the rule again. None where any of that fails."""
+    try:
+        margins = what_if.margins(input, Ratio.of_change(as_input(origin)))
+    except NOT_A_RATIO_OF_LINES:
+        return _solved_from_samples(what_if, input, origin)
+    return None if margins is None else in_closed_form(margins, Grid.of(input), origin)
+
+
+def _solved_from_samples(what_if: WhatIf, input: Input, origin: Fraction) -> Fraction | None:
     step = max(input.grid, abs(origin))
     samples = [what_if.margins(input, as_input(origin + t * step)) for t in range(SAMPLES)]
     grid = Grid.of(input)
@@ -399,6 +414,119 @@ def nearest_on_grid(
         if fit is None:
             return None
         fits.append((fit, strict))
+    return _nearest_of_fits(fits, grid, origin, step)
+
+
+def in_closed_form(
+    margins: list[tuple[Any, bool]], grid: Grid, origin: Fraction
+) -> Fraction | None:
+    """From margins worked out with the input's change left unknown (`Ratio`s in it, or
+    numbers it does not move): the value on the grid nearest `origin` where they all hold,
+    one grid step less failing; None where there is none, or the value now is undefined."""
+    index = _on_grid_in_integers(margins, grid, origin)
+    if index is None:
+        return None
+    if index is not _POLE_INSIDE:
+        return grid.value(index)
+    fits = []
+    for margin, strict in margins:
+        fit = (
+            margin.fit()
+            if margin.__class__ is Ratio
+            else (Fraction(0), _exact(margin), Fraction(0))
+        )
+        if fit is None:
+            return None
+        fits.append((fit, strict))
+    found = _nearest_of_fits(fits, grid, origin, Fraction(1))
+    if found is None:
+        return None
+    nearest, direction = found
+    # A strict comparison (`>`) is not met at its root: then one step further.
+    for index in (nearest, nearest + direction):
+        if not grid.holds(index):
+            return None
+        if _holds_at(fits, grid.value(index) - origin):
+            back = index - direction
+            is_nearer = grid.holds(back) and (grid.value(back) - origin) * direction > 0
+            passes_nearer = is_nearer and _holds_at(fits, grid.value(back) - origin)
+            return None if passes_nearer else grid.value(index)
+    return None
+
+
+class _PoleInside:
+    """A margin's denominator is 0 strictly inside the values the input could hold."""
+
+
+_POLE_INSIDE: Final = _PoleInside()
+
+
+def _on_grid_in_integers(
+    margins: list[tuple[Any, bool]], grid: Grid, origin: Fraction
+) -> int | _PoleInside | None:
+    """`in_closed_form`'s grid index where no margin's denominator is 0 strictly inside the
+    values the input could hold (the usual case): each margin then has the sign of its
+    numerator times its denominator's sign now, so the indexes where all hold are one
+    stretch, found from each numerator's root in integer arithmetic."""
+    step_n, step_d = grid.input.grid.as_integer_ratio()
+    origin_n, origin_d = origin.as_integer_ratio()
+    # The change to index i is (i u - w) / k; the value now is at index w / u.
+    u, w, k = step_n * origin_d, origin_n * step_d, step_d * origin_d
+    lowest, highest = grid.lowest, grid.highest
+    for margin, strict in margins:
+        p1, p0, q1, q0 = _coefficients(margin)
+        if q0 == 0:
+            return None  # not defined at the value now
+        if q1 != 0:
+            c, d = _line_in_index(q1, q0, u, w, k)  # the denominator: 0 at i = -d / c
+            pole_n, pole_d = (-d, c) if c > 0 else (d, -c)
+            if lowest * pole_d < pole_n < highest * pole_d:
+                return _POLE_INSIDE
+            if pole_n == lowest * pole_d:
+                lowest += 1
+            elif pole_n == highest * pole_d:
+                highest -= 1
+        a, b = _line_in_index(p1, p0, u, w, k)
+        if q0 < 0:
+            a, b = -a, -b
+        # The margin holds where a i + b >= 0 (> 0 where strict).
+        if a == 0:
+            if b < 0 or (strict and b == 0):
+                return None
+        elif a > 0:
+            lowest = max(lowest, -b // a + 1 if strict else -(b // a))
+        else:
+            highest = min(highest, -(-b // -a) - 1 if strict else b // -a)
+    if lowest > highest:
+        return None
+    if lowest * u > w:
+        return lowest
+    if highest * u < w:
+        return highest
+    return None  # the value now would pass, which the margins deny: not a shape to trust
+
+
+def _coefficients(margin: Any) -> tuple[Any, Any, Any, Any]:
+    if margin.__class__ is Ratio:
+        return margin.p1, margin.p0, margin.q1, margin.q0
+    return 0, margin, 0, 1
+
+
+def _line_in_index(slope: Any, at_zero: Any, u: int, w: int, k: int) -> tuple[int, int]:
+    """`slope x + at_zero` for the change x = (i u - w) / k, times a positive number, as
+    (a, b) with a i + b."""
+    slope_n, slope_d = slope.as_integer_ratio()
+    zero_n, zero_d = at_zero.as_integer_ratio()
+    return slope_n * zero_d * u, zero_n * slope_d * k - slope_n * zero_d * w
+
+
+def _exact(number: Any) -> Fraction:
+    return Fraction(as_fraction(number))
+
+
+def _nearest_of_fits(
+    fits: list[tuple[Fit, bool]], grid: Grid, origin: Fraction, step: Fraction
+) -> tuple[int, int] | None:
     low = (grid.value(grid.lowest) - origin) / step
     high = (grid.value(grid.highest) - origin) / step
     found = _nearest_passing(fits, low, high)

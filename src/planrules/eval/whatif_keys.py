@@ -27,8 +27,10 @@ from typing import Any
 import attrs
 
 from planrules.eval.rules import GoalRule, Margins, Moment, ThresholdRule
+from planrules.eval.symbolic import Ratio
 from planrules.eval.values import EVALUATION, Keyed, as_fraction
 from planrules.eval.whatif import (
+    NOT_A_RATIO_OF_LINES,
     SAMPLES,
     Divisors,
     Grid,
@@ -39,6 +41,7 @@ from planrules.eval.whatif import (
     dimension_of,
     expressions_of,
     holds,
+    in_closed_form,
     nearest_on_grid,
     preference,
     reads_aggregate,
@@ -171,10 +174,13 @@ class _Batch:
                 origins[key] = Fraction(as_fraction(value))
         return cls(rule, moment, input, Grid.of(input), origins, short, unsettled)
 
-    def judged(self, values: Mapping[str, Fraction]) -> dict[str, Margins]:
+    def judged(self, values: Mapping[str, Fraction | Ratio]) -> dict[str, Margins]:
         """Each key's margins with the input at the key set to its value in `values`."""
         frame, current = self.moment.frame, self.moment.current
-        given = {key: as_input(value) for key, value in values.items()}
+        given = {
+            key: value if value.__class__ is Ratio else as_input(value)
+            for key, value in values.items()
+        }
         now = frame.metrics[current][self.input.metric]
         # An unkeyed input given a value per key: the rule, which reads it key by key, meets
         # each key's own.
@@ -187,6 +193,23 @@ class _Batch:
         return {key: margins_at(key) for key in values}
 
     def solved(self) -> dict[str, tuple[Change, Fraction]]:
+        """Each key's change, in closed form where the rule's margins are ratios of lines in
+        the input, otherwise from samples."""
+        changes = {key: Ratio.of_change(as_input(origin)) for key, origin in self.origins.items()}
+        try:
+            judged = self.judged(changes)
+        except NOT_A_RATIO_OF_LINES:
+            return self.solved_from_samples()
+        answers: dict[str, tuple[Change, Fraction]] = {}
+        for key, found in judged.items():
+            target = None if found is None else in_closed_form(found, self.grid, self.origins[key])
+            if target is None:
+                self.unsettled.add(key)
+            else:
+                answers[key] = self.answer(key, target)
+        return answers
+
+    def solved_from_samples(self) -> dict[str, tuple[Change, Fraction]]:
         steps = {key: max(self.input.grid, abs(origin)) for key, origin in self.origins.items()}
         samples: dict[str, list[list[tuple[Any, bool]]]] = {
             key: [self.margins[key]] for key in self.origins
