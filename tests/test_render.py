@@ -14,6 +14,7 @@ import pytest
 
 from planrules.eval.evaluate import load
 from planrules.eval.values import Num
+from planrules.report.json_text import json_text
 from planrules.report.model import (
     Adjustment,
     Allocation,
@@ -29,7 +30,6 @@ from planrules.report.model import (
 )
 from planrules.report.render import (
     FORMATS,
-    json_decimal,
     render,
     render_json,
     render_junit,
@@ -317,20 +317,20 @@ def test_json_spells_decimals_in_plain_notation(monkeypatch: pytest.MonkeyPatch)
         (Decimal("0"), "0"),
     ],
 )
-def test_json_decimal(value: Decimal, spelled: str) -> None:
-    assert json_decimal(value) == spelled
+def test_json_numbers_are_plain(value: Decimal, spelled: str) -> None:
+    assert json_text([value, "1E+3 is text"]) == f'[\n  {spelled},\n  "1E+3 is text"\n]\n'
 
 
-@pytest.mark.parametrize("bad", [1.5, Fraction(1, 3)])
-def test_json_refuses_inexact_numbers(monkeypatch: pytest.MonkeyPatch, bad: object) -> None:
-    monkeypatch.setattr(Report, "to_dict", lambda self: {"value": bad})
+def test_json_refuses_inexact_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Report, "to_dict", lambda self: {"value": Fraction(1, 3)})
     with pytest.raises(TypeError):
         render_json(make_report(()))
 
 
-def test_json_refuses_infinite_decimals() -> None:
+@pytest.mark.parametrize("value", [Decimal("Infinity"), Decimal("NaN")])
+def test_json_refuses_infinite_decimals(value: Decimal) -> None:
     with pytest.raises(ValueError):
-        json_decimal(Decimal("Infinity"))
+        json_text({"value": value})
 
 
 def test_json_keeps_unicode_and_escapes_control_characters() -> None:

@@ -272,7 +272,8 @@ class Ruleset:
                 for _, key, state, *_ in found:
                     if state == "fired":
                         self.act(trigger, key, moment, adjuster, recommendations)
-        results = Results(rows, functools.partial(self.made, moment))
+        solver = Solver(moment, self.scope, self.solvable, rows)
+        results = Results(rows, functools.partial(self.made, solver))
         return Report(
             self.name,
             timeline.label(current),
@@ -295,10 +296,9 @@ class Ruleset:
     def spent_so_far(self, moment: Moment, budget: str) -> dict[str, Any]:
         return self.budget_rules[budget].spent_by_line(moment)
 
-    def made(self, moment: Moment, rows: Sequence[Row]) -> tuple[Result, ...]:
+    def made(self, solve: Solver, rows: Sequence[Row]) -> tuple[Result, ...]:
         """The results of an evaluation's rows; a goal or threshold that warns or fails gets
         what it would take to pass, worked out when asked for by one solver for them all."""
-        solve = Solver(moment, self.scope, self.solvable)
         with evaluating():
             return tuple([row[0].made(row, solve) for row in rows])
 

@@ -45,7 +45,7 @@ WhatItTakes = Callable[[Result], tuple[Change, ...]]  # a rule's `to_pass`, made
 # Numbers that are all >= 0 (> 0 where marked strict) exactly when a rule passes for a key;
 # None where it cannot be judged (what it would take works from these).
 Margins = list[tuple[Any, bool]] | None
-_FALLING_SHORT = frozenset(("warn", "fail"))  # the statuses that get what it would take
+FALLING_SHORT = frozenset(("warn", "fail"))  # the statuses that get what it would take
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     ">=": operator.ge,
     ">": operator.gt,
@@ -312,7 +312,7 @@ class GoalRule:
             baseline,
             pacing,
             form=self.form,
-            what_it_takes=solve if status in _FALLING_SHORT else None,
+            what_it_takes=solve if status in FALLING_SHORT else None,
         )
 
     def paced_column(
@@ -652,7 +652,7 @@ class ThresholdRule:
             reason,
             level=level,
             form=self.form,
-            what_it_takes=solve if status in _FALLING_SHORT else None,
+            what_it_takes=solve if status in FALLING_SHORT else None,
         )
 
 

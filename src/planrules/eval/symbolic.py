@@ -112,9 +112,11 @@ class Ratio(Symbolic):
         raise NotLinear("the rule compares or tests a value that depends on the input")
 
     __lt__ = __le__ = __gt__ = __ge__ = _branches
-    __eq__ = __ne__ = _branches  # type: ignore[assignment]
-    __bool__ = __abs__ = __hash__ = __round__ = _branches  # type: ignore[assignment]
+    __eq__ = __ne__ = _branches
+    __bool__ = __abs__ = __hash__ = __round__ = _branches
     __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = _branches
+    # Taken apart as a number (to round it, say).
+    as_integer_ratio = __int__ = __float__ = __trunc__ = __floor__ = __ceil__ = _branches
 
 
 def _combined(left: Ratio, right: Any, op: Any) -> Any:

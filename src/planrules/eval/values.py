@@ -173,14 +173,18 @@ def absolute(value: Any) -> Any:
 
 def round_half_away(value: Num, digits: int) -> Num:
     """Rounds to `digits` (at least 0) decimals, halves away from zero, exactly."""
-    exact = Fraction(value)
     scale = 10**digits
-    magnitude = abs(exact) * scale
-    whole, rest = divmod(magnitude.numerator, magnitude.denominator)
-    if 2 * rest >= magnitude.denominator:
-        whole += 1
-    rounded: Num = whole_if_possible(Fraction(-whole if exact < 0 else whole, scale))
+    rounded: Num = whole_if_possible(Fraction(_scaled_half_away(value, scale), scale))
     return rounded
+
+
+def _scaled_half_away(value: Num, scale: int) -> int:
+    """value * scale rounded to a whole number, halves away from zero, in integers."""
+    numerator, denominator = value.as_integer_ratio()
+    whole, rest = divmod(abs(numerator) * scale, denominator)
+    if 2 * rest >= denominator:
+        whole += 1
+    return -whole if numerator < 0 else whole
 
 
 def to_decimal(value: Num, digits: int) -> Decimal:
@@ -191,9 +195,8 @@ def to_decimal(value: Num, digits: int) -> Decimal:
         exponent = value.as_tuple().exponent
         if isinstance(exponent, int) and exponent >= -digits:
             return _plain(value)  # no more decimals than that already
-    rounded = Fraction(round_half_away(value, digits))
-    # The denominator divides 10**digits, so this division is exact.
-    return _plain(EXACT.divide(Decimal(rounded.numerator), Decimal(rounded.denominator)))
+    # Scaling by a power of ten moves the exponent only: exact in any context.
+    return _plain(Decimal(_scaled_half_away(value, 10**digits)).scaleb(-digits, EXACT))
 
 
 def _plain(value: Decimal) -> Decimal:

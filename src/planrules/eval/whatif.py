@@ -426,7 +426,7 @@ def in_closed_form(
     index = _on_grid_in_integers(margins, grid, origin)
     if index is None:
         return None
-    if index is not _POLE_INSIDE:
+    if isinstance(index, int):
         return grid.value(index)
     fits = []
     for margin, strict in margins:
@@ -466,8 +466,9 @@ def _on_grid_in_integers(
 ) -> int | _PoleInside | None:
     """`in_closed_form`'s grid index where no margin's denominator is 0 strictly inside the
     values the input could hold (the usual case): each margin then has the sign of its
-    numerator times its denominator's sign now, so the indexes where all hold are one
-    stretch, found from each numerator's root in integer arithmetic."""
+    numerator times its denominator's sign there, which is the same throughout, so the
+    indexes where all hold are one stretch, found from each numerator's root in integer
+    arithmetic."""
     step_n, step_d = grid.input.grid.as_integer_ratio()
     origin_n, origin_d = origin.as_integer_ratio()
     # The change to index i is (i u - w) / k; the value now is at index w / u.
@@ -477,6 +478,7 @@ def _on_grid_in_integers(
         p1, p0, q1, q0 = _coefficients(margin)
         if q0 == 0:
             return None  # not defined at the value now
+        negative = q0 < 0  # the denominator's sign, the same at every index left
         if q1 != 0:
             c, d = _line_in_index(q1, q0, u, w, k)  # the denominator: 0 at i = -d / c
             pole_n, pole_d = (-d, c) if c > 0 else (d, -c)
@@ -486,8 +488,13 @@ def _on_grid_in_integers(
                 lowest += 1
             elif pole_n == highest * pole_d:
                 highest -= 1
+            if lowest > highest:
+                return None
+            # Read inside what is left, not at the value now: that may lie outside it (a
+            # negative amount of money, say), on the other side of the pole.
+            negative = c * lowest + d < 0
         a, b = _line_in_index(p1, p0, u, w, k)
-        if q0 < 0:
+        if negative:
             a, b = -a, -b
         # The margin holds where a i + b >= 0 (> 0 where strict).
         if a == 0:

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import collections
 import decimal
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
 import attrs
 
-from planrules.eval.rules import GoalRule, Margins, Moment, ThresholdRule
+from planrules.eval.rules import FALLING_SHORT, GoalRule, Margins, Moment, ThresholdRule
 from planrules.eval.symbolic import Ratio
 from planrules.eval.values import EVALUATION, Keyed, as_fraction
 from planrules.eval.whatif import (
@@ -48,7 +48,7 @@ from planrules.eval.whatif import (
     what_it_takes,
 )
 from planrules.lang.exprcheck import Scope, metrics_read
-from planrules.report.model import Change, Result
+from planrules.report.model import Change, Result, Row
 
 Rule = GoalRule | ThresholdRule
 
@@ -66,21 +66,34 @@ class Solver:
     moment: Moment
     scope: Scope
     rules: Mapping[str, Rule]  # by name: the rules it can solve
+    rows: Sequence[Row]  # the evaluation's, read for the keys that fall short
     # Each rule's keys solved together, once enough of them are asked for; none for a rule
     # that cannot be.
     by_rule: dict[str, dict[str, tuple[Change, ...]]] = attrs.field(factory=dict)
     asked: collections.Counter[str] = attrs.field(factory=collections.Counter)
     alone_first: int = KEYS_SOLVED_ALONE
+    _short: dict[str, list[str]] | None = None
 
     def __call__(self, result: Result) -> tuple[Change, ...]:
         rule = self.rules[result.rule]
         solved = self.by_rule.get(rule.name)
         if solved is None and self.together(rule, result.key):
-            solved = self.by_rule[rule.name] = solve_keys(rule, self.moment, self.scope)
+            short = self.falling_short().get(rule.name, [])
+            solved = self.by_rule[rule.name] = solve_keys(rule, self.moment, self.scope, short)
         found = solved.get(result.key) if solved is not None and result.key else None
         return (
             found if found is not None else what_it_takes(rule, self.moment, result.key, self.scope)
         )
+
+    def falling_short(self) -> dict[str, list[str]]:
+        """The keys of each rule that warn or fail, as the evaluation judged them."""
+        if self._short is None:
+            short: dict[str, list[str]] = {}
+            for rule, key, status, *_ in self.rows:
+                if status in FALLING_SHORT and key is not None:
+                    short.setdefault(rule.name, []).append(key)
+            self._short, self.rows = short, ()
+        return self._short
 
     def together(self, rule: Rule, key: str | None) -> bool:
         """Whether to solve every key of `rule` now: a report that reads a few keys' answers
@@ -110,30 +123,33 @@ def judges_keys_apart(rule: Rule, scope: Scope) -> bool:
     return all(scope.metrics[name].dimension in (None, per) for name in read)
 
 
-def solve_keys(rule: Rule, moment: Moment, scope: Scope) -> dict[str, tuple[Change, ...]]:
-    """The changes for every key of `rule` that falls short, in the contract's order; a key
-    left out is one to work out alone."""
+def solve_keys(
+    rule: Rule, moment: Moment, scope: Scope, short: Sequence[str]
+) -> dict[str, tuple[Change, ...]]:
+    """The changes for every key of `rule` in `short` (those that fall short), in the
+    contract's order; a key left out is one to work out alone."""
+    if not short:
+        return {}
     with decimal.localcontext(EVALUATION):
-        now = rule.key_margins(moment)
-        margins = {key: now(key) for key in moment.keys(rule.key_metrics)}
-        short = {key: found for key, found in margins.items() if found and not holds(found)}
-        if not short:
-            return {}
         divisors = Divisors.of(expressions_of(rule), scope)
-        ranked: dict[str, list[tuple[Any, Change]]] = {key: [] for key in short}
+        found: dict[str, list[tuple[Input, Change, Fraction]]] = {key: [] for key in short}
         for input in _inputs(rule, moment, scope):
-            batch = _Batch.of(rule, moment, input, {key: short[key] for key in ranked})
-            for key, (change, origin) in batch.solved().items():
-                keyed = attrs.evolve(input, key=key) if input.key is not None else input
-                ranked[key].append(
-                    (preference(change, origin, divisors.only_divides(keyed, key)), change)
-                )
+            batch = _Batch.of(rule, moment, input, list(found))
+            for key, answer in batch.solved().items():
+                found[key].append(answer)
             for key in batch.unsettled:
-                ranked.pop(key, None)
-        return {
-            key: tuple(change for _, change in sorted(changes, key=lambda pair: pair[0]))
-            for key, changes in ranked.items()
-        }
+                found.pop(key, None)
+
+        def in_order(answers: list[tuple[Input, Change, Fraction]]) -> tuple[Change, ...]:
+            if len(answers) == 1:
+                return (answers[0][1],)
+            ranked = [
+                (preference(change, origin, divisors.only_divides(input, input.key)), change)
+                for input, change, origin in answers
+            ]
+            return tuple(change for _, change in sorted(ranked, key=lambda pair: pair[0]))
+
+        return {key: in_order(answers) for key, answers in found.items()}
 
 
 def _inputs(rule: Rule, moment: Moment, scope: Scope) -> Iterable[Input]:
@@ -156,14 +172,14 @@ class _Batch:
     moment: Moment
     input: Input
     grid: Grid
-    origins: dict[str, Fraction]  # each key's value of the input now
-    margins: dict[str, list[tuple[Any, bool]]]  # each key's margins now
+    now: dict[str, Any]  # each key's value of the input now, as the snapshot holds it
+    origins: dict[str, Fraction]  # the same, as fractions
     unsettled: set[str]
 
     @classmethod
-    def of(cls, rule: Rule, moment: Moment, input: Input, short: dict[str, Any]) -> _Batch:
+    def of(cls, rule: Rule, moment: Moment, input: Input, short: Sequence[str]) -> _Batch:
         current = moment.frame.metrics[moment.current][input.metric]
-        origins: dict[str, Fraction] = {}
+        now: dict[str, Any] = {}
         unsettled: set[str] = set()
         for key in short:
             value = current if input.key is None else current.get(key)
@@ -171,14 +187,15 @@ class _Batch:
             if value is None:
                 unsettled.add(key)
             else:
-                origins[key] = Fraction(as_fraction(value))
-        return cls(rule, moment, input, Grid.of(input), origins, short, unsettled)
+                now[key] = value
+        origins = {key: Fraction(as_fraction(value)) for key, value in now.items()}
+        return cls(rule, moment, input, Grid.of(input), now, origins, unsettled)
 
     def judged(self, values: Mapping[str, Fraction | Ratio]) -> dict[str, Margins]:
         """Each key's margins with the input at the key set to its value in `values`."""
         frame, current = self.moment.frame, self.moment.current
         given = {
-            key: value if value.__class__ is Ratio else as_input(value)
+            key: value if isinstance(value, Ratio) else as_input(value)
             for key, value in values.items()
         }
         now = frame.metrics[current][self.input.metric]
@@ -192,15 +209,14 @@ class _Batch:
         margins_at = self.rule.key_margins(moment)
         return {key: margins_at(key) for key in values}
 
-    def solved(self) -> dict[str, tuple[Change, Fraction]]:
+    def solved(self) -> dict[str, tuple[Input, Change, Fraction]]:
         """Each key's change, in closed form where the rule's margins are ratios of lines in
         the input, otherwise from samples."""
-        changes = {key: Ratio.of_change(as_input(origin)) for key, origin in self.origins.items()}
         try:
-            judged = self.judged(changes)
+            judged = self.judged({key: Ratio.of_change(value) for key, value in self.now.items()})
         except NOT_A_RATIO_OF_LINES:
             return self.solved_from_samples()
-        answers: dict[str, tuple[Change, Fraction]] = {}
+        answers: dict[str, tuple[Input, Change, Fraction]] = {}
         for key, found in judged.items():
             target = None if found is None else in_closed_form(found, self.grid, self.origins[key])
             if target is None:
@@ -209,11 +225,10 @@ class _Batch:
                 answers[key] = self.answer(key, target)
         return answers
 
-    def solved_from_samples(self) -> dict[str, tuple[Change, Fraction]]:
+    def solved_from_samples(self) -> dict[str, tuple[Input, Change, Fraction]]:
         steps = {key: max(self.input.grid, abs(origin)) for key, origin in self.origins.items()}
-        samples: dict[str, list[list[tuple[Any, bool]]]] = {
-            key: [self.margins[key]] for key in self.origins
-        }
+        now = self.rule.key_margins(self.moment)
+        samples: dict[str, list[Margins]] = {key: [now(key)] for key in self.origins}
         for t in range(1, SAMPLES):
             judged = self.judged({key: o + t * steps[key] for key, o in self.origins.items()})
             for key, found in judged.items():
@@ -234,10 +249,11 @@ class _Batch:
         self.unsettled.add(key)
         samples.pop(key, None)
         self.origins.pop(key, None)
+        self.now.pop(key, None)
 
     def confirmed(
         self, candidates: dict[str, tuple[int, int]]
-    ) -> dict[str, tuple[Change, Fraction]]:
+    ) -> dict[str, tuple[Input, Change, Fraction]]:
         """The candidates that pass where one grid step back toward the value now does not,
         trying one step further where a strict comparison is not met at its root."""
         grid = self.grid
@@ -245,7 +261,7 @@ class _Batch:
         self.unsettled |= outside
         trying = {key: index for key, (index, _) in candidates.items() if key not in outside}
         passing = self.passing({key: grid.value(index) for key, index in trying.items()})
-        answers: dict[str, tuple[Change, Fraction]] = {}
+        answers: dict[str, tuple[Input, Change, Fraction]] = {}
         backs: dict[str, Fraction] = {}
         further: dict[str, int] = {}
         for key, index in trying.items():
@@ -282,7 +298,10 @@ class _Batch:
             key for key, found in self.judged(values).items() if found is not None and holds(found)
         }
 
-    def answer(self, key: str, target: Fraction) -> tuple[Change, Fraction]:
-        origin = self.origins[key]
-        input = attrs.evolve(self.input, key=key) if self.input.key is not None else self.input
-        return change_of(input, origin, target), origin
+    def answer(self, key: str, target: Fraction) -> tuple[Input, Change, Fraction]:
+        """The key's input (the batch's, at the key where it is keyed), its change to
+        `target`, and its value now."""
+        origin, input = self.origins[key], self.input
+        if input.key is not None:
+            input = Input(input.metric, key, input.unit, input.stock, input.form)
+        return input, change_of(input, origin, target), origin

@@ -1,87 +1,61 @@
 """The JSON text of a report, a replay or an explanation, as the CLI writes it.
 
 The standard encoder can only write a Decimal by way of float, which would undo the exact
-rounding `to_dict` did (1333333333.33 is not a float), so values are written here: indented
-2, keys in the model's order, numbers in plain notation, text as UTF-8 escapes of JSON.
+rounding `to_dict` did (1333333333.33 is not a float); msgspec writes a Decimal from its own
+digits, in C: indented 2, keys in the model's order, text in UTF-8 with JSON's escapes.
+Numbers are in plain notation (`1000`, not `1E+3`).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+import re
 from decimal import Decimal
 from typing import Any
 
-_INDENT = "  "
+import msgspec
+
+_INDENT = 2
+# A number msgspec wrote with an exponent (as `str(Decimal)` does for 1E+3 or 2.5E-7), or
+# text that looks like one: then the Decimals are spelled out first.
+_EXPONENT = re.compile(rb"[0-9]E[-+]?[0-9]")
 
 
 def json_text(value: Any) -> str:
     """`value` (dicts, lists, text, Decimals, ints, bools and None) as JSON, ending in a
     newline."""
-    return _json_value(value, 0) + "\n"
+    encoded = _ENCODER.encode(value)
+    if _EXPONENT.search(encoded):
+        encoded = _ENCODER.encode(_plain_numbers(value))
+    return msgspec.json.format(encoded, indent=_INDENT).decode() + "\n"
 
 
-def _json_value(value: Any, depth: int) -> str:
-    kind = value.__class__
-    if kind is str:
-        return _json_string(value)
-    if kind is dict:
-        inner = depth + 1
-        items = [f"{_json_string(_json_key(k))}: {_json_value(v, inner)}" for k, v in value.items()]
-        return _json_container("{", items, "}", depth)
-    if kind is list or kind is tuple:
-        return _json_container("[", [_json_value(v, depth + 1) for v in value], "]", depth)
-    if kind is Decimal:
-        return json_decimal(value)
-    # bool before int: True is an int to Python but `true` to JSON.
-    if value is None or kind is bool:
-        return _JSON_CONSTANTS[value]
-    if kind is int:
-        return int.__repr__(value)
-    return _json_subclassed(value, depth)
-
-
-def _json_subclassed(value: Any, depth: int) -> str:
-    """A value of a subclass of a JSON type (a name kept as the parser's token, which is a
-    str), written as its base type would be."""
-    if isinstance(value, str):
-        return _json_string(str.__str__(value))
-    if isinstance(value, dict):
-        return _json_value(dict(value), depth)
-    if isinstance(value, list | tuple):
-        return _json_value(list(value), depth)
+def _plain_numbers(value: Any) -> Any:
+    """`value` with every Decimal as its digits in plain notation."""
     if isinstance(value, Decimal):
-        return json_decimal(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return int.__repr__(value)
-    # A float or Fraction here would be a value `to_dict` forgot to round: better loud than
-    # inexact.
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a JSON number")
+        return msgspec.Raw(format(value, "f").encode())
+    if isinstance(value, dict):
+        return {key: _plain_numbers(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_numbers(item) for item in value]
+    return value
+
+
+def _as_json_type(value: Any) -> Any:
+    """A value of a subclass of a JSON type (a name kept as the parser's token, a message,
+    both str) as its base type; anything else is refused."""
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list | tuple):
+        return list(value)
+    if isinstance(value, int):
+        return int(value)
+    # A Fraction or a float here would be a value `to_dict` forgot to round: better loud
+    # than inexact.
     raise TypeError(f"cannot write {type(value).__name__} {value!r} as an exact JSON number")
 
 
-_JSON_CONSTANTS = {None: "null", True: "true", False: "false"}
-
-
-def _json_container(opening: str, items: list[str], closing: str, depth: int) -> str:
-    if not items:
-        return opening + closing
-    inner = _INDENT * (depth + 1)
-    body = ",\n".join(inner + item for item in items)
-    return f"{opening}\n{body}\n{_INDENT * depth}{closing}"
-
-
-def _json_key(key: object) -> str:
-    if not isinstance(key, str):
-        raise TypeError(f"JSON object keys are text, not {type(key).__name__} {key!r}")
-    return str.__str__(key)
-
-
-# The standard library's own escaping, without the encoder object `json.dumps` makes per call.
-_json_string: Callable[[str], str] = json.encoder.encode_basestring
-
-
-def json_decimal(value: Decimal) -> str:
-    """A Decimal as a JSON number in plain notation: `1E+3` is `1000`, `1E-4` is `0.0001`."""
-    if not value.is_finite():
-        raise ValueError(f"{value} is not a JSON number")
-    return format(value, "f")
+_ENCODER = msgspec.json.Encoder(decimal_format="number", enc_hook=_as_json_type)

@@ -41,7 +41,6 @@ from planrules.lang.escape import printable
 from planrules.lang.escape import visible as visible
 from planrules.lang.fmt import display_width as cell_width
 from planrules.lang.ratio_forms import RatioForm
-from planrules.report.json_text import json_decimal as json_decimal
 from planrules.report.model import (
     Adjustment,
     Allocation,
