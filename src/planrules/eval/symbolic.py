@@ -104,6 +104,10 @@ class Ratio(Symbolic):
     def inverse(self) -> Ratio:
         if self.p1 == 0 and self.p0 == 0:
             raise NotLinear("divided by a value that is zero whatever the input")
+        if self.q1 != 0:
+            # 1 / (p / q) is q / p only where q is not 0: where it is, the rule divides by
+            # zero and is unknown, which the ratio q / p would no longer say.
+            raise NotLinear("divided by a value whose own denominator depends on the input")
         return Ratio(self.q1, self.q0, self.p1, self.p0)
 
     # ---- what a ratio of lines cannot answer -------------------------------------------------

@@ -78,6 +78,7 @@ class WhatIf:
     moment: Moment
     key: str | None
     metrics: dict[int, dict[str, Any]] = attrs.field(init=False)
+    passing_now: bool | None = attrs.field(init=False, default=None)
 
     def __attrs_post_init__(self) -> None:
         self.metrics = self.moment.frame.metrics
@@ -102,6 +103,20 @@ class WhatIf:
 
     def passes(self, input: Input, value: Any) -> bool:
         return holds(self.margins(input, value))
+
+    def passes_now(self, input: Input, value: Any) -> bool:
+        """Whether the rule passes with `input` at `value`, its value now unless the input is
+        absent now: then judged with it there, otherwise once for every input."""
+        if not self.holds_now(input):
+            return self.passes(input, value)
+        if self.passing_now is None:
+            self.passing_now = self.passes(input, value)
+        return self.passing_now
+
+    def holds_now(self, input: Input) -> bool:
+        """Whether the snapshot holds a value for `input` now."""
+        value = self.metrics[self.moment.current].get(input.metric)
+        return value is not None and (input.key is None or input.key in value)
 
 
 def changed_now(
@@ -156,7 +171,7 @@ def _proposed(what_if: WhatIf, input: Input) -> tuple[Change, Fraction] | None:
     """The change of `input` that makes the rule pass, with the input's value now; None where
     it passes already or no value the input could hold passes."""
     start = _current_value(what_if, input)
-    if start is None or what_if.passes(input, start):
+    if start is None or what_if.passes_now(input, start):
         return None
     origin = Fraction(as_fraction(start))
     target = _smallest_passing_value(what_if, input, origin)
@@ -218,12 +233,13 @@ def rule_inputs(
 
 
 def reads_aggregate(exprs: list[s.Expr], scope: Scope) -> bool:
-    """Whether the expressions sum, count or compare over the keys of a value, through lets."""
+    """Whether the expressions read keys other than a `per` rule's own, through lets: they
+    sum, count or compare over the keys of a value, or name one key (`orders.HCM1`)."""
     seen: set[str] = set()
     pending = list(exprs)
     while pending:
         node = pending.pop()
-        if _is_aggregate(node):
+        if _is_aggregate(node) or isinstance(node, s.KeyAccess):
             return True
         if isinstance(node, s.Name) and node.name in scope.lets and node.name not in seen:
             seen.add(node.name)
