@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format bench bench-matrix clean browser screenshot
+.PHONY: demo test lint format bench bench-matrix bench-serve clean browser screenshot node grammar-test vsix
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "planrules needs Python 3.11 or newer")'
@@ -15,7 +15,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet --editable '.[dev,xlsx,i18n,html,browser]'
+	$(BIN)/python -m pip install --quiet --editable '.[dev,xlsx,i18n,html,browser,serve,serve-test,lsp]'
 	touch $@
 
 # The SAADO launch as of August; exit 1 (the plan has failing rules) is a report, not an error.
@@ -28,7 +28,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint browser
+test: lint browser grammar-test
 	$(BIN)/python -m pytest
 
 # The HTML report's tests open it in Debian's chromium (Playwright drives it; it downloads no
@@ -37,6 +37,29 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 		else echo "browser: run 'sudo apt-get install -y chromium' for the HTML report's tests"; fi; }
+
+# The VS Code extension (editors/vscode): Node and npm from Debian when missing (as root), the
+# extension's npm packages from its committed package-lock.json.
+VSCODE := editors/vscode
+
+node:
+	@command -v npm >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nodejs npm; \
+		else echo "node: run 'sudo apt-get install -y nodejs npm' for the editor extension"; exit 1; fi; }
+
+$(VSCODE)/node_modules/.installed: $(VSCODE)/package-lock.json | node
+	cd $(VSCODE) && npm ci --no-audit --no-fund
+	touch $@
+
+# The TextMate grammar against lines of the examples (vscode-tmgrammar-test).
+grammar-test: $(VSCODE)/node_modules/.installed
+	cd $(VSCODE) && npm test
+
+# The extension as build/planrules.vsix: `code --install-extension build/planrules.vsix`.
+vsix: $(VSCODE)/node_modules/.installed
+	mkdir -p build
+	cd $(VSCODE) && npx vsce package --allow-missing-repository --skip-license \
+		--out ../../build/planrules.vsix
 
 # The README's picture of the SAADO report: docs/saado-report.png.
 screenshot: $(VENV)/.installed-dev browser
@@ -53,6 +76,11 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_check.py
 	$(BIN)/python benchmarks/bench_eval.py
 
+# `planrules serve` under load on loopback (1 and 2 workers, against the Python API), then a
+# 10,000-request soak with a reload every second: about 10 minutes on 2 cores.
+bench-serve: $(VENV)/.installed-dev
+	cd benchmarks && ../$(BIN)/python bench_serve.py
+
 # planrules against hand-written Decimal code and peers (rule-engine, cel-python, zen-engine,
 # Polars): a table, about 5 minutes; `--quick` for under 2.
 bench-matrix: $(VENV)/.installed
@@ -61,4 +89,4 @@ bench-matrix: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_matrix.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache $(VSCODE)/node_modules

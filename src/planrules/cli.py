@@ -314,6 +314,24 @@ def fmt(paths: tuple[str, ...], check_only: bool, show_diff: bool, lang: str | N
     sys.exit(outcome)
 
 
+@main.command("lsp")
+@click.option(
+    "--stdio",
+    is_flag=True,
+    help="Standard input and output, the one transport (for clients that name it).",
+)
+def lsp_command(stdio: bool) -> None:
+    """Speak the Language Server Protocol on standard input and output, for editors."""
+    try:
+        from planrules.lsp.server import serve
+    except ImportError as missing:
+        raise click.ClickException(
+            f"the language server needs the `lsp` extra ({missing.name} is not installed): "
+            "pip install 'planrules[lsp]'"
+        ) from None
+    serve()
+
+
 def _check_summary(files: int, errors: int, warnings: int) -> str:
     from planrules.i18n import _, ngettext
 
@@ -673,6 +691,91 @@ def explain_command(
         with _speaking(lang, ruleset.checked.locale):
             _fail_unusable(problem)
     _emit(text, None)
+
+
+@main.command("serve")
+@click.argument(
+    "rulesets_dir", metavar="RULESETS_DIR", type=click.Path(exists=True, file_okay=False)
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to bind.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False),
+    help="Require `Authorization: Bearer TOKEN`, TOKEN the file's first line (16 characters "
+    "or more); /healthz and /readyz stay open.",
+)
+@click.option(
+    "--max-body",
+    type=_Size(),
+    default="1MiB",
+    show_default=True,
+    help="The largest request body, in bytes (or 512K, 10M).",
+)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    help="Evaluation processes per worker (default: the cores shared among the workers).",
+)
+@click.option(
+    "--time-limit",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.01, 3600),
+    help="Seconds a request may take; past it, 503 (its evaluation process is replaced).",
+)
+@click.option("--insecure", is_flag=True, help="Allow binding beyond loopback without a token.")
+@click.option(
+    "--no-watch",
+    is_flag=True,
+    help="Do not watch the files (where change events do not arrive); reload on SIGHUP.",
+)
+def serve_command(
+    rulesets_dir: str,
+    host: str,
+    port: int,
+    token_file: str | None,
+    max_body: int,
+    workers: int,
+    processes: int | None,
+    time_limit: float,
+    insecure: bool,
+    no_watch: bool,
+) -> None:
+    """Serve the rulesets of RULESETS_DIR (each *.plan but *_test.plan, named by its stem)
+    over HTTP: a JSON API, reloaded as the files change (needs the serve extra)."""
+    try:
+        from planrules.serve.run import serve
+        from planrules.serve.settings import Settings, SettingsError, check_exposure, read_token
+    except ImportError as missing:
+        _say(
+            f"error: serve needs the serve extra ({missing.name} is not installed): "
+            "pip install 'planrules[serve]'",
+            err=True,
+        )
+        sys.exit(EXIT_UNUSABLE)
+    try:
+        token = None if token_file is None else read_token(token_file)
+        check_exposure(host, token, insecure)
+        token_file = None if token_file is None else os.path.abspath(token_file)
+    except SettingsError as problem:
+        _say(f"error: {problem}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    cores = os.cpu_count() or 1
+    settings = Settings(
+        rulesets_dir=os.path.abspath(rulesets_dir),
+        host=host,
+        port=port,
+        token_file=token_file,
+        max_body=max_body,
+        workers=workers,
+        processes=processes or max(1, cores // workers),
+        time_limit=time_limit,
+        insecure=insecure,
+        watch=not no_watch,
+    )
+    serve(settings)
 
 
 @main.command("test")
