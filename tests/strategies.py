@@ -62,7 +62,22 @@ CURRENCIES = ("VND", "CNY", "USD", "₫", "元", "đồng", "RMB", "¥")
 STATUSES = ("pass", "warn", "fail", "unknown", "fired", "quiet", "cooling")
 COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
 BINARY_OPERATORS = ("or", "and", *COMPARISONS, "+", "-", "*", "/")
-FUNCTIONS = ("sum", "avg", "min", "max", "count", "total", "previous", "change", "growth")
+FUNCTIONS = (
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "count",
+    "total",
+    "previous",
+    "change",
+    "growth",
+    "median",
+    "percentile",
+    "rank",
+    "share",
+    "since",
+)
 
 
 # ---- words and texts -----------------------------------------------------------------------
@@ -145,13 +160,19 @@ values = st.builds(
 
 # ---- expressions ---------------------------------------------------------------------------
 
+dates = st.dates(datetime.date(2000, 1, 1), datetime.date(2099, 12, 31))
+
 
 def expressions(
     leaves: st.SearchStrategy[s.Number] = numbers, key_texts: st.SearchStrategy[str] = texts
 ) -> st.SearchStrategy[s.Expr]:
     """Expressions of every form, nested; parentheses come from the printer."""
     base: st.SearchStrategy[s.Expr] = st.one_of(
-        leaves, expression_names.map(lambda name: s.Name(name, SPAN))
+        leaves,
+        expression_names.map(lambda name: s.Name(name, SPAN)),
+        # `status("RULE")`, and a date as `since(x, DATE)` reads one.
+        texts.map(lambda text: s.Call("status", (s.RuleName(text, SPAN),), SPAN)),
+        dates.map(lambda day: s.DateLiteral(day.isoformat(), day, SPAN)),
     )
 
     def extend(inner: st.SearchStrategy[s.Expr]) -> st.SearchStrategy[s.Expr]:
@@ -182,13 +203,16 @@ def _optional(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T | None]:
     return st.one_of(st.none(), strategy)
 
 
-dates = st.dates(datetime.date(2000, 1, 1), datetime.date(2099, 12, 31))
-
+# One dimension, or two (`by store, channel`), named by their names joined.
+dimensions = st.one_of(
+    plain_names,
+    st.lists(plain_names, min_size=2, max_size=2, unique=True).map(", ".join),
+)
 metrics = st.builds(
     s.Metric,
     names,
     st.sampled_from(("count", "money", "ratio", "number")),
-    _optional(plain_names),
+    _optional(dimensions),
     st.booleans(),
     _optional(texts),
     st.just(SPAN),
@@ -203,11 +227,40 @@ tables = st.builds(
     _optional(values),
     st.just(SPAN),
 )
+period_texts = st.sampled_from(("2026-07", "2026-Q3", "2026-W33", "2026-07-15", "2027-01"))
+period_rows = st.builds(s.PeriodEntry, st.none(), period_texts, values, st.just(SPAN))
+keyed_period_rows = st.builds(s.PeriodEntry, keys, period_texts, values, st.just(SPAN))
+tables_by_period = st.one_of(
+    st.builds(
+        lambda name, unit, rows, default: s.Table(name, unit, None, (), default, SPAN, True, rows),
+        names,
+        st.sampled_from(("count", "money", "ratio", "number")),
+        st.lists(period_rows, max_size=4).map(tuple),
+        _optional(values),
+    ),
+    st.builds(
+        lambda name, unit, dimension, rows, default: s.Table(
+            name, unit, dimension, (), default, SPAN, True, rows
+        ),
+        names,
+        st.sampled_from(("count", "money", "ratio", "number")),
+        plain_names,
+        st.lists(keyed_period_rows, max_size=4).map(tuple),
+        _optional(values),
+    ),
+)
+groups = st.builds(
+    s.Group,
+    plain_names,
+    plain_names,
+    st.lists(st.builds(s.GroupEntry, keys, keys, st.just(SPAN)), max_size=4).map(tuple),
+    st.just(SPAN),
+)
 lets = st.builds(s.Let, names, expressions(), st.just(SPAN))
 goals = st.builds(
     s.Goal,
     name=texts,
-    per=_optional(plain_names),
+    per=_optional(dimensions),
     subject=expressions(),
     op=st.sampled_from((">=", ">", "<=", "<")),
     target=expressions(),
@@ -373,7 +426,18 @@ test_items = st.one_of(
 )
 tests = st.builds(s.Test, texts, st.lists(test_items, max_size=6).map(tuple), st.just(SPAN))
 
-declarations = st.one_of(metrics, tables, lets, goals, thresholds, budgets(), triggers(), tests)
+declarations = st.one_of(
+    metrics,
+    tables,
+    tables_by_period,
+    groups,
+    lets,
+    goals,
+    thresholds,
+    budgets(),
+    triggers(),
+    tests,
+)
 
 
 # ---- whole files ---------------------------------------------------------------------------

@@ -181,8 +181,9 @@ def test_an_unknown_function_lists_the_functions(check: Check) -> None:
     (problem,) = checked.diagnostics
     assert problem.code == "unknown-function"
     assert problem.hint == (
-        "the functions are abs, avg, change, count, growth, max, min, previous, rolling_avg, "
-        "rolling_sum, round, sum, total"
+        "did you mean `median`? (the functions are abs, avg, change, count, growth, max, median, "
+        "min, percentile, previous, rank, rolling_avg, rolling_sum, round, share, since, status, "
+        "sum, total)"
     )
 
 

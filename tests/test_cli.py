@@ -30,7 +30,7 @@ def write(folder: Path, name: str, text: str | bytes) -> Path:
 def test_check_examples_passes(runner: CliRunner) -> None:
     result = runner.invoke(main, ["check", str(RULESETS)])
     assert result.exit_code == 0, result.output
-    assert "checked 8 files: 0 errors, 0 warnings" in result.output
+    assert "checked 10 files: 0 errors, 0 warnings" in result.output
 
 
 def test_check_reports_located_errors(runner: CliRunner, tmp_path: Path) -> None:

@@ -205,7 +205,7 @@ def test_replay_text_and_json(runner: CliRunner) -> None:
 def test_test_runs_every_example(runner: CliRunner) -> None:
     result = runner.invoke(main, ["test", str(RULESETS)])
     assert result.exit_code == 0, result.output
-    assert result.output.strip().splitlines()[-1] == "39 passed, 0 failed"
+    assert result.output.strip().splitlines()[-1] == "44 passed, 0 failed"
 
 
 def test_test_selects_by_name(runner: CliRunner) -> None:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from planrules.eval import functions
+from planrules.eval.dimensions import regrouping
 from planrules.eval.frame import Compiled, Frame
 from planrules.eval.rollup import PartlyCovered
 from planrules.eval.values import (
@@ -35,7 +36,16 @@ from planrules.eval.values import (
     subtract,
 )
 from planrules.lang import syntax as s
-from planrules.lang.exprcheck import AGGREGATES, ExprChecker, Scope, left_chain, metrics_read
+from planrules.lang.exprcheck import (
+    AGGREGATES,
+    STATUS_ORDER,
+    ExprChecker,
+    Scope,
+    is_status_comparison,
+    left_chain,
+    metrics_read,
+    names_read,
+)
 from planrules.lang.fmt import expression as expression_text
 from planrules.lang.messages import Message
 from planrules.lang.numbers import is_whole
@@ -113,7 +123,10 @@ class ExpressionCompiler:
         if name in self.scope.metrics:
             return _metric_reader(self.scope.metrics[name])
         if name in self.scope.tables:
-            return _constant(table_value(self.scope.tables[name]))
+            table = self.scope.tables[name]
+            if table.by_period:
+                return _period_table_reader(table)
+            return _constant(table_value(table))
         return self.let(name)
 
     def let(self, name: str) -> Compiled:
@@ -152,7 +165,15 @@ class ExpressionCompiler:
         # `a + b + ... + z` nests as deep as it is long: the chain is compiled and run as a
         # loop, so neither compiling nor evaluating it recurses once per operator.
         chain = left_chain(expr)
-        first = self.compile(chain[0].left)
+        if is_status_comparison(chain[0]):
+            # `status("R") >= warn and ...`: the comparison is run whole, its word unread.
+            status = _status_comparison(chain[0], self.record)
+            if len(chain) == 1:
+                return status
+            first = status if self.record is None else _recording(chain[0], status, self.record)
+            chain = chain[1:]
+        else:
+            first = self.compile(chain[0].left)
         steps = [self.step(operation) for operation in chain]
 
         record = self.record
@@ -195,8 +216,12 @@ class ExpressionCompiler:
     # ---- functions -----------------------------------------------------------------------
 
     def call(self, expr: s.Call) -> Compiled:
-        args = [self.compile(arg) for arg in expr.args]
+        # A word, a percent or a date after the value is read as written, not evaluated.
+        values = expr.args[:1] if expr.function in _FIXED_SECOND else expr.args
+        args = [self.compile(arg) for arg in values]
         name = expr.function
+        if name == "sum" and len(expr.args) == 2:
+            return self.regroup(expr, args[0])
         if name in AGGREGATES and len(args) == 1:
             return functions.aggregate(name, args[0], self.keys_from_data(expr.args[0]))
         if name in ("min", "max"):
@@ -205,7 +230,26 @@ class ExpressionCompiler:
             return _map1(absolute, args[0])
         if name == "round":
             return _rounding(args[0], int(literal_value(_number(expr.args[1]))))
+        if name == "percentile":
+            fraction = _number(expr.args[1]).value
+            return functions.percentile(args[0], fraction, self.keys_from_data(expr.args[0]))
+        if name == "rank":
+            ascending = len(expr.args) > 1 and _word(expr.args[1]) == "ascending"
+            return functions.rank(args[0], ascending, self.keys_from_data(expr.args[0]))
+        if name == "share":
+            return functions.share(args[0], self.keys_from_data(expr.args[0]))
         return self.history(expr, args)
+
+    def regroup(self, expr: s.Call, arg: Compiled) -> Compiled:
+        """`sum(x, kenh)`, `sum(x, team)`: x summed by the keys it maps to; `sum(x, rep)` of
+        x keyed by `rep` alone, the plain sum."""
+        dimension = self.type_of(expr.args[0]).dimension or ""
+        target = _word(expr.args[1])
+        keys = self.keys_from_data(expr.args[0])
+        if self.type_of(expr).dimension is None:
+            return functions.aggregate("sum", arg, keys)
+        key_map = regrouping(dimension, target, self.scope.groups)
+        return functions.regroup(arg, key_map, keys)
 
     def keys_from_data(self, expr: s.Expr) -> str | None:
         """The dimension whose existing keys an aggregate of `expr` ranges over: its own, where
@@ -218,17 +262,37 @@ class ExpressionCompiler:
         read = metrics_read([expr], self.scope)
         return dimension if any(metrics[name].dimension == dimension for name in read) else None
 
+    def varies(self, expr: s.Expr) -> bool:
+        """Whether `expr` may differ from period to period: it reads a snapshot or a table
+        by period, through lets."""
+        if metrics_read([expr], self.scope):
+            return True
+        scope, seen = self.scope, set()
+        pending = list(names_read(expr))
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if name in scope.tables and scope.tables[name].by_period:
+                return True
+            if name in scope.lets and name not in scope.metrics:
+                pending.extend(names_read(scope.lets[name].expr))
+        return False
+
     def history(self, expr: s.Call, args: list[Compiled]) -> Compiled:
         name = expr.function
         subject = args[0]
-        count = int(literal_value(_number(expr.args[1]))) if len(expr.args) > 1 else 1
+        counted = len(expr.args) > 1 and isinstance(expr.args[1], s.Number)
+        count = int(literal_value(_number(expr.args[1]))) if counted else 1
         read = self.type_of(expr.args[0])
         dimension = read.dimension
-        varies = bool(metrics_read([expr.args[0]], self.scope))
-        if name == "total":
+        varies = self.varies(expr.args[0])
+        if name in ("total", "since"):
             # A key's own sum is kept apart from the plain sum the next period builds on.
             slots = (self.new_slot(), self.new_slot() if dimension is not None else None)
-            return functions.total(slots, subject, read.keyed, dimension, varies)
+            start = _window_start(expr)
+            return functions.total(slots, subject, read.keyed, dimension, varies, start)
         if name == "previous":
             return functions.previous(subject, count, dimension)
         if name == "change":
@@ -283,6 +347,87 @@ def table_value(table: s.Table) -> Keyed:
         return Keyed(values, literal_value(table.default))
     no_value = Message("table `{name}` has no value for this key and no `else`", name=table.name)
     return Keyed(values, Unknown(no_value))
+
+
+def _window_start(expr: s.Call) -> functions.Start | None:
+    """Where `total(x, quarter)`, `total(x, year)` and `since(x, DATE)` start summing; None
+    for `total(x)`, which sums the window."""
+    if len(expr.args) < 2:
+        return None
+    bound = expr.args[1]
+    if isinstance(bound, s.DateLiteral):
+        assert bound.value is not None, "the checker lets only calendar dates through"
+        return functions.since_date(bound.value)
+    return functions.calendar_window(_word(bound))
+
+
+def _word(expr: s.Expr) -> str:
+    assert isinstance(expr, s.Name), "the checker lets only words through here"
+    return expr.name
+
+
+def _period_table_reader(table: s.Table) -> Compiled:
+    """A table by period read at the current period: its row of that period, else its
+    `else` value, else unknown; by a dimension too, that period's keyed row."""
+    default: Any = (
+        literal_value(table.default)
+        if table.default is not None
+        else Unknown(
+            Message("table `{name}` has no value for this period and no `else`", name=table.name)
+        )
+    )
+    if table.dimension is None:
+        values = {row.period: literal_value(row.value) for row in table.periods}
+
+        def read(frame: Frame, position: int) -> Any:
+            return values.get(frame.label(position), default)
+
+        return read
+    rows: dict[str, dict[str, Any]] = {}
+    for row in table.periods:
+        assert row.key is not None, "the builder keys every row of a table by key and period"
+        rows.setdefault(row.period, {})[row.key.text] = literal_value(row.value)
+    by_period = {period: Keyed(keyed, default) for period, keyed in rows.items()}
+    nothing = Keyed({}, default)
+
+    def read_keyed(frame: Frame, position: int) -> Any:
+        return by_period.get(frame.label(position), nothing)
+
+    return read_keyed
+
+
+_FIXED_SECOND = frozenset({"sum", "total", "since", "rank", "percentile"})
+_STATUS_RANKS = {status: rank for rank, status in enumerate(STATUS_ORDER)}
+
+
+def _status_comparison(expr: s.Binary, record: Record | None) -> Compiled:
+    """`status("RULE") OP WORD` at a position: the rule judged as if that period were the
+    current one (`Frame.status_of`), compared in the order pass < warn < fail. A status that
+    is unknown makes the comparison unknown, except `== unknown` and `!= unknown`."""
+    call, word, op = expr.left, expr.right, expr.op
+    if not (isinstance(call, s.Call) and call.function == "status"):
+        call, word, op = expr.right, expr.left, _MIRRORED[expr.op]
+    assert isinstance(call, s.Call) and isinstance(call.args[0], s.RuleName)
+    rule, wanted = call.args[0].name, _word(word)
+    fast = _OPERATORS[op][0]
+
+    def judge(status: Any) -> Any:
+        if wanted == "unknown":
+            return (status.__class__ is Unknown) == (op == "==")
+        if status.__class__ is Unknown:
+            return status
+        return fast(_STATUS_RANKS[status], _STATUS_RANKS[wanted])
+
+    def compare(frame: Frame, position: int) -> Any:
+        status = frame.status(rule, position)
+        if record is not None:
+            record(call, position, status)  # for an explanation: the status compared
+        return lift1(judge, status)
+
+    return compare
+
+
+_MIRRORED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
 def _number(expr: s.Expr) -> s.Number:

@@ -20,6 +20,7 @@ import attrs
 from planrules.eval.adjust import Adjuster
 from planrules.eval.budgets import BudgetRule
 from planrules.eval.compile import ExpressionCompiler
+from planrules.eval.dimensions import Dimensions
 from planrules.eval.frame import Compiled, Frame
 from planrules.eval.history import (
     History,
@@ -46,11 +47,12 @@ from planrules.eval.snapshot import (
 from planrules.eval.trace import Trace
 from planrules.eval.traced import TracedAdjuster, traced_rule
 from planrules.eval.triggers import TriggerRule
-from planrules.eval.values import EVALUATION, at_key, describe
+from planrules.eval.values import EVALUATION, Keyed, Unknown, at_key, describe
 from planrules.eval.whatif_keys import Solver
 from planrules.lang import syntax as s
 from planrules.lang.check import Checked, check_file, check_source
 from planrules.lang.diagnostics import InputError, RulesetError
+from planrules.lang.messages import Message
 from planrules.lang.numbers import EXACT
 from planrules.lang.periods import (
     Period,
@@ -66,6 +68,7 @@ from planrules.lang.periods import (
 )
 from planrules.lang.ratio_forms import RatioForm, form_of
 from planrules.lang.source import Source
+from planrules.lang.units import DIMENSION_SEPARATOR
 from planrules.lang.workspace import Access
 from planrules.report.model import (
     DataWarning,
@@ -117,15 +120,23 @@ class Ruleset:
         self.name = checked.ruleset or checked.module.path
         self.currency = checked.currency
         self.scope = checked.scope
+        metrics = checked.scope.metrics
         self.shapes = Shapes(
-            {name: m.dimension is not None for name, m in checked.scope.metrics.items()}
+            {name: m.dimension is not None for name, m in metrics.items()},
+            frozenset(
+                name
+                for name, m in metrics.items()
+                if m.dimension and DIMENSION_SEPARATOR in m.dimension
+            ),
         )
         self.dimensions = _dimensions(checked)
         # Whether a snapshot's keys can look like a key the plan names: a table with `else`,
         # or a budget reading a metric (see `mismatch.py`).
-        self.keys_looked_at = any(
-            table.default is not None for table in checked.scope.tables.values()
-        ) or any(isinstance(rule, s.Budget) and rule.metric for rule in checked.rules)
+        self.keys_looked_at = (
+            any(table.default is not None for table in checked.scope.tables.values())
+            or any(isinstance(rule, s.Budget) and rule.metric for rule in checked.rules)
+            or bool(checked.scope.groups)
+        )
         compiler = ExpressionCompiler(checked.scope)
         # Compiled exactly, whatever the caller's context (`1 - tolerance` would round in it).
         with decimal.localcontext(EXACT):
@@ -221,9 +232,29 @@ class Ruleset:
             names = undeclared_names(snapshots["metrics"], self.shapes)
             if names:
                 timeline.undeclared = [Undeclared(DATA_ORIGIN, timeline.layout.positions[0], names)]
+            timeline.statuses = self.status_reader(timeline)
             return timeline
         history = self.history(snapshots)
-        return Timeline.of(self.checked, history, self.dimensions, self.layouts)
+        timeline = Timeline.of(self.checked, history, self.dimensions, self.layouts)
+        timeline.statuses = self.status_reader(timeline)
+        return timeline
+
+    def status_reader(self, timeline: Timeline) -> Callable[[str, int], Any]:
+        """A rule's status as if a period were the current one, for `status("RULE")`: worked
+        out once per rule and period, and kept in the frame."""
+        rules: dict[str, Rule] = {}
+        for rule in self.rules:
+            rules.setdefault(rule.name, rule)
+
+        def status_at(name: str, position: int) -> Any:
+            moment = timeline.moment(position)
+            walks = moment.frame.walks
+            mark = ("status", name, position)
+            if mark not in walks:
+                walks[mark] = statuses_of(rules[name], moment, self.scope.rules[name])
+            return walks[mark]
+
+        return status_at
 
     def traced(
         self, snapshots: object, rule: str, key: str | None, at: str | Period | None = None
@@ -330,6 +361,30 @@ class Ruleset:
                 value = at_key(run(moment.frame, moment.current), key)
                 pieces.append(describe(value, unit, self.currency, form))
         return "".join(pieces)
+
+
+def statuses_of(rule: Rule, moment: Moment, node: s.Rule) -> Any:
+    """The rule's status at the moment, as `status("RULE")` compares it: pass, warn or fail
+    (a fired trigger as its severity, a quiet or cooling one as pass), or an Unknown; a `per`
+    rule's by key, a budget's for the whole."""
+    rows = rule.rows_at(moment) if isinstance(rule, TriggerRule) else rule.rows(moment)
+    unknown = Unknown(
+        Message(
+            '"{rule}" is unknown in {period}', rule=rule.name, period=moment.label(moment.current)
+        )
+    )
+    found: dict[str | None, Any] = {}
+    for row in rows:
+        status = row[2]
+        if status == "fired":
+            status = SEVERITY_COUNTS[rule.severity] if isinstance(rule, TriggerRule) else status
+        elif status in ("quiet", "cooling"):
+            status = "pass"
+        found[row[1]] = unknown if status == "unknown" else status
+    if isinstance(node, s.Budget) or node.per is None:
+        return found.get(None, unknown)
+    no_result = Unknown(Message('"{rule}" has no result for this key', rule=rule.name))
+    return Keyed({key: status for key, status in found.items() if key is not None}, no_result)
 
 
 def _warnings_of(found: list[DataWarning], adjuster: Adjuster | None) -> tuple[DataWarning, ...]:
@@ -451,14 +506,11 @@ def overall_status(results: Results, strict: bool = False) -> str:
     return "pass"
 
 
-def _dimensions(checked: Checked) -> dict[str, list[str]]:
-    """Each dimension's keyed metrics: the metrics whose keys make its keys exist."""
-    found: dict[str, list[str]] = {}
+def _dimensions(checked: Checked) -> Dimensions:
+    """Each dimension's keyed metrics, the metrics whose keys make its keys exist, and the
+    dimensions made from others (each of a pair, a group's)."""
     assert checked.scope is not None
-    for metric in checked.scope.metrics.values():
-        if metric.dimension is not None:
-            found.setdefault(metric.dimension, []).append(metric.name)
-    return found
+    return Dimensions.of(checked.scope.metrics, checked.scope.groups)
 
 
 LAYOUTS_KEPT = 256  # layouts a ruleset remembers (a service sees the same few periods)
@@ -543,6 +595,7 @@ class Timeline:
         self.layout = layout
         self.metrics = dict(zip(layout.positions, metrics, strict=True))
         self.frame: Frame | None = None
+        self.statuses: Callable[[str, int], Any] | None = None
         self.undeclared: list[Undeclared] = []
         self.partial: list[PartialPeriod] = []
         self.dimensions = dimensions
@@ -588,6 +641,7 @@ class Timeline:
         # current, so a replay reuses what earlier periods worked out (running totals above all).
         if self.frame is None:
             self.frame = Frame(self.metrics, self.label, self.layout.window_start, self.dimensions)
+            self.frame.statuses = self.statuses
         return Moment(self.frame, current, self.layout.window_end, self.deadline)
 
     def positions(self) -> list[int]:

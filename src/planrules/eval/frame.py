@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from planrules.eval.dimensions import Dimensions
 from planrules.eval.lifetimes import KeyLife
 from planrules.eval.values import Unknown
 from planrules.lang.messages import Message
@@ -27,6 +28,7 @@ class Frame:
         "memo",
         "metrics",
         "positions",
+        "statuses",
         "walks",
         "window_start",
     )
@@ -49,29 +51,56 @@ class Frame:
         # What a rule worked out period by period and goes on from at a later current
         # period (a trigger's walk), so that a replay walks each period once.
         self.walks: dict[object, Any] = {}
+        # A rule's status as if a position were the current period (`status("RULE")` in a
+        # trigger's condition): set by the evaluation that owns the frame.
+        self.statuses: Callable[[str, int], Any] | None = None
+
+    def status(self, rule: str, position: int) -> Any:
+        """The status of `rule` at `position`: pass, warn or fail, unknown (an Unknown), or
+        for a `per` rule those by key."""
+        if self.statuses is None:
+            return Unknown(Message('the status of "{rule}" is not worked out here', rule=rule))
+        return self.statuses(rule, position)
 
     def life(self, dimension: str) -> KeyLife:
-        """When each key of `dimension` comes into being, worked out once per evaluation."""
+        """When each key of `dimension` comes into being, worked out once per evaluation;
+        a dimension made from others (`planrules.eval.dimensions`) from theirs."""
         found = self.lives.get(dimension)
         if found is None:
-            found = self.lives[dimension] = self.keys_life(
-                tuple(self.dimensions.get(dimension, ()))
-            )
+            found = self.keys_life(tuple(self.dimensions.get(dimension, ())))
+            dimensions = self.dimensions
+            if isinstance(dimensions, Dimensions) and dimension in dimensions.derived:
+                made = [
+                    KeyLife.mapped(self.life(source), key_map, self.label)
+                    for source, key_map in dimensions.derived[dimension]
+                ]
+                found = KeyLife.merged([found, *made], self.label)
+            self.lives[dimension] = found
         return found
 
-    def keys_life(self, metrics: tuple[str, ...]) -> KeyLife:
-        """When each key first has a value in any of `metrics`: a `per` rule's keys."""
-        found = self.key_lives.get(metrics)
+    def keys_life(self, metrics: tuple[str, ...], dimension: str | None = None) -> KeyLife:
+        """When each key first has a value in any of `metrics`: a `per` rule's keys. With a
+        `dimension`, a metric keyed by one it is made from gives its keys mapped."""
+        # A dimension is marked apart from the names of metrics, which hold no NUL.
+        remembered = (*metrics, f"\0{dimension}") if dimension else metrics
+        found = self.key_lives.get(remembered)
         if found is None:
-            lives = [self.metric_life(metric) for metric in metrics]
-            found = self.key_lives[metrics] = KeyLife.merged(lives, self.label)
+            lives = [self.metric_life(metric, dimension) for metric in metrics]
+            found = self.key_lives[remembered] = KeyLife.merged(lives, self.label)
         return found
 
-    def metric_life(self, metric: str) -> KeyLife:
+    def metric_life(self, metric: str, dimension: str | None = None) -> KeyLife:
         found = self.key_lives.get((metric,))
         if found is None:
             found = self.key_lives[(metric,)] = KeyLife(self.metrics, (metric,), self.label)
-        return found
+        dimensions = self.dimensions
+        if dimension is None or not isinstance(dimensions, Dimensions):
+            return found
+        source = dimensions.metric_dimensions.get(metric)
+        if source is None or source == dimension:
+            return found
+        key_map = dimensions.path(source, dimension)
+        return found if key_map is None else KeyLife.mapped(found, key_map, self.label)
 
     def gap(self, position: int) -> Unknown:
         first = self.positions[0] if self.positions else 0

@@ -8,9 +8,12 @@ existed already, costs one look-up of the keys new in those periods.
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import operator
 from collections.abc import Callable, Sequence
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from planrules.eval.frame import Compiled, Frame
@@ -19,18 +22,29 @@ from planrules.eval.values import (
     Keyed,
     Unknown,
     add,
+    as_fraction,
     at_key,
     before_first,
     divide_or_unknown,
     extreme_of,
+    first_unknown,
     lift,
     lift1,
     lift_many,
     multiply,
     subtract,
     sum_of,
+    whole_if_possible,
 )
 from planrules.lang.messages import Message
+from planrules.lang.periods import (
+    Period,
+    PeriodError,
+    next_period,
+    parse_period,
+    period_containing,
+    period_offset,
+)
 
 # ---- aggregates over keys ------------------------------------------------------------------
 
@@ -92,13 +106,144 @@ def _largest(values: list[Any]) -> Any:
     return extreme_of(values, max, _LARGEST_OF_NONE)
 
 
+_NO_VALUES = Message("no values")
+_HALF = Decimal("0.5")
+
+
+def percentile_of(values: list[Any], fraction: Decimal) -> Any:
+    """The value below which `fraction` of the values lie, between the two nearest where it
+    falls between them (the values sorted, at (n - 1) x fraction, as a spreadsheet's
+    PERCENTILE.INC has it): exact, as every value is."""
+    if not values:
+        return Unknown(_NO_VALUES)
+    unknown = first_unknown(values)
+    if unknown is not None:
+        return unknown
+    ordered = sorted(values, key=as_fraction)
+    place = Fraction(len(ordered) - 1) * Fraction(fraction)
+    below = int(place)
+    part = place - below
+    if part == 0:
+        return ordered[below]
+    low, high = as_fraction(ordered[below]), as_fraction(ordered[below + 1])
+    return whole_if_possible(low + (high - low) * part)
+
+
+def _median(values: list[Any]) -> Any:
+    return percentile_of(values, _HALF)
+
+
 _SUMMARIES: dict[str, Callable[[list[Any]], Any]] = {
     "sum": sum_of,
     "avg": _average,
     "count": _count,
     "min": _smallest,
     "max": _largest,
+    "median": _median,
 }
+
+
+def percentile(arg: Compiled, fraction: Decimal, dimension: str | None) -> Compiled:
+    """`percentile(x, P%)` over the keys that exist, as `aggregate` reads them."""
+
+    def apply(frame: Frame, position: int) -> Any:
+        value = arg(frame, position)
+        if not isinstance(value, Keyed):
+            return value
+        found = _existing_items(frame, value, dimension, position)
+        return percentile_of(list(found.values()), fraction)
+
+    return apply
+
+
+def rank(arg: Compiled, ascending: bool, dimension: str | None) -> Compiled:
+    """Each existing key's place among them: 1 for the largest (the smallest, `ascending`),
+    ties in key order, so that the ranks are 1 to the number of keys. Where any key's value
+    is unknown, every rank is: that key could stand anywhere."""
+
+    def apply(frame: Frame, position: int) -> Any:
+        value = arg(frame, position)
+        if not isinstance(value, Keyed):
+            return value
+        items = _existing_items(frame, value, dimension, position)
+        unknown = first_unknown(items.values())
+        if unknown is not None:
+            return Keyed({}, unknown)
+        by_key = sorted(items)
+        sign = 1 if ascending else -1
+        # Sorting is stable: keys of equal value stay in key order.
+        order = sorted(by_key, key=lambda key: sign * as_fraction(items[key]))
+        return Keyed({key: place for place, key in enumerate(order, start=1)}, Unknown(_NO_RANK))
+
+    return apply
+
+
+_NO_RANK = Message("a key with no value this period has no rank")
+
+
+def share(arg: Compiled, dimension: str | None) -> Compiled:
+    """Each existing key's part of the sum over the keys."""
+
+    def apply(frame: Frame, position: int) -> Any:
+        value = arg(frame, position)
+        if not isinstance(value, Keyed):
+            return value
+        items = _existing_items(frame, value, dimension, position)
+        whole = sum_of(list(items.values()))
+        if isinstance(whole, Unknown):
+            return Keyed({}, whole)
+
+        def reason() -> str:
+            return Message("the keys sum to 0 in {period}", period=frame.label(position))
+
+        parts = {key: divide_or_unknown(part, whole, reason) for key, part in items.items()}
+        return Keyed(parts, Unknown(_NO_SHARE))
+
+    return apply
+
+
+_NO_SHARE = Message("a key with no value this period has no share")
+
+
+def regroup(arg: Compiled, key_map: Callable[[str], str], dimension: str | None) -> Compiled:
+    """The existing keys' values summed by the key each maps to: `sum(x, kenh)` by store,
+    `sum(x, team)` by team. A key mapped to by none is 0 where x is a flow (nothing
+    happened there), else unknown."""
+
+    def apply(frame: Frame, position: int) -> Any:
+        value = arg(frame, position)
+        if not isinstance(value, Keyed):
+            return value
+        groups: dict[str, list[Any]] = {}
+        for key, part in _existing_items(frame, value, dimension, position).items():
+            groups.setdefault(key_map(key), []).append(part)
+        missing = value.missing
+        absent = missing if missing.__class__ is Unknown or missing == 0 else Unknown(_NONE_MAPPED)
+        return Keyed({key: sum_of(parts) for key, parts in groups.items()}, absent)
+
+    return apply
+
+
+_NONE_MAPPED = Message("no key of this one has a value this period")
+
+
+def _existing_items(
+    frame: Frame, value: Keyed, dimension: str | None, position: int
+) -> dict[str, Any]:
+    """The values of the keys that exist, by key, as `_existing_values` reads them."""
+    values = value.values
+    if dimension is None:
+        return dict(values)
+    existing = sorted(frame.life(dimension).existing(position))
+    if isinstance(value.missing, Unknown):
+        found = {key: values[key] for key in existing if key in values}
+    else:
+        found = {key: values.get(key, value.missing) for key in existing}
+    return {
+        key: v
+        for key, v in found.items()
+        if not (isinstance(v, Unknown) and before_first(v.reason))
+    }
 
 
 def extremes(pick: Callable[..., Any], args: list[Compiled]) -> Compiled:
@@ -135,14 +280,20 @@ def plus(a: Any, b: Any) -> Any:
         return lift(add, a, b)
 
 
+Start = Callable[[Frame, int], int]  # the first position a sum reads for a position
+
+
 def total(
     slots: tuple[int, int | None],
     subject: Compiled,
     keyed: bool,
     dimension: str | None,
     varies: bool,
+    start_of: Start | None = None,
 ) -> Compiled:
-    """The window's sum through a position; reuses the sum through the position before.
+    """The sum through a position from the window's start (or from `start_of` the position:
+    a calendar quarter's or year's first period, a date's); reuses the sum through the
+    position before where that starts at the same period.
     `varies`: the subject reads the snapshots (see `summands`). With a `dimension`, keys that
     come into being inside the window are summed over their own periods (`_since_first`),
     memoised in the second slot apart from the plain sum, which the next position builds on."""
@@ -150,19 +301,26 @@ def total(
     over = summands(subject, varies)
     sum_slot, own_slot = slots
 
+    def first(frame: Frame, position: int) -> int:
+        return frame.window_start if start_of is None else start_of(frame, position)
+
     def plain_sum(frame: Frame, position: int) -> Any:
         memo = frame.memo
         key = (sum_slot, position)
         if key in memo:
             return memo[key]
-        start = frame.window_start
+        start = first(frame, position)
         before = memo.get((sum_slot, position - 1))
         if position < start:
             running = zero
-        elif before is not None and position > start:
+        elif (
+            before is not None
+            and position > start
+            and (start_of is None or start_of(frame, position - 1) == start)
+        ):
             running = _plus_unless_unknown(before, subject(frame, position))
         else:
-            running = sum_over_periods(over(frame, periods_read("total", 0, position, start)))
+            running = sum_over_periods(over(frame, range(start, position + 1)))
         memo[key] = running
         return running
 
@@ -175,13 +333,71 @@ def total(
         if key in memo:
             return memo[key]
         running = plain_sum(frame, position)
-        start = frame.window_start
+        start = first(frame, position)
         if position >= start:
             running = _since_first(frame, dimension, subject, over, running, start, position)
         memo[key] = running
         return running
 
     return with_own_sums
+
+
+# ---- calendar windows ----------------------------------------------------------------------
+
+
+def _period_at(label: Callable[[int], str], position: int) -> Period | None:
+    try:
+        return parse_period(label(position))
+    except PeriodError:
+        return None  # a position past the calendar, which no snapshot has
+
+
+def _anchor(period: Period) -> datetime.date:
+    """The day that places a period in a quarter or year: a week's Thursday (as ISO weeks
+    belong to the year of their Thursday), any other period's first day."""
+    if period.cadence == "weekly":
+        return period.start + datetime.timedelta(days=3)
+    return period.start
+
+
+def calendar_start(
+    label: Callable[[int], str], position: int, window_start: int, window: str
+) -> int:
+    """The first position of the calendar `window` (quarter or year) that holds `position`,
+    not before the plan's window: `total(x, quarter)` sums the quarter so far."""
+    period = _period_at(label, position)
+    if period is None:
+        return window_start
+    day = _anchor(period)
+    month = 1 if window == "year" else 3 * ((day.month - 1) // 3) + 1
+    opening = datetime.date(day.year, month, 1)
+    first = period_containing(opening, period.cadence)
+    if _anchor(first) < opening:
+        first = next_period(first)
+    return max(window_start, position - period_offset(first, period))
+
+
+def date_start(label: Callable[[int], str], position: int, day: datetime.date) -> int:
+    """The position of the period that holds `day`: `since(x, DAY)` sums from it (after
+    `position` where the day is still to come: an empty sum)."""
+    period = _period_at(label, position)
+    if period is None:
+        return position + 1
+    return position - period_offset(period_containing(day, period.cadence), period)
+
+
+def calendar_window(window: str) -> Start:
+    def start(frame: Frame, position: int) -> int:
+        return calendar_start(frame.label, position, frame.window_start, window)
+
+    return start
+
+
+def since_date(day: datetime.date) -> Start:
+    def start(frame: Frame, position: int) -> int:
+        return date_start(frame.label, position, day)
+
+    return start
 
 
 def _plus_unless_unknown(before: Any, value: Any) -> Any:

@@ -77,6 +77,22 @@ class KeyLife:
         merged.starts = [position for position, _ in merged.appearing]
         return merged
 
+    @classmethod
+    def mapped(
+        cls, source: KeyLife, key_map: Callable[[str], str], label: Callable[[int], str]
+    ) -> KeyLife:
+        """The life of the keys `key_map` makes of `source`'s: each from the first period
+        one of the keys it is made of exists in."""
+        mapped = cls({}, (), label)
+        first = mapped.first
+        for position, group in source.appearing:
+            new = dict.fromkeys(sorted({key_map(key) for key in group} - first.keys()))
+            if new:
+                mapped.appearing.append((position, list(new)))
+                first.update(dict.fromkeys(new, position))
+        mapped.starts = [position for position, _ in mapped.appearing]
+        return mapped
+
     def groups_after(self, after: int, through: int) -> list[tuple[int, list[str]]]:
         """The keys whose first period lies in (after, through], grouped by it."""
         low = bisect.bisect_right(self.starts, after)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
+from planrules.eval.dimensions import NO_GROUP
 from planrules.eval.rollup import PartlyCovered
 from planrules.eval.rules import Moment
 from planrules.eval.snapshot import Snapshot
@@ -63,7 +64,33 @@ def data_warnings(
         *_unmatched_table_keys(scope, moment),
         *_unplanned_keys(budgets, moment),
         *_partly_covered(partial, moment),
+        *_ungrouped_keys(scope, moment),
     ]
+
+
+def _ungrouped_keys(scope: Scope, moment: Moment) -> Iterable[DataWarning]:
+    """A key that no group of its dimension names is summed into `(none)`: said, with the
+    group's key it looks like, where one does."""
+    for group in scope.groups.values():
+        named = {entry.key.text for entry in group.entries}
+        existing = moment.frame.life(group.dimension).in_order(moment.current)
+        unseen = sorted(named - set(existing))
+        for key in existing:
+            if key in named:
+                continue
+            yield DataWarning(
+                "ungrouped-key",
+                Message(
+                    "{dimension} `{key}` is in no group of `group {dimension} into {into}`: "
+                    "it is counted in `{none}`",
+                    dimension=group.dimension,
+                    key=key,
+                    into=group.into,
+                    none=NO_GROUP,
+                ),
+                key=key,
+                suggestion=look_alike(key, unseen),
+            )
 
 
 def _partly_covered(partial: Sequence[PartialPeriod], moment: Moment) -> Iterable[DataWarning]:
@@ -143,10 +170,11 @@ def _keyed_look_alike(name: str, scope: Scope, snapshot: Mapping[str, object]) -
 
 def _unmatched_table_keys(scope: Scope, moment: Moment) -> Iterable[DataWarning]:
     for table in scope.tables.values():
-        if table.default is None:
+        if table.default is None or table.dimension is None:
             continue
         keyed_by = [m.name for m in scope.metrics.values() if m.dimension == table.dimension]
         written = [entry.key.text for entry in table.entries]
+        written += [row.key.text for row in table.periods if row.key is not None]
         for key, suggestion in _look_alikes(set(moment.keys(keyed_by)), written):
             yield DataWarning(
                 "unmatched-key",

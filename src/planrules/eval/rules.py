@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 
 from planrules.eval.compile import ExpressionCompiler, constant_value
+from planrules.eval.dimensions import Dimensions
 from planrules.eval.frame import Frame
 from planrules.eval.pacing import pace, paced_elapsed
 from planrules.eval.values import (
@@ -77,8 +78,22 @@ class Moment:
 
     def keys(self, metrics: Sequence[str]) -> list[str]:
         """The keys of a `per` rule: every key its metrics had through the current period, in
-        code-point order (a list shared by every rule reading the same metrics)."""
-        return self.frame.keys_life(tuple(metrics)).in_order(self.current)
+        code-point order (a list shared by every rule reading the same metrics); the keys of
+        a dimension made from others (`KeyedBy`) mapped from theirs."""
+        dimension = metrics.dimension if isinstance(metrics, KeyedBy) else None
+        return self.frame.keys_life(tuple(metrics), dimension).in_order(self.current)
+
+
+class KeyedBy(tuple[str, ...]):
+    """The metrics whose keys make a `per` rule's keys, and its dimension, where some are
+    keyed by a dimension it is made from (`per team` of `group rep into team`)."""
+
+    dimension: str
+
+    def __new__(cls, metrics: Sequence[str], dimension: str) -> KeyedBy:
+        made = super().__new__(cls, metrics)
+        made.dimension = dimension
+        return made
 
 
 def _found(keys: Sequence[str], group: Iterable[str]) -> Iterator[tuple[str, int]]:
@@ -93,10 +108,25 @@ def location(span: Any) -> Location:
     return Location(span.file, span.line, span.column)
 
 
-def keyed_metrics(exprs: Iterable[s.Expr | None], scope: Scope, dimension: str) -> list[str]:
-    """The metrics keyed by `dimension` that these expressions read, through lets."""
+def keyed_metrics(exprs: Iterable[s.Expr | None], scope: Scope, dimension: str) -> Sequence[str]:
+    """The metrics keyed by `dimension` that these expressions read, through lets; where
+    none is, those keyed by a dimension it is made from (a pair holding it, or the one a
+    group groups), as a `KeyedBy`."""
     read = metrics_read([expr for expr in exprs if expr is not None], scope)
-    return sorted(name for name in read if scope.metrics[name].dimension == dimension)
+    own = sorted(name for name in read if scope.metrics[name].dimension == dimension)
+    sources = _sources(dimension, scope)
+    made_from = sorted(name for name in read if scope.metrics[name].dimension in sources)
+    return KeyedBy(own + made_from, dimension) if made_from else own
+
+
+def _sources(dimension: str, scope: Scope) -> set[str]:
+    """The metrics' dimensions `dimension` is made from, through pairs and groups."""
+    made = Dimensions.of(scope.metrics, scope.groups)
+    return {
+        source
+        for source in scope.metric_dimensions()
+        if source != dimension and made.path(source, dimension) is not None
+    }
 
 
 def made_already(row: Row, _solve: WhatItTakes) -> Result:

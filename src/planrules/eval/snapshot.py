@@ -22,11 +22,26 @@ MetricShapes: TypeAlias = Mapping[str, bool]  # declared metric name -> True if 
 
 class Shapes(dict[str, bool]):
     """Declared metric names, True where keyed, with the unkeyed ones as a set: one subset
-    test then tells that a snapshot gives only declared unkeyed metrics."""
+    test then tells that a snapshot gives only declared unkeyed metrics. `nested` names the
+    metrics keyed by two dimensions, whose values nest a map in each key."""
 
-    def __init__(self, shapes: Mapping[str, bool]) -> None:
+    def __init__(self, shapes: Mapping[str, bool], nested: frozenset[str] = frozenset()) -> None:
         super().__init__(shapes)
         self.unkeyed = frozenset(name for name, keyed in shapes.items() if not keyed)
+        self.nested = nested
+
+
+def nested_metrics(shapes: MetricShapes) -> frozenset[str]:
+    return shapes.nested if isinstance(shapes, Shapes) else frozenset()
+
+
+# The keys of a metric by two dimensions, joined as reports print them (`HCM1 / facebook`);
+# see `planrules.lang.units.KEY_SEPARATOR`, which this is.
+KEY_SEPARATOR = " / "
+
+
+def joined_key(first: str, second: str) -> str:
+    return f"{first}{KEY_SEPARATOR}{second}"
 
 
 DATA_ORIGIN = "<snapshots>"  # the origin of snapshots handed over as Python data

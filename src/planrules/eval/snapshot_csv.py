@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 import attrs
 
 from planrules.eval.snapshot import (
+    KEY_SEPARATOR,
     MetricShapes,
     MetricValue,
     Place,
@@ -32,6 +33,8 @@ from planrules.eval.snapshot import (
     Snapshot,
     SnapshotError,
     check_distinct_periods,
+    joined_key,
+    nested_metrics,
     nfc,
     shown,
 )
@@ -180,6 +183,8 @@ def declared_columns(names: list[str], shapes: MetricShapes, place: Place) -> li
         seen.add(name)
         column_key = key if dot else None
         misshapen = _shape_problem(metric, column_key, shapes)
+        if column_key is not None and metric in nested_metrics(shapes):
+            column_key, misshapen = _two_keys(metric, column_key)
         columns.append(Column(index, name, metric, column_key, misshapen))
     return columns
 
@@ -192,6 +197,17 @@ def _shape_problem(metric: str, key: str | None, shapes: MetricShapes) -> str | 
     if not shapes[metric] and key is not None:
         return f"`{shown(metric)}` is not keyed, so it has no keys"
     return None
+
+
+def _two_keys(metric: str, key: str) -> tuple[str, str | None]:
+    """The column `metric.KEY.KEY` of a metric by two dimensions: its key `KEY / KEY`."""
+    first, dot, second = key.partition(".")
+    if not dot or not first or not second or KEY_SEPARATOR in first or KEY_SEPARATOR in second:
+        return key, (
+            f"`{shown(metric)}` is keyed by two dimensions: give each pair of keys a column, "
+            f"such as `{shown(metric)}.KEY.KEY`"
+        )
+    return joined_key(first, second), None
 
 
 def _csv_snapshot(

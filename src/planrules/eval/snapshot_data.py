@@ -11,12 +11,15 @@ from collections.abc import Callable, Mapping, ValuesView
 from typing import Any, cast
 
 from planrules.eval.snapshot import (
+    KEY_SEPARATOR,
     MetricShapes,
     MetricValue,
     Place,
     Scalar,
     Shapes,
     Snapshot,
+    joined_key,
+    nested_metrics,
     nfc,
     quoted,
     shown,
@@ -157,6 +160,7 @@ def _metrics(
     if not isinstance(raw, Mapping):
         raise place.error(f"`metrics` holds {kind_of(raw)}, where an object is expected")
     duplicates = raw.duplicates if isinstance(raw, DuplicateKeys) else frozenset()
+    nested = nested_metrics(shapes)
     metrics: dict[str, MetricValue] = {}
     written_as: dict[str, str] = {}
     for written, value in raw.items():
@@ -174,11 +178,47 @@ def _metrics(
         if name in written_as:
             raise metric_place.error(_nfc_twins("metric", written_as[name], written))
         written_as[name] = written
-        if value is not None:
+        if value is not None and name in nested:
+            metrics[name] = _nested_value(value, metric_place)
+        elif value is not None:
             metrics[name] = (
                 _keyed_value(value, metric_place) if shapes[name] else _scalar(value, metric_place)
             )
     return metrics
+
+
+def _nested_value(value: object, place: Place) -> dict[str, Scalar]:
+    """A metric by two dimensions: a map of the first dimension's keys to maps of the
+    second's (`{"HCM1": {"facebook": 10}}`), its values keyed `HCM1 / facebook`."""
+    if not isinstance(value, Mapping):
+        raise place.error(
+            f"{kind_of(value)} where a map of keys to maps of keys is expected (the metric is "
+            "keyed by two dimensions)"
+        )
+    if isinstance(value, DuplicateKeys) and value.duplicates:
+        raise _key_place(place, min(value.duplicates)).error("is given twice")
+    # The first dimension's keys, checked as any keys are (text, NFC twins), apart from
+    # their values, which are maps.
+    outer = _keyed_checked(dict.fromkeys(value, 0), place)
+    flat: dict[str, Scalar] = {}
+    for written, key in zip(value, outer, strict=True):
+        inner = value[written]
+        if inner is None:
+            continue
+        key_place = place.at(f"key `{shown(key)}`")
+        _no_separator(key, key_place)
+        for second, number in _keyed_value(inner, key_place).items():
+            _no_separator(second, key_place)
+            flat[joined_key(key, second)] = number
+    return flat
+
+
+def _no_separator(key: str, place: Place) -> None:
+    if KEY_SEPARATOR in key:
+        raise place.error(
+            f"the key `{shown(key)}` holds `{KEY_SEPARATOR.strip()}` between spaces, which "
+            "joins the keys of two dimensions"
+        )
 
 
 def metrics_fast(raw: dict[Any, object], shapes: MetricShapes) -> dict[str, MetricValue] | None:
@@ -188,8 +228,9 @@ def metrics_fast(raw: dict[Any, object], shapes: MetricShapes) -> dict[str, Metr
     if unkeyed is not None and raw.keys() <= unkeyed:
         return _scalars_fast(raw)
     metrics: dict[str, MetricValue] = {}
+    nested = nested_metrics(shapes)
     for name, value in raw.items():
-        if type(name) is not str or not name.isascii():
+        if type(name) is not str or not name.isascii() or name in nested:
             return None
         keyed = shapes.get(name)
         if keyed is None or value is None:

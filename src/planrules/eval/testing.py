@@ -24,7 +24,7 @@ from planrules.eval.history import (
     snapshots_from_data,
 )
 from planrules.eval.rollup import roll_up_for
-from planrules.eval.snapshot import Snapshot
+from planrules.eval.snapshot import KEY_SEPARATOR, Snapshot, nested_metrics
 from planrules.eval.snapshot_locale import DEFAULT_LOCALE, TextNumbers
 from planrules.eval.values import describe
 from planrules.lang import syntax as s
@@ -141,7 +141,8 @@ def _at_without_snapshot(test: s.Test, history: History) -> str | None:
 
 def _history(ruleset: Ruleset, test: s.Test, locale: str | None, roll_up: bool) -> History:
     groups: list[list[Snapshot]] = []
-    blocks = [_block_data(item) for item in test.items if isinstance(item, s.SnapshotBlock)]
+    nested = nested_metrics(ruleset.shapes)
+    blocks = [_block_data(item, nested) for item in test.items if isinstance(item, s.SnapshotBlock)]
     if blocks:
         groups.append(
             snapshots_from_data(blocks, f"{test.span.file} (test {test.name!r})", ruleset.shapes)
@@ -162,10 +163,23 @@ def _history(ruleset: Ruleset, test: s.Test, locale: str | None, roll_up: bool) 
     return merge_snapshots(groups, cadence, rolling)
 
 
-def _block_data(block: s.SnapshotBlock) -> dict[str, Any]:
+def _block_data(block: s.SnapshotBlock, nested: frozenset[str]) -> dict[str, Any]:
+    """A snapshot block as JSON data; a metric by two dimensions names each pair as one
+    quoted key (`"HCM1 / facebook" 30`), nested here as JSON nests it."""
     metrics: dict[str, Any] = {}
     for entry in block.entries:
-        if entry.values is not None:
+        if entry.values is not None and entry.metric.text in nested:
+            pairs: dict[str, Any] = {}
+            for value in entry.values:
+                first, separator, second = value.key.text.partition(KEY_SEPARATOR)
+                number = literal_value(value.value)
+                inner = pairs.setdefault(first, {})
+                if separator and isinstance(inner, dict):
+                    inner[second] = number
+                else:  # not a pair: reported by the reading of the snapshot
+                    pairs[first] = number
+            metrics[entry.metric.text] = pairs
+        elif entry.values is not None:
             metrics[entry.metric.text] = {
                 value.key.text: literal_value(value.value) for value in entry.values
             }

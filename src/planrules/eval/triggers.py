@@ -16,6 +16,7 @@ from planrules.eval.frame import Frame
 from planrules.eval.rules import Moment, WhatItTakes, keyed_metrics, location
 from planrules.eval.values import Keyed, Unknown, at_key
 from planrules.lang import syntax as s
+from planrules.lang.exprcheck import read_through_statuses
 from planrules.lang.messages import Message
 from planrules.report.model import Result, Row
 
@@ -145,9 +146,9 @@ class TriggerRule:
         self.backs = tuple(range(self.looks_back))
         self.severity = trigger.severity or "warn"
         self.location = location(trigger.span)
-        self.key_metrics = (
-            keyed_metrics([trigger.condition], compiler.scope, trigger.per) if trigger.per else []
-        )
+        # A status read at each key brings the keys of the rule it reads.
+        read = read_through_statuses([trigger.condition], compiler.scope)
+        self.key_metrics = keyed_metrics(read, compiler.scope, trigger.per) if trigger.per else []
 
     def walk(self, moment: Moment) -> Walk:
         """The trigger walked to the current period. The walk is kept in the frame and goes on
@@ -164,8 +165,23 @@ class TriggerRule:
         result, which names every period held so far, is made only when read. The state is
         unknown where the condition is unknown now."""
         walk = self.walk(moment)
-        current = moment.current
         condition = walk.conditions[-1] if walk.conditions else NO_SNAPSHOTS
+        return self._rows(moment, walk, condition)
+
+    def rows_at(self, moment: Moment) -> list[Row]:
+        """The rows as `rows` makes them, read from a walk already past the moment's period
+        where there is one (another trigger reading this one's status at an earlier period
+        does not make it walk again from the start)."""
+        walk = moment.frame.walks.get(self)
+        current = moment.current
+        if walk is None or walk.through <= current:
+            return self.rows(moment)
+        index = bisect.bisect_right(walk.positions, current) - 1
+        condition = walk.conditions[index] if index >= 0 else NO_SNAPSHOTS
+        return self._rows(moment, walk, condition)
+
+    def _rows(self, moment: Moment, walk: Walk, condition: Any) -> list[Row]:
+        current = moment.current
         fired = walk.fired.get(current, NOBODY)
         cooling = walk.cooling.get(current, NOBODY)
         keys: list[str | None] = (

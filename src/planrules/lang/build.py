@@ -278,12 +278,14 @@ _TOKEN_RULES = frozenset(
         "comparison_op",
     }
 )
-_LEAF_RULES = frozenset({"literal", "name"})
+_LEAF_RULES = frozenset({"literal", "name", "date_literal"})
 # Binary operators, whose left operand may be a chain as long as the expression.
 _OPERATOR_RULES = frozenset({"or_op", "and_op", "compare", "add", "subtract", "multiply", "divide"})
 # `atom` is a bracketed expression: the other atoms have rule names of their own.
 _EXPRESSION_RULES = (
-    _LEAF_RULES | _OPERATOR_RULES | {"not_op", "negate", "member", "index", "call", "atom"}
+    _LEAF_RULES
+    | _OPERATOR_RULES
+    | {"not_op", "negate", "member", "index", "call", "rule_call", "atom"}
 )
 
 

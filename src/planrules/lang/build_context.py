@@ -17,6 +17,7 @@ from planrules.lang.messages import Message, said_by
 from planrules.lang.numbers import beyond_limits, canonical_literal, parse_literal
 from planrules.lang.periods import PeriodError, parse_date
 from planrules.lang.source import Source, Span
+from planrules.lang.units import joined_dimensions
 
 # The first and last token of a subtree (None for a subtree with no tokens).
 Edges = tuple[Token | None, Token | None]
@@ -120,6 +121,21 @@ class NodeBuilder:
         except PeriodError as problem:
             self._problem("bad-date", self._token_span(token), said_by(problem))
             return None
+
+    def _dimensions(self, meta: Any, children: list[Token | None]) -> str:
+        """`cua_hang` or, for two, `cua_hang, kenh`: a value keyed by both is keyed by that
+        one name (see `planrules.lang.units.dimension_parts`)."""
+        first, *others = [child for child in children if child is not None]
+        if not others:
+            return str(first)
+        second = others[0]
+        if str(second) == str(first):
+            self._problem(
+                "bad-dimensions",
+                self._token_span(second),
+                Message("`{dimension}` is named twice", dimension=first),
+            )
+        return joined_dimensions((str(first), str(second)))
 
     def _name_token(self, token: Token) -> s.Name:
         return s.Name(str(token), self._token_span(token))

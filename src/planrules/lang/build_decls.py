@@ -73,27 +73,92 @@ class DeclarationBuilder(NodeBuilder):
     def metric_type(self, meta: Any, children: list[Token]) -> str:
         return str(children[0])
 
-    def dimension(self, meta: Any, children: list[Token]) -> Clause:
-        return Clause("by", str(children[0]), self._span(meta))
+    def dimension(self, meta: Any, children: list[Token | None]) -> Clause:
+        return Clause("by", self._dimensions(meta, children), self._span(meta))
+
+    def group_decl(self, meta: Any, children: list[Any]) -> s.Group:
+        dimension, into, *entries = children
+        return s.Group(str(dimension), str(into), tuple(entries), self._span(meta))
+
+    def bare_group_key(self, meta: Any, children: list[Token]) -> s.Key:
+        return self.bare_key(meta, children)
+
+    def quoted_group_key(self, meta: Any, children: list[Token]) -> s.Key:
+        return self.quoted_key(meta, children)
+
+    def group_entry(self, meta: Any, children: list[Any]) -> s.GroupEntry:
+        return s.GroupEntry(children[0], children[1], self._span(meta))
 
     def stock(self, meta: Any, children: list[Token]) -> Clause:
         return Clause("stock", True, self._span(meta))
 
     def table_decl(self, meta: Any, children: list[Any]) -> s.Table:
-        name, table_type, dimension, *rest = children
+        name, table_type, first, *rest = children
+        named = [c for c in rest if isinstance(c, Token) and c.type == "NAME"]
+        second = named[0] if named else None
         entries = tuple(c for c in rest if isinstance(c, s.TableEntry))
+        periods = tuple(p for c in rest if isinstance(c, tuple) for p in c)
         defaults = [c.value for c in rest if isinstance(c, Clause)]
+        by_period = "period" in (str(first), str(second))
+        dimension = None if str(first) == "period" else str(first)
+        if second is not None and str(second) != "period":
+            self._problem(
+                "bad-table-dimensions",
+                self._token_span(second),
+                Message(
+                    "a table is keyed by one dimension, by period, or by one dimension and "
+                    "period, not by `{first}` and `{second}`",
+                    first=first,
+                    second=second,
+                ),
+            )
+        self._table_shape(str(name), by_period, dimension, entries, periods)
         return s.Table(
             str(name),
             table_type,
-            str(dimension),
-            entries,
+            dimension,
+            () if by_period else entries,
             defaults[0] if defaults else None,
             self._span(meta),
+            by_period,
+            periods if by_period else (),
         )
+
+    def _table_shape(
+        self,
+        name: str,
+        by_period: bool,
+        dimension: str | None,
+        entries: tuple[s.TableEntry, ...],
+        periods: tuple[s.PeriodEntry, ...],
+    ) -> None:
+        """Each row written in the form the table's keys ask for."""
+        wrong: list[s.TableEntry | s.PeriodEntry] = list(periods)
+        wanted = "KEY VALUE"
+        if by_period:
+            wrong = [*entries, *(p for p in periods if (p.key is None) != (dimension is None))]
+            wanted = "KEY { PERIOD VALUE ... }" if dimension else "PERIOD VALUE"
+        for row in wrong:
+            self._problem(
+                "bad-table-entry",
+                row.span,
+                Message(
+                    "each row of table `{name}` is written `{wanted}`", name=name, wanted=wanted
+                ),
+            )
 
     def table_entry(self, meta: Any, children: list[Any]) -> s.TableEntry:
         return s.TableEntry(children[0], children[1], self._span(meta))
+
+    def period_entry(self, meta: Any, children: list[Any]) -> tuple[s.PeriodEntry, ...]:
+        return (s.PeriodEntry(None, str(children[0]), children[1], self._span(meta)),)
+
+    def keyed_periods(self, meta: Any, children: list[Any]) -> tuple[s.PeriodEntry, ...]:
+        key, *rows = children
+        return tuple(attrs.evolve(row, key=key) for row in rows)
+
+    def period_value(self, meta: Any, children: list[Any]) -> s.PeriodEntry:
+        return s.PeriodEntry(None, str(children[0]), children[1], self._span(meta))
 
     snapshot_keyed_value = table_entry
 
@@ -153,8 +218,8 @@ class RuleBuilder(NodeBuilder):
 
     # ---- clauses shared by several rules ----------------------------------------------------
 
-    def per_clause(self, meta: Any, children: list[Token]) -> Clause:
-        return Clause("per", str(children[0]), self._span(meta))
+    def per_clause(self, meta: Any, children: list[Token | None]) -> Clause:
+        return Clause("per", self._dimensions(meta, children), self._span(meta))
 
     def owner_clause(self, meta: Any, children: list[Token]) -> Clause:
         return Clause("owner", unescape(children[0]), self._span(meta))

@@ -35,6 +35,14 @@ class ExpressionBuilder(NodeBuilder):
         arguments = tuple(a for a in args if a is not None)
         return s.Call(str(function), arguments, self._span(meta))
 
+    def rule_call(self, meta: Any, children: list[Any]) -> s.Call:
+        function, rule = children
+        named = s.RuleName(unescape(rule), self._token_span(rule))
+        return s.Call(str(function), (named,), self._span(meta))
+
+    def date_literal(self, meta: Any, children: list[Token]) -> s.DateLiteral:
+        return s.DateLiteral(str(children[0]), self._date(children[0]), self._span(meta))
+
     def member(self, meta: Any, children: list[Any]) -> s.KeyAccess:
         return s.KeyAccess(children[0], str(children[1]), False, self._span(meta))
 

@@ -13,6 +13,7 @@ from planrules.lang import syntax as s
 from planrules.lang.check_header import check_currencies, check_header
 from planrules.lang.check_names import check_lets, check_rule_names, declare_names
 from planrules.lang.check_rules import check_rules
+from planrules.lang.check_tables import check_period_tables
 from planrules.lang.check_tests import check_tests, declared_tests
 from planrules.lang.check_unused import check_unused
 from planrules.lang.check_uses import LoadedFiles, Reader
@@ -79,6 +80,9 @@ def _check_module(
     header = check_header(module, files, report)
     declared = declare_names(module, files, report)
     scope, rules = declared.scope, declared.rules
+    scope.rules = {rule.name: rule for rule in reversed(rules)}  # the first of a name
+    scope.cadence = header.cadence
+    check_period_tables(list(scope.tables.values()), header.window, report)
     check_lets(scope, report)
     unknown_dimensions = check_rule_names(module, scope, rules, files.parsed[source.path], report)
     check_rules(rules, scope, unknown_dimensions, header.window, report)

@@ -64,8 +64,20 @@ class Declarations(Reporting):
         for declaration in module.declarations:
             if isinstance(declaration, s.Metric | s.Table | s.Let):
                 self.declare(declaration, module.path)
+            elif isinstance(declaration, s.Group):
+                self.declare_group(declaration)
             elif whole and isinstance(declaration, s.Goal | s.Threshold | s.Budget | s.Trigger):
                 self.rules.append(declaration)
+
+    def declare_group(self, group: s.Group) -> None:
+        if group.into in self.scope.groups:
+            self.problem(
+                "duplicate-name",
+                group.span,
+                Message("the group `{into}` is declared twice", into=group.into),
+            )
+            return
+        self.scope.groups[group.into] = group
 
     def declare(self, declaration: s.Metric | s.Table | s.Let, path: str) -> None:
         name = declaration.name
@@ -107,7 +119,45 @@ class _LetsAndTables(Reporting):
             checker.let_type(let.name)
         for table in self.scope.tables.values():
             self.check_table(table)
+        for group in self.scope.groups.values():
+            self.check_group(group)
         self.check_let_depths()
+
+    def check_group(self, group: s.Group) -> None:
+        """A group names a dimension the metrics have, into a dimension of its own; each key
+        in one group."""
+        scope = self.scope
+        known = scope.known_dimensions()
+        if group.dimension not in known:
+            self.problem(
+                "unknown-dimension",
+                group.span,
+                Message(
+                    "`group {dimension} into {into}`: no metric is keyed by {dimension}",
+                    dimension=group.dimension,
+                    into=group.into,
+                ),
+                did_you_mean(group.dimension, known),
+            )
+        if group.into in scope.metric_dimensions():
+            self.problem(
+                "bad-group",
+                group.span,
+                Message(
+                    "`{into}` is a dimension of metrics already: a group makes a dimension of "
+                    "its own",
+                    into=group.into,
+                ),
+            )
+        seen: set[str] = set()
+        for entry in group.entries:
+            if entry.key.text in seen:
+                self.problem(
+                    "duplicate-key",
+                    entry.key.span,
+                    Message("`{key}` is in the group twice", key=entry.key.text),
+                )
+            seen.add(entry.key.text)
 
     def expressions(self) -> ExprChecker:
         return ExprChecker(self.scope, self.report)
@@ -148,6 +198,17 @@ class _LetsAndTables(Reporting):
                 )
             seen.add(entry.key.text)
             self.check_literal_unit(entry.value, table.type)
+        periods: set[tuple[str | None, str]] = set()
+        for row in table.periods:
+            key = row.key.text if row.key is not None else None
+            if (key, row.period) in periods:
+                self.problem(
+                    "duplicate-key",
+                    row.span,
+                    Message("`{key}` is in the table twice", key=row.period),
+                )
+            periods.add((key, row.period))
+            self.check_literal_unit(row.value, table.type)
         if table.default is not None:
             self.check_literal_unit(table.default, table.type)
 
@@ -190,14 +251,13 @@ class _RuleNames(Reporting):
             )
 
     def dimensions(self) -> set[str]:
-        metric_dims = {m.dimension for m in self.scope.metrics.values() if m.dimension}
-        return metric_dims | {t.dimension for t in self.scope.tables.values()}
+        tables = {t.dimension for t in self.scope.tables.values() if t.dimension}
+        return self.scope.known_dimensions() | tables
 
     def check_dimension(self, rule: s.Goal | s.Threshold | s.Trigger | s.Budget) -> None:
         per = getattr(rule, "per", None)
         assert per is not None
-        metric_dims = {m.dimension for m in self.scope.metrics.values() if m.dimension}
-        if per not in metric_dims:
+        if per not in self.scope.known_dimensions():
             self.unknown_dimensions.add(per)
             self.problem(
                 "unknown-dimension",

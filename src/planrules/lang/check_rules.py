@@ -12,7 +12,7 @@ import attrs
 from planrules.lang import syntax as s
 from planrules.lang.check_budgets import BudgetCheck, BudgetLines, budgets_among
 from planrules.lang.check_reporting import Report, Reporting, where
-from planrules.lang.check_triggers import TriggerCheck
+from planrules.lang.check_triggers import TriggerCheck, check_status_cycles
 from planrules.lang.check_values import RuleValues
 from planrules.lang.exprcheck import HISTORY, Scope, is_paced, metrics_read, operands
 from planrules.lang.fmt import expression
@@ -43,6 +43,7 @@ def check_rules(
     budgets = BudgetCheck(report, values)
     triggers = TriggerCheck(report, values, BudgetLines(report, budgets_among(rules)))
     for rule in rules:
+        values.rule = rule
         if isinstance(rule, s.Goal):
             goals.check(rule)
         elif isinstance(rule, s.Threshold):
@@ -51,6 +52,8 @@ def check_rules(
             budgets.check(rule)
         else:
             triggers.check(rule)
+    values.rule = None
+    check_status_cycles(rules, report)
 
 
 @attrs.define

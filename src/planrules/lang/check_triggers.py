@@ -7,9 +7,10 @@ import attrs
 
 from planrules.lang import syntax as s
 from planrules.lang.check_budgets import BudgetLines
-from planrules.lang.check_reporting import Reporting
+from planrules.lang.check_reporting import Report, Reporting
 from planrules.lang.check_values import RuleValues
-from planrules.lang.exprcheck import LARGEST_COUNT, is_whole_count
+from planrules.lang.diagnostics import error
+from planrules.lang.exprcheck import LARGEST_COUNT, is_whole_count, statuses_read
 from planrules.lang.messages import Amount, Message
 from planrules.lang.units import BOOL
 
@@ -102,3 +103,56 @@ class TriggerCheck(Reporting):
 
 def _is_current_key(key: s.Key) -> bool:
     return key.text == "key" and not key.quoted
+
+
+def check_status_cycles(rules: list[s.Rule], report: Report) -> None:
+    """No trigger may read its own status through other triggers (`A` when `status("B")`,
+    `B` when `status("A")`): neither could be worked out first. A trigger reading itself
+    directly is reported where its condition is typed."""
+    triggers = {rule.name: rule for rule in rules if isinstance(rule, s.Trigger)}
+    reads = {name: _statuses_read(trigger) for name, trigger in triggers.items()}
+    for name, trigger in triggers.items():
+        for first in reads[name]:
+            if first.name == name or first.name not in triggers:
+                continue
+            path = _path_back(first.name, name, reads)
+            if path is not None:
+                report(
+                    error(
+                        "trigger-cycle",
+                        first.span,
+                        Message(
+                            'trigger "{rule}" reads its own status through {path}',
+                            rule=trigger.name,
+                            path=" → ".join(f'"{step}"' for step in path),
+                        ),
+                    )
+                )
+                break
+
+
+def _statuses_read(trigger: s.Trigger) -> list[s.RuleName]:
+    """The rules whose status the trigger reads, in its condition and its texts."""
+    exprs: list[s.Expr] = [trigger.condition]
+    for action in trigger.actions:
+        if isinstance(action, s.Recommend):
+            exprs.extend(part.expr for part in action.parts if isinstance(part, s.Interpolation))
+    return statuses_read(exprs)
+
+
+def _path_back(start: str, goal: str, reads: dict[str, list[s.RuleName]]) -> list[str] | None:
+    """The triggers from `start` whose statuses lead back to `goal`, if any do."""
+    came_from: dict[str, str | None] = {start: None}
+    pending = [start]
+    while pending:
+        name = pending.pop(0)
+        for read in reads.get(name, ()):
+            if read.name == goal:
+                path = [name]
+                while (before := came_from[path[-1]]) is not None:
+                    path.append(before)
+                return list(reversed(path))
+            if read.name in reads and read.name not in came_from:
+                came_from[read.name] = name
+                pending.append(read.name)
+    return None

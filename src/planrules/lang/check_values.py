@@ -17,9 +17,11 @@ class RuleValues(Reporting):
     scope: Scope
     # A rule whose `per` was reported unknown is not told again that its values are keyed.
     unknown_dimensions: set[str]
+    # The rule whose values are being typed: what a status or a rank may be read in.
+    rule: s.Rule | None = None
 
     def expressions(self) -> ExprChecker:
-        return ExprChecker(self.scope, self.report)
+        return ExprChecker(self.scope, self.report, self.rule)
 
     def value_type(self, expr: s.Expr, per: str | None, what: str) -> Type | None:
         """The type of a value a rule reads: a number, keyed only by the rule's own `per`."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import attrs
@@ -12,28 +12,58 @@ from planrules.lang import syntax as s
 from planrules.lang.diagnostics import Diagnostic, error
 from planrules.lang.messages import Amount, Message, said_by
 from planrules.lang.numbers import is_whole
-from planrules.lang.units import BOOL, Type, UnitError, additive, join_dimensions, multiplicative
+from planrules.lang.units import (
+    BOOL,
+    Type,
+    UnitError,
+    additive,
+    dimension_parts,
+    join_dimensions,
+    joined_dimensions,
+    multiplicative,
+)
 
 if TYPE_CHECKING:
     from planrules.lang.ratio_forms import RatioForm
 
-AGGREGATES = frozenset({"sum", "avg", "min", "max", "count"})
-HISTORY = frozenset({"total", "previous", "change", "growth", "rolling_avg", "rolling_sum"})
+AGGREGATES = frozenset({"sum", "avg", "min", "max", "count", "median"})
+HISTORY = frozenset(
+    {"total", "previous", "change", "growth", "rolling_avg", "rolling_sum", "since"}
+)
 SCALAR = frozenset({"abs", "round"})
-FUNCTIONS = AGGREGATES | HISTORY | SCALAR
-FLOWS_ONLY = frozenset({"total", "rolling_sum"})
+# Over the keys of a keyed value: a figure of them all (`percentile`), or one per key.
+ACROSS_KEYS = frozenset({"percentile", "rank", "share"})
+# Read only in a trigger's condition, compared with a status word.
+STATUS = "status"
+FUNCTIONS = AGGREGATES | HISTORY | SCALAR | ACROSS_KEYS | {STATUS}
+# The words a status is compared with, in their order, then `unknown`.
+STATUS_ORDER = ("pass", "warn", "fail")
+STATUS_WORDS = (*STATUS_ORDER, "unknown")
+# The calendar windows of `total(x, WINDOW)`, each with the cadences finer than it.
+CALENDAR_WINDOWS: dict[str, tuple[str, ...]] = {
+    "quarter": ("daily", "weekly", "monthly"),
+    "year": ("daily", "weekly", "monthly", "quarterly"),
+}
+RANK_ORDERS = ("ascending", "descending")
+FLOWS_ONLY = frozenset({"total", "rolling_sum", "since"})
 COMPARISONS = frozenset({"<", "<=", ">", ">=", "==", "!="})
 
 # How many arguments each function takes: (fewest, most); None for no upper bound.
 _ARITY: dict[str, tuple[int, int | None]] = {
-    "sum": (1, 1),
+    "sum": (1, 2),
     "avg": (1, 1),
     "count": (1, 1),
     "min": (1, None),
     "max": (1, None),
     "abs": (1, 1),
     "round": (2, 2),
-    "total": (1, 1),
+    "total": (1, 2),
+    "since": (2, 2),
+    "median": (1, 1),
+    "percentile": (2, 2),
+    "rank": (1, 2),
+    "share": (1, 1),
+    "status": (1, 1),
     "previous": (1, 2),
     "change": (1, 1),
     "growth": (1, 1),
@@ -58,6 +88,29 @@ class Scope:
     typing_lets: set[str] = attrs.field(factory=set)
     # How each ratio name is shown (`planrules.lang.ratio_forms`), set once the check is sound.
     forms: dict[str, RatioForm] = attrs.field(factory=dict)
+    # The rules by name (`status("NAME")`), and the header's cadence (calendar windows).
+    rules: dict[str, s.Rule] = attrs.field(factory=dict)
+    cadence: str | None = None
+    # The hierarchies, by the dimension each makes (`group rep into team`: under `team`).
+    groups: dict[str, s.Group] = attrs.field(factory=dict)
+
+    def metric_dimensions(self) -> set[str]:
+        """The dimensions metrics are keyed by, two-dimension ones as one (`a, b`)."""
+        return {m.dimension for m in self.metrics.values() if m.dimension}
+
+    def known_dimensions(self) -> set[str]:
+        """Every dimension a value can be keyed by: those of the metrics, each of a pair of
+        dimensions alone, and those the groups make (`team`, and `team, kenh` of a pair
+        `rep, kenh`)."""
+        metrics = self.metric_dimensions()
+        known = metrics | {part for dimension in metrics for part in dimension_parts(dimension)}
+        for group in self.groups.values():
+            known.add(group.into)
+            for dimension in metrics:
+                regrouped = regrouped_dimension(dimension, group.into, self.groups)
+                if regrouped:
+                    known.add(regrouped)
+        return known
 
     def names(self) -> set[str]:
         return set(self.metrics) | set(self.tables) | set(self.lets)
@@ -100,7 +153,7 @@ def is_cumulative(expr: s.Expr, scope: Scope) -> bool:
             pending.append(node.target)  # one key of a running total: `total(x).Lan`
         elif isinstance(node, s.Call) and node.function == "sum" and len(node.args) == 1:
             pending.append(node.args[0])  # running totals summed over keys
-        elif not (isinstance(node, s.Call) and node.function == "total"):
+        elif not (isinstance(node, s.Call) and node.function == "total" and len(node.args) == 1):
             return False
     return True
 
@@ -155,6 +208,47 @@ def operands(expr: s.Expr) -> tuple[s.Expr, ...]:
     return ()
 
 
+def statuses_read(exprs: Iterable[s.Expr]) -> list[s.RuleName]:
+    """The rules whose status the expressions read (`status("RULE")`), in order."""
+    found: list[s.RuleName] = []
+    pending = list(exprs)
+    pending.reverse()
+    while pending:
+        node = pending.pop()
+        if isinstance(node, s.RuleName):
+            found.append(node)
+        else:
+            pending.extend(reversed(operands(node)))
+    return found
+
+
+def rule_values(rule: s.Rule) -> list[s.Expr]:
+    """The expressions a rule's result is worked out from (a trigger's texts aside)."""
+    if isinstance(rule, s.Goal):
+        return [e for e in (rule.subject, rule.target, rule.baseline) if e is not None]
+    if isinstance(rule, s.Threshold):
+        return [rule.subject, *(level.bound for level in rule.levels)]
+    if isinstance(rule, s.Trigger):
+        return [rule.condition]
+    return []
+
+
+def read_through_statuses(exprs: Iterable[s.Expr], scope: Scope) -> list[s.Expr]:
+    """The expressions, and those of every rule whose status they read, through statuses:
+    what makes the keys of a `per` trigger reading `status("RULE")`."""
+    found = list(exprs)
+    seen: set[str] = set()
+    index = 0
+    while index < len(found):
+        for named in statuses_read([found[index]]):
+            rule = scope.rules.get(named.name)
+            if rule is not None and named.name not in seen:
+                seen.add(named.name)
+                found.extend(rule_values(rule))
+        index += 1
+    return found
+
+
 def left_chain(expr: s.Binary) -> list[s.Binary]:
     """The operations down a chain of left operands, innermost first: `a - b + c` gives
     [`a - b`, `a - b + c`], and the chain starts from the first one's left operand (`a`).
@@ -170,11 +264,20 @@ def left_chain(expr: s.Binary) -> list[s.Binary]:
 
 
 class ExprChecker:
-    """Gives the type of an expression, or None where a problem was reported."""
+    """Gives the type of an expression, or None where a problem was reported.
 
-    def __init__(self, scope: Scope, report: Callable[[Diagnostic], None]) -> None:
+    `rule` is the rule whose value it types (None for a let): only a trigger's condition may
+    read a status, and only a rule `per` a dimension may rank its keys."""
+
+    def __init__(
+        self,
+        scope: Scope,
+        report: Callable[[Diagnostic], None],
+        rule: s.Rule | None = None,
+    ) -> None:
         self.scope = scope
         self.report = report
+        self.rule = rule
 
     def problem(self, code: str, node: s.Expr, message: str, hint: str | None = None) -> None:
         self.report(error(code, node.span, message, hint))
@@ -191,6 +294,20 @@ class ExprChecker:
             return self._call(expr)
         if isinstance(expr, s.Unary):
             return self._unary(expr)
+        if isinstance(expr, s.RuleName):
+            self.problem(
+                "bad-status",
+                expr,
+                Message('a rule\'s name in quotes is read only by `status("RULE")`'),
+            )
+            return None
+        if isinstance(expr, s.DateLiteral):
+            self.problem(
+                "misplaced-date",
+                expr,
+                Message("a date is read only by `since(x, {date})`", date=expr.text),
+            )
+            return None
         return self._binary(expr)
 
     def _name(self, expr: s.Name) -> Type | None:
@@ -317,7 +434,12 @@ class ExprChecker:
 
     def _binary(self, expr: s.Binary) -> Type | None:
         chain = left_chain(expr)
-        result = self.type_of(chain[0].left)
+        if is_status_comparison(chain[0]):
+            # `status("R") >= warn and ...`: the comparison is typed whole, its word unread.
+            result = self._status_comparison(chain[0])
+            chain = chain[1:]
+        else:
+            result = self.type_of(chain[0].left)
         for operation in chain:
             right = self.type_of(operation.right)
             result = (
@@ -377,7 +499,23 @@ class ExprChecker:
             return None
         if not self._arity(expr):
             return None
-        args = [self.type_of(arg) for arg in expr.args]
+        if name == STATUS and not isinstance(self.rule, s.Trigger):
+            self.status_outside_trigger(expr)
+            return None
+        if name == STATUS:
+            self.problem(
+                "bad-status",
+                expr,
+                Message(
+                    '`status(...)` is compared with a status: `status("RULE") >= warn` '
+                    "(pass, warn, fail or unknown)"
+                ),
+            )
+            return None
+        if not self._second_argument(expr):
+            return None
+        typed = expr.args[:1] if _WORD_OR_FIXED_SECOND.get(name) else expr.args
+        args = [self.type_of(arg) for arg in typed]
         if any(arg is None for arg in args):
             return None
         types = [arg for arg in args if arg is not None]
@@ -386,11 +524,214 @@ class ExprChecker:
                 "type-mismatch", expr, Message("`{name}` takes numbers, not conditions", name=name)
             )
             return None
+        if name == "sum" and len(expr.args) == 2:
+            return self._regrouped(expr, types[0])
         if name in AGGREGATES and len(types) == 1:
             return self._aggregate(expr, types[0])
+        if name in ACROSS_KEYS:
+            return self._across_keys(expr, types[0])
         if name in ("min", "max"):
             return self._extremum(expr, types)
         return self._history_or_scalar(expr, types)
+
+    def _second_argument(self, expr: s.Call) -> bool:
+        """The second argument of a function that takes a word, a percent or a date there:
+        `total(x, quarter)`, `rank(x, ascending)`, `percentile(x, 90%)`, `since(x, DATE)`."""
+        kind = _WORD_OR_FIXED_SECOND.get(expr.function)
+        if kind is None or len(expr.args) < 2:
+            return True
+        argument = expr.args[1]
+        if kind == "window":
+            return self._calendar_window(expr, argument)
+        if kind == "dimension":
+            if isinstance(argument, s.Name):
+                return True
+            self.problem(
+                "bad-arguments",
+                argument,
+                Message("`sum(x, DIMENSION)` names the dimension to sum away or roll up into"),
+            )
+            return False
+        if kind == "order":
+            if isinstance(argument, s.Name) and argument.name in RANK_ORDERS:
+                return True
+            self.problem(
+                "bad-arguments",
+                argument,
+                Message("`rank` orders its keys `ascending` or `descending` (the default)"),
+            )
+            return False
+        if kind == "percent":
+            if (
+                isinstance(argument, s.Number)
+                and argument.currency is None
+                and argument.percent
+                and 0 <= argument.value <= 1
+            ):
+                return True
+            self.problem(
+                "bad-percentile",
+                argument,
+                Message(
+                    "`percentile` takes a percent from 0% to 100%, written with `%`: "
+                    "`percentile(x, 90%)`"
+                ),
+            )
+            return False
+        if isinstance(argument, s.DateLiteral):
+            return argument.value is not None  # a date off the calendar is reported already
+        self.problem(
+            "bad-arguments",
+            argument,
+            Message("`since` sums from a date: `since(x, 2026-07-01)`"),
+        )
+        return False
+
+    def _regrouped(self, expr: s.Call, arg: Type) -> Type | None:
+        """`sum(x, kenh)`: x's dimension `kenh` summed away; `sum(x, team)`: x's keys rolled
+        up into the groups of `group rep into team`."""
+        target = expr.args[1]
+        assert isinstance(target, s.Name)
+        if not arg.keyed:
+            self._aggregate(expr, arg)  # reports a value with no keys
+            return None
+        regrouped = regrouped_dimension(arg.dimension or "", target.name, self.scope.groups)
+        if regrouped is not None:
+            return Type(arg.unit, regrouped or None)
+        parts = dimension_parts(arg.dimension or "")
+        candidates = [*parts, *(g.into for g in self.scope.groups.values() if g.dimension in parts)]
+        self.problem(
+            "dimension-not-in-value",
+            target,
+            Message(
+                "the value is keyed by {dimension}: it has no `{target}` to sum away, and no "
+                "group of it makes `{target}`",
+                dimension=arg.dimension,
+                target=target.name,
+            ),
+            did_you_mean(target.name, candidates),
+        )
+        return None
+
+    def _calendar_window(self, expr: s.Call, argument: s.Expr) -> bool:
+        if not (isinstance(argument, s.Name) and argument.name in CALENDAR_WINDOWS):
+            self.problem(
+                "bad-arguments",
+                argument,
+                Message(
+                    "`total` sums the window so far, or the calendar `quarter` or `year` so far: "
+                    "`total(x, quarter)`"
+                ),
+            )
+            return False
+        cadence = self.scope.cadence
+        if cadence is not None and cadence not in CALENDAR_WINDOWS[argument.name]:
+            self.problem(
+                "window-not-coarser",
+                argument,
+                Message(
+                    "a {window} is not longer than the plan's {cadence} periods: "
+                    "`total(x, {window})` would be the current period alone",
+                    window=argument.name,
+                    cadence=cadence,
+                ),
+                Message("use the value itself, or a longer window (`year`)")
+                if argument.name == "quarter"
+                else Message("use the value itself"),
+            )
+            return False
+        return True
+
+    def _across_keys(self, expr: s.Call, arg: Type) -> Type | None:
+        """`percentile(x, P%)`: a figure of all the keys; `rank(x)` and `share(x)`: one per
+        key, in a rule `per` the value's dimension."""
+        if not arg.keyed:
+            self.problem(
+                "bad-arguments",
+                expr,
+                Message(
+                    "`{function}` works over the keys of a keyed value; this one has no keys",
+                    function=expr.function,
+                ),
+            )
+            return None
+        if expr.function == "percentile":
+            return Type(arg.unit)
+        rule = self.rule
+        if rule is not None and (isinstance(rule, s.Budget) or rule.per is None):
+            self.problem(
+                "rank-outside-per",
+                expr,
+                Message(
+                    "`{function}` gives each key its own figure: use it in a rule "
+                    "`per {dimension}`",
+                    function=expr.function,
+                    dimension=arg.dimension,
+                ),
+            )
+            return None
+        unit = "count" if expr.function == "rank" else "ratio"
+        return Type(unit, arg.dimension)
+
+    def _status_comparison(self, expr: s.Binary) -> Type | None:
+        """`status("RULE") OP WORD`: the rule's status at each period, in a trigger only."""
+        call, word = (expr.left, expr.right) if _is_status(expr.left) else (expr.right, expr.left)
+        assert isinstance(call, s.Call)
+        if not self._arity(call):
+            return None
+        named = call.args[0]
+        if not isinstance(named, s.RuleName):
+            self.problem(
+                "bad-status",
+                named,
+                Message('`status` takes a rule\'s name in quotes: `status("Revenue 2 billion")`'),
+            )
+            return None
+        if not isinstance(self.rule, s.Trigger):
+            self.status_outside_trigger(expr)
+            return None
+        read = self.scope.rules.get(named.name)
+        if read is None:
+            self.problem(
+                "unknown-rule",
+                named,
+                Message('there is no rule named "{rule}"', rule=named.name),
+                did_you_mean(named.name, self.scope.rules),
+            )
+            return None
+        if read is self.rule:
+            self.problem(
+                "trigger-cycle",
+                named,
+                Message('trigger "{rule}" reads its own status', rule=named.name),
+            )
+            return None
+        if not (isinstance(word, s.Name) and word.name in STATUS_WORDS):
+            self.problem(
+                "bad-status",
+                word,
+                Message("a status is compared with pass, warn, fail or unknown"),
+            )
+            return None
+        if word.name == "unknown" and expr.op not in ("==", "!="):
+            self.problem(
+                "bad-status",
+                expr,
+                Message("`unknown` is no step between pass and fail: ask `== unknown`"),
+            )
+            return None
+        per = read.per if isinstance(read, s.Goal | s.Threshold | s.Trigger) else None
+        return Type(BOOL, per)
+
+    def status_outside_trigger(self, expr: s.Expr) -> None:
+        self.problem(
+            "status-outside-trigger",
+            expr,
+            Message(
+                "a rule's status is a condition of a trigger only: "
+                '`trigger "..." when status("RULE") >= warn {{ ... }}`'
+            ),
+        )
 
     def _arity(self, expr: s.Call) -> bool:
         fewest, most = _ARITY[expr.function]
@@ -458,7 +799,8 @@ class ExprChecker:
                     ),
                 )
                 return None
-        if len(expr.args) == 2 and not self._count_argument(expr, name != "round"):
+        counted = name not in _WORD_OR_FIXED_SECOND
+        if len(expr.args) == 2 and counted and not self._count_argument(expr, name != "round"):
             return None
         if name == "growth":
             return Type("ratio", subject.dimension)
@@ -482,6 +824,42 @@ class ExprChecker:
                 Message("`{function}` needs a whole number here", function=expr.function),
             )
         return False
+
+
+# Functions whose second argument is not a value: a word, a percent or a date.
+_WORD_OR_FIXED_SECOND = {
+    "sum": "dimension",
+    "total": "window",
+    "rank": "order",
+    "percentile": "percent",
+    "since": "date",
+}
+
+
+def regrouped_dimension(dimension: str, target: str, groups: Mapping[str, s.Group]) -> str | None:
+    """The dimension of `sum(x, target)` for x keyed by `dimension`: the other of two
+    dimensions where `target` is one of them ("" where it was the only one, a single value),
+    the group's dimension in place of the one it groups; None where neither applies."""
+    parts = dimension_parts(dimension)
+    if target in parts:
+        return joined_dimensions(tuple(p for p in parts if p != target))
+    group = groups.get(target)
+    if group is not None and group.dimension in parts:
+        return joined_dimensions(tuple(target if p == group.dimension else p for p in parts))
+    return None
+
+
+def _is_status(expr: s.Expr) -> bool:
+    return isinstance(expr, s.Call) and expr.function == STATUS
+
+
+def is_status_comparison(expr: s.Expr) -> bool:
+    """`status("RULE") OP WORD` (either way round), which is typed and run as one."""
+    return (
+        isinstance(expr, s.Binary)
+        and expr.op in COMPARISONS
+        and (_is_status(expr.left) or _is_status(expr.right))
+    )
 
 
 # Counts of periods or digits beyond this are typing slips, not plans.

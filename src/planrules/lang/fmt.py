@@ -352,6 +352,11 @@ def _declaration_lines(decl: s.Declaration, comments: _CommentIndex) -> list[_Li
             return _table(decl, comments)
         case s.Let():
             return [_one_line(f"let {decl.name} = {expression(decl.expr)}", decl.span)]
+        case s.Group():
+            rows = [[f"{_key(entry.key)}:", _key(entry.group)] for entry in decl.entries]
+            spans = [entry.span for entry in decl.entries]
+            head = f"group {decl.dimension} into {decl.into}"
+            return _keyed_list(head, rows, spans, decl.span, 0, comments)
         case s.Goal():
             return _goal(decl)
         case s.Threshold():
@@ -481,11 +486,48 @@ def _metric(metric: s.Metric) -> str:
 def _table(table: s.Table, comments: _CommentIndex) -> list[_Line]:
     rows = [[_key(entry.key), entry.value.text] for entry in table.entries]
     spans = [entry.span for entry in table.entries]
+    if table.by_period and table.dimension is None:
+        rows = [[row.period, row.value.text] for row in table.periods]
+        spans = [row.span for row in table.periods]
     if table.default is not None:
         rows.append(["else", table.default.text])
         spans.append(table.default.span)
-    head = f"table {table.name}: {table.type} by {table.dimension}"
+    keys = ", ".join(d for d in (table.dimension, "period" if table.by_period else None) if d)
+    head = f"table {table.name}: {table.type} by {keys}"
+    if table.by_period and table.dimension is not None:
+        return _table_by_key_and_period(head, table, comments)
     return _keyed_list(head, rows, spans, table.span, 0, comments)
+
+
+def _table_by_key_and_period(head: str, table: s.Table, comments: _CommentIndex) -> list[_Line]:
+    """`table t: count by rep, period { Lan { 2026-07 40 ... } ... }`: a list per key."""
+    groups: list[list[s.PeriodEntry]] = []
+    for row in table.periods:
+        if groups and groups[-1][0].key == row.key:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    keyed = [
+        (
+            _key(group[0].key) if group[0].key is not None else "",
+            [[row.period, row.value.text] for row in group],
+            [row.span for row in group],
+            group[0].span.through(group[-1].span),
+        )
+        for group in groups
+    ]
+    tail = [f"else {table.default.text}"] if table.default is not None else []
+    inline = f"{head} " + _braced(
+        [f"{key} {_inline_list(rows)}" for key, rows, _, _ in keyed] + tail
+    )
+    if _fits(inline, 0) and not comments.inside(table.span):
+        return [_Line(0, inline, _span_anchors(table.span))]
+    lines = [_Line(0, f"{head} {{", [_start(table.span)])]
+    for key, rows, spans, span in keyed:
+        lines.extend(_keyed_list(key, rows, spans, span, INDENT, comments))
+    if table.default is not None:
+        lines.append(_one_line(tail[0], table.default.span, INDENT))
+    return [*lines, _closing(0, table.span)]
 
 
 def _goal(goal: s.Goal) -> list[_Line]:
@@ -721,6 +763,10 @@ def _expression(expr: s.Expr) -> tuple[str, int]:
         case s.Call():
             arguments = ", ".join(expression(argument) for argument in expr.args)
             return f"{expr.function}({arguments})", POSTFIX
+        case s.RuleName():
+            return quote(expr.name), POSTFIX
+        case s.DateLiteral():
+            return expr.text, POSTFIX
         case s.Unary(op="-"):
             return "-" + expression(expr.operand, NEGATION), NEGATION
         case s.Unary():

@@ -46,7 +46,17 @@ _TERMINAL_WORDS = {
     "CURRENCY_SIGN": Message("a currency sign (₫ or ¥)"),
     "$END": Message("the end of the file"),
 }
-_DECLARATION_WORDS = ("metric", "table", "let", "goal", "threshold", "budget", "trigger", "test")
+_DECLARATION_WORDS = (
+    "metric",
+    "table",
+    "let",
+    "goal",
+    "threshold",
+    "budget",
+    "trigger",
+    "test",
+    "group",
+)
 _OPERATOR_WORDS = ("+", "-", "*", "/", "<", ">")
 _COMPARISONS = frozenset({"<", "<=", ">", ">=", "==", "!="})
 
@@ -295,6 +305,7 @@ MAX_SYNTAX_ERRORS = 50
 _DECLARATION_LINE = re.compile(
     r"^[ \t]*(?P<start>(?:metric|table)[ \t]+[^\W\d]\w*[ \t]*:"
     r"|let[ \t]+[^\W\d]\w*[ \t]*="
+    r"|group[ \t]+[^\W\d]\w*[ \t]+into\b"
     r'|(?:goal|threshold|budget|trigger|test|use)[ \t]*")',
     re.MULTILINE,
 )
@@ -654,6 +665,14 @@ def describe_expected(terminals: set[str] | frozenset[str]) -> str:
     keywords and punctuation stay quoted as they are written."""
     spellings = _keyword_spellings()
     words: set[str] = set()
+    if "NUMBER" in terminals:
+        # A date (`since(x, 2026-07-01)`) and a rule's name (`status("RULE")`) stand where a
+        # value may, but only those two functions read them: a value is what is expected.
+        terminals = (
+            set(terminals) - {"DATE", "STRING"}
+            if "RPAR" in terminals
+            else set(terminals) - {"DATE"}
+        )
     for name in terminals:
         if name in _TERMINAL_WORDS:
             words.add(_TERMINAL_WORDS[name])

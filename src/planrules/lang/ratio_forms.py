@@ -135,7 +135,7 @@ def _literals(expr: s.Expr, scope: Scope) -> list[s.Number]:
 
 
 def _entries(table: s.Table) -> list[s.Number]:
-    numbers = [entry.value for entry in table.entries]
+    numbers = [entry.value for entry in table.entries] + [row.value for row in table.periods]
     return numbers if table.default is None else [*numbers, table.default]
 
 

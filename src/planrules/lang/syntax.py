@@ -66,7 +66,25 @@ class Binary:
     span: Span = attrs.field(eq=False, repr=False)
 
 
-Expr = Number | Name | KeyAccess | Call | Unary | Binary
+@attrs.frozen
+class RuleName:
+    """`"Doanh thu 2 tỷ"` in `status("Doanh thu 2 tỷ")`: a rule named by its quoted name."""
+
+    name: str
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class DateLiteral:
+    """`2026-07-01` in `since(x, 2026-07-01)`; None where the date is not on the calendar
+    (reported by the builder)."""
+
+    text: str
+    value: datetime.date | None
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+Expr = Number | Name | KeyAccess | Call | Unary | Binary | RuleName | DateLiteral
 
 # ---- header --------------------------------------------------------------------------------
 
@@ -139,12 +157,47 @@ class TableEntry:
 
 
 @attrs.frozen
+class PeriodEntry:
+    """`2026-07 500 triệu` of a table by period; `key` is the row's key in a table by a
+    dimension and period (`Lan { 2026-07 40 }`), None in a table by period alone."""
+
+    key: Key | None
+    period: str
+    value: Number
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
 class Table:
+    """`dimension` None for a table by period alone; `by_period` where it is read at the
+    current period, its values in `periods` (`entries` is then empty)."""
+
     name: str
     type: str
-    dimension: str
+    dimension: str | None
     entries: tuple[TableEntry, ...]
     default: Number | None
+    span: Span = attrs.field(eq=False, repr=False)
+    by_period: bool = False
+    periods: tuple[PeriodEntry, ...] = ()
+
+
+@attrs.frozen
+class GroupEntry:
+    """`Lan: HCM_A`: the key `Lan` belongs to the group `HCM_A`."""
+
+    key: Key
+    group: Key
+    span: Span = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Group:
+    """`group rep into team { ... }`: each key of `dimension` in a key of `into`."""
+
+    dimension: str
+    into: str
+    entries: tuple[GroupEntry, ...]
     span: Span = attrs.field(eq=False, repr=False)
 
 
@@ -363,7 +416,7 @@ class Test:
 
 
 Rule = Goal | Threshold | Budget | Trigger
-Declaration = Metric | Table | Let | Rule | Test
+Declaration = Metric | Table | Let | Group | Rule | Test
 
 
 @attrs.frozen

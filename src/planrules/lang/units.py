@@ -29,6 +29,20 @@ class Type:
         return attrs.evolve(self, dimension=None)
 
 
+# A value keyed by two dimensions is keyed by one name, its dimensions joined (`cua_hang,
+# kenh`), and each of its keys is the two keys joined (`HCM1 / facebook`), as reports print it.
+DIMENSION_SEPARATOR = ", "
+KEY_SEPARATOR = " / "
+
+
+def joined_dimensions(parts: tuple[str, ...]) -> str:
+    return DIMENSION_SEPARATOR.join(parts)
+
+
+def dimension_parts(dimension: str) -> tuple[str, ...]:
+    return tuple(dimension.split(DIMENSION_SEPARATOR))
+
+
 class UnitError(Exception):
     """A combination of units the language forbids; the message says why."""
 

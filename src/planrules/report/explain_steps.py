@@ -13,12 +13,12 @@ from typing import Any
 import attrs
 
 from planrules.eval.compile import ExpressionTypes, literal_value
-from planrules.eval.functions import periods_read
+from planrules.eval.functions import calendar_start, date_start, periods_read
 from planrules.eval.trace import NOT_READ, Record, Trace
 from planrules.eval.values import Keyed, Unknown, at_key
 from planrules.i18n import N_, _, describe, ngettext, spoken
 from planrules.lang import syntax as s
-from planrules.lang.exprcheck import AGGREGATES, HISTORY
+from planrules.lang.exprcheck import ACROSS_KEYS, AGGREGATES, HISTORY, is_status_comparison
 from planrules.lang.fmt import expression as expression_text
 from planrules.lang.ratio_forms import RatioForm, form_of, rule_form
 from planrules.report.model import Report, Result
@@ -213,11 +213,29 @@ class Walker:
                 return (self.walk(expr.target, position, whole=True, levels=levels),)
             case s.Unary():
                 return (self.walk(expr.operand, position, whole=whole, levels=levels),)
+            case s.Binary() if is_status_comparison(expr):
+                return (self.status(expr, position),)
             case s.Binary():
                 return self.sides(expr, position, whole, levels)
             case s.Call():
                 return self.call(expr, position, whole, levels)
         return ()
+
+    def status(self, expr: s.Binary, position: int) -> Step:
+        """The status `status("RULE")` compared, as the rule had it in that period."""
+        call = expr.left if isinstance(expr.left, s.Call) else expr.right
+        self.steps_left -= 1
+        status = self.value(call, position)
+        if isinstance(status, Unknown):
+            shown = _("unknown: {reason}").format(reason=spoken(status.reason))
+        elif isinstance(status, str):
+            shown = report_status_word(status)
+        else:
+            shown = self.writer.value(status, "number")
+        text = _("{expression} in {period}").format(
+            expression=short(expression_text(call)), period=self.trace.label(position)
+        )
+        return Step(text, shown)
 
     def sides(self, expr: s.Binary, position: int, whole: bool, levels: int) -> tuple[Step, ...]:
         takes_unit = expr.op in ("+", "-", "<", "<=", ">", ">=", "==", "!=")
@@ -258,8 +276,10 @@ class Walker:
 
     def call(self, expr: s.Call, position: int, whole: bool, levels: int) -> tuple[Step, ...]:
         name, args = expr.function, expr.args
-        if name in AGGREGATES and len(args) == 1:
-            # An aggregate works over all the keys, so its argument is shown whole.
+        over_keys = name in AGGREGATES and (len(args) == 1 or name == "sum")
+        if over_keys or name in ACROSS_KEYS:
+            # An aggregate works over all the keys, so its argument is shown whole (the
+            # dimension `sum(x, kenh)` sums away is in the text already).
             return (self.walk(args[0], position, whole=True, levels=levels),)
         if name in HISTORY:
             return self.history(expr, position, whole, levels)
@@ -270,6 +290,8 @@ class Walker:
     def history(self, expr: s.Call, position: int, whole: bool, levels: int) -> tuple[Step, ...]:
         count = _count(expr.args[1]) if len(expr.args) > 1 else 1
         read = periods_read(expr.function, count, position, self.trace.window_start)
+        if expr.function in ("total", "since") and len(expr.args) > 1:
+            read = range(self.first_summed(expr.args[1], position), position + 1)
         if not read:
             return (Step(_("no period of the window yet"), _("an empty sum, 0")),)
         positions = self.trace.summed(expr.args[0], read) if expr.function in SUMS else read
@@ -278,6 +300,14 @@ class Walker:
             lambda p: self.walk(expr.args[0], p, whole=whole, in_period=True, levels=levels),
         )
         return (*steps, *not_needed(len(read) - len(positions)))
+
+    def first_summed(self, bound: s.Expr, position: int) -> int:
+        """Where `total(x, quarter)`, `total(x, year)` or `since(x, DATE)` starts summing."""
+        label, start = self.trace.label, self.trace.window_start
+        if isinstance(bound, s.DateLiteral) and bound.value is not None:
+            return date_start(label, position, bound.value)
+        window = bound.name if isinstance(bound, s.Name) else "year"
+        return calendar_start(label, position, start, window)
 
     def over_periods(
         self, positions: Sequence[int], step: Callable[[int], Step], latest: bool = False
