@@ -30,7 +30,7 @@ from planrules.eval.rules import GoalRule, Margins, Moment, ThresholdRule
 from planrules.eval.symbolic import NotLinear, Ratio
 from planrules.eval.values import EVALUATION, as_fraction, subtract, whole_if_possible
 from planrules.lang import syntax as s
-from planrules.lang.exprcheck import AGGREGATES, Scope, metrics_read, operands
+from planrules.lang.exprcheck import ACROSS_KEYS, AGGREGATES, Scope, metrics_read, operands
 from planrules.lang.numbers import LARGEST  # no snapshot value goes beyond; nor a proposal
 from planrules.lang.ratio_forms import RatioForm
 from planrules.report.model import Change
@@ -249,7 +249,14 @@ def reads_aggregate(exprs: list[s.Expr], scope: Scope) -> bool:
 
 
 def _is_aggregate(node: s.Expr) -> bool:
-    return isinstance(node, s.Call) and node.function in AGGREGATES and len(node.args) == 1
+    """Whether `node` reads many keys of its argument: an aggregate over keys (`sum(x)`, but
+    not the scalar `max(a, b)`), a sum over one dimension or into groups (`sum(x, kenh)`), or
+    a figure of every key (`rank`, `share`, `percentile`)."""
+    if not isinstance(node, s.Call):
+        return False
+    if node.function in ACROSS_KEYS:
+        return True
+    return node.function in AGGREGATES and (len(node.args) == 1 or node.function == "sum")
 
 
 def expressions_of(rule: GoalRule | ThresholdRule) -> list[s.Expr]:
