@@ -311,3 +311,25 @@ def test_decimal_and_fraction_coefficients_meet_exactly() -> None:
     with decimal.localcontext(EVALUATION):
         third = x / 3 - Fraction(1, 6)
     assert third.fit() == (Fraction(1, 3), Fraction(0), Fraction(0))
+
+
+def test_rules_reading_every_key_are_judged_whole() -> None:
+    # share(orders) at c: 15 of 100 is below 20%; c at 22 is 22 of 107, at 21 still below;
+    # a or b lowered by 25 leaves 15 of 75, exactly 20%. rank(orders) of c: 3rd, warn above
+    # 2: b at 14 (ties go by key, b before c) or c at 31 (above b's 30) makes it 2nd.
+    text = (
+        'ruleset "Reps"\nmetric orders: count by rep\n'
+        'threshold "Share" per rep: share(orders) warn below 20%\n'
+        'threshold "Rank" per rep: rank(orders) warn above 2\n'
+    )
+    history = [{"period": "2026-01", "metrics": {"orders": {"a": 50, "b": 30, "c": 15, "d": 5}}}]
+    ruleset = loads(text, filename="r.plan")
+    for batched in (False, True):
+        answers = _answers(ruleset.evaluate(history), batched)
+        assert answers[("Share", "c")] == [
+            {"input": "orders", "key": "c", "change": 7, "to": 22},
+            {"input": "orders", "key": "a", "change": -25, "to": 25},
+            {"input": "orders", "key": "b", "change": -25, "to": 5},
+        ]
+        assert {"input": "orders", "key": "b", "change": -16, "to": 14} in answers[("Rank", "c")]
+        assert {"input": "orders", "key": "c", "change": 16, "to": 31} in answers[("Rank", "c")]

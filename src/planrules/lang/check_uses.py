@@ -54,7 +54,7 @@ class LoadedFiles(Reporting):
 
     def follow_uses(self, module: s.Module, chain: list[str]) -> None:
         for use in module.uses:
-            target = _resolve(module.path, use.path)
+            target = resolve_use(module.path, use.path)
             if target in chain:
                 cycle = " -> ".join([*chain[chain.index(target) :], target])
                 self.problem(
@@ -137,9 +137,10 @@ class LoadedFiles(Reporting):
         return parsed.module
 
     def loaded(self, use: s.Use, from_path: str) -> s.Module | None:
-        parsed = self.parsed.get(_resolve(from_path, use.path))
+        parsed = self.parsed.get(resolve_use(from_path, use.path))
         return parsed.module if parsed is not None else None
 
 
-def _resolve(from_path: str, target: str) -> str:
+def resolve_use(from_path: str, target: str) -> str:
+    """The path of the file `use "TARGET"` names in the file at `from_path`."""
     return os.path.normpath(Path(from_path).parent / target)

@@ -49,7 +49,7 @@ FLOWS_ONLY = frozenset({"total", "rolling_sum", "since"})
 COMPARISONS = frozenset({"<", "<=", ">", ">=", "==", "!="})
 
 # How many arguments each function takes: (fewest, most); None for no upper bound.
-_ARITY: dict[str, tuple[int, int | None]] = {
+ARITY: dict[str, tuple[int, int | None]] = {
     "sum": (1, 2),
     "avg": (1, 1),
     "count": (1, 1),
@@ -734,7 +734,7 @@ class ExprChecker:
         )
 
     def _arity(self, expr: s.Call) -> bool:
-        fewest, most = _ARITY[expr.function]
+        fewest, most = ARITY[expr.function]
         count = len(expr.args)
         if count >= fewest and (most is None or count <= most):
             return True

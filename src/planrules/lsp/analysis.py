@@ -14,6 +14,7 @@ from pathlib import Path
 
 from planrules.lang import syntax as s
 from planrules.lang.check import Checked, check_source
+from planrules.lang.check_uses import resolve_use as resolved_by_checker
 from planrules.lang.diagnostics import InputError
 from planrules.lang.exprcheck import Scope
 from planrules.lang.source import Source
@@ -182,4 +183,4 @@ def used_closure(path: str, index_of: Callable[[str], FileIndex | None]) -> list
 
 def resolve_use(from_path: str, use: s.Use) -> str:
     """The path a `use` names, as the checker resolves it."""
-    return os.path.normpath(Path(from_path).parent / use.path)
+    return resolved_by_checker(from_path, use.path)

@@ -47,14 +47,14 @@ def metric_heading(metric: s.Metric) -> str:
 
 def table_heading(table: s.Table) -> str:
     by = [table.dimension] if table.dimension else []
-    if getattr(table, "by_period", False):
+    if table.by_period:
         by.append("period")
     return f"table {table.name}: {table.type} by {', '.join(by)}"
 
 
 def table_keys(table: s.Table) -> str:
     keys = [f"{entry.key.text} {entry.value.text}" for entry in table.entries]
-    for entry in getattr(table, "periods", ()):  # a table by period, where the language has them
+    for entry in table.periods:
         key = f"{entry.key.text} " if entry.key is not None else ""
         keys.append(f"{key}{entry.period} {entry.value.text}")
     if table.default is not None:
@@ -187,8 +187,7 @@ _GROUPS = (
 
 def functions() -> dict[str, tuple[int, int | None]]:
     """The functions the checker knows, with the fewest and most arguments each takes."""
-    arities: dict[str, tuple[int, int | None]] = getattr(exprcheck, "_ARITY", {})
-    return {name: arities.get(name, (1, None)) for name in sorted(exprcheck.FUNCTIONS)}
+    return {name: exprcheck.ARITY[name] for name in sorted(exprcheck.FUNCTIONS)}
 
 
 def signature(name: str, arity: tuple[int, int | None]) -> str:

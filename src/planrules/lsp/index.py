@@ -42,8 +42,6 @@ class Occurrence:
 
 Declared = s.Metric | s.Table | s.Let | s.Goal | s.Threshold | s.Budget | s.Trigger | s.BudgetLine
 
-# A rule named in an expression (`status("Doanh thu 2 tỷ")`), where the language has them.
-_RULE_NAME: Any = getattr(s, "RuleName", None)
 
 _NAME = r"[^\W\d]\w*"
 _STRING = re.compile(r'"(?:[^"\\\n]|\\["\\])*"')
@@ -104,7 +102,7 @@ def build_index(module: s.Module, text: str, lines: LineMap | None = None) -> Fi
     for node in walk(module):
         if isinstance(node, s.Name):
             index.occurrences.append(Occurrence(Symbol("name", node.name), node.span, False, False))
-        elif _RULE_NAME is not None and isinstance(node, _RULE_NAME):
+        elif isinstance(node, s.RuleName):
             index.occurrences.append(Occurrence(Symbol("rule", node.name), node.span, False, True))
         elif isinstance(node, s.Number):
             index.numbers.append(node)
