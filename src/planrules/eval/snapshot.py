@@ -23,16 +23,28 @@ MetricShapes: TypeAlias = Mapping[str, bool]  # declared metric name -> True if 
 class Shapes(dict[str, bool]):
     """Declared metric names, True where keyed, with the unkeyed ones as a set: one subset
     test then tells that a snapshot gives only declared unkeyed metrics. `nested` names the
-    metrics keyed by two dimensions, whose values nest a map in each key."""
+    metrics keyed by two dimensions, whose values nest a map in each key; `dimensions` gives
+    each keyed metric's dimensions in order, which name the columns of a long table."""
 
-    def __init__(self, shapes: Mapping[str, bool], nested: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        shapes: Mapping[str, bool],
+        nested: frozenset[str] = frozenset(),
+        dimensions: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
         super().__init__(shapes)
         self.unkeyed = frozenset(name for name, keyed in shapes.items() if not keyed)
         self.nested = nested
+        self.dimensions = dict(dimensions or {})
 
 
 def nested_metrics(shapes: MetricShapes) -> frozenset[str]:
     return shapes.nested if isinstance(shapes, Shapes) else frozenset()
+
+
+def metric_dimensions(shapes: MetricShapes) -> Mapping[str, tuple[str, ...]]:
+    """Each keyed metric's dimensions (`("cua_hang", "kenh")`), where the shapes know them."""
+    return shapes.dimensions if isinstance(shapes, Shapes) else {}
 
 
 # The keys of a metric by two dimensions, joined as reports print them (`HCM1 / facebook`);

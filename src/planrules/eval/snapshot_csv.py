@@ -1,12 +1,15 @@
 """Snapshot files read as CSV: a header row naming `period` and the metrics (`metric.KEY` for
-each key of a keyed one), then one row per period. A cell reads as JSON would read it where
-the locale's decimal mark is `.`, and otherwise as the locale writes numbers (see
-`snapshot_locale`). Cells may be separated by `,`, `;` or tabs, as spreadsheets save them
-where the comma is the decimal mark; the header line tells which.
+each key of a keyed one), then one row per period; or, long, a header `period`, `metric`,
+`key` (or a column per dimension the metrics are keyed by) and `value`, then a row per value.
+A cell reads as JSON would read it where the locale's decimal mark is `.`, and otherwise as
+the locale writes numbers (see `snapshot_locale`). Cells may be separated by `,`, `;` or
+tabs, as spreadsheets save them where the comma is the decimal mark; the header line tells
+which.
 
 The header's names (`header_name`: the fixed words `period`, `metric`, `key` and `value` in
 any case, metrics exactly, a column looking like a metric warned of) and its columns
-(`declared_columns`) are also how a workbook's sheets are read.
+(`declared_columns`), and a row's keys (`long_header`, `row_key`), are
+also how a workbook's sheets are read.
 
 A file can hold a million rows, so rows are read one at a time and never all kept, what
 depends only on a column is worked out once from the header, and the place an error names
@@ -20,7 +23,7 @@ import csv
 import io
 import re
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import attrs
 
@@ -34,6 +37,7 @@ from planrules.eval.snapshot import (
     SnapshotError,
     check_distinct_periods,
     joined_key,
+    metric_dimensions,
     nested_metrics,
     nfc,
     shown,
@@ -48,6 +52,7 @@ from planrules.eval.snapshot_numbers import (
     exact_number,
 )
 from planrules.lang.names import look_alike, normal_form
+from planrules.lang.periods import Period, period_label
 
 # JSON's number grammar, so that a CSV cell reads exactly as the same text would in JSON.
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
@@ -88,6 +93,10 @@ def _snapshots(
     header_line, header = first
     names = [header_name(cell) for cell in header]
     period_index = period_column(names, file.at(f"line {header_line}"))
+    long = long_header(names, shapes, lambda index: _header_place(file, header_line, names[index]))
+    if long is not None:
+        table = _LongCsv(file, long, names, shapes, numbers)
+        return table.read(rows, len(header), period_index)
     columns = declared_columns(names, shapes, file.at(f"line {header_line}"))
     undeclared = undeclared_columns(names, shapes)
     snapshots: list[Snapshot] = []
@@ -259,3 +268,260 @@ def _cell_number(cell: str, numbers: TextNumbers) -> Scalar:
     if numbers.point_decimals and _JSON_NUMBER.fullmatch(cell) and not reads_two_ways(cell):
         return exact_number(decimal_from_text(cell))
     return numbers.read(cell)
+
+
+# ---- long tables: a row per value --------------------------------------------------------
+
+
+@attrs.frozen
+class KeyColumns:
+    """The columns giving a row's keys: `key`, and a column per dimension, named by it."""
+
+    key: int | None
+    dimensions: tuple[tuple[str, int], ...]  # each dimension column's name and index
+
+
+@attrs.frozen
+class LongHeader:
+    """The columns of a long table (`period, metric, key, value`), for CSV files and workbooks
+    alike: a keyed metric's key is in `key` or in its dimension's column, the keys of a metric
+    by two dimensions in a column per dimension (`period, metric, cua_hang, kenh, value`)."""
+
+    metric: int
+    value: int
+    keys: KeyColumns
+
+
+class RowProblem(Exception):
+    """What is wrong with a row's keys, and the column where it is."""
+
+    def __init__(self, column: int, problem: str) -> None:
+        super().__init__(problem)
+        self.column = column
+
+
+def declared_dimensions(shapes: MetricShapes) -> list[str]:
+    """The dimensions the metrics are keyed by, in the order they are first declared."""
+    return list(dict.fromkeys(d for dims in metric_dimensions(shapes).values() for d in dims))
+
+
+def dimension_columns(names: list[str], shapes: MetricShapes) -> tuple[tuple[str, int], ...]:
+    """The header's columns named by a dimension the metrics are keyed by, with their indexes."""
+    declared = declared_dimensions(shapes)
+    return tuple((name, index) for index, name in enumerate(names) if name in declared)
+
+
+def long_header(
+    names: list[str], shapes: MetricShapes, column_place: Callable[[int], Place]
+) -> LongHeader | None:
+    """The header of a long table (None where `names` has no `metric` and `value` columns);
+    a column that is no fixed word and no dimension of the metrics is an error."""
+    if "metric" not in names or "value" not in names:
+        return None
+    declared = declared_dimensions(shapes)
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if not name:
+            continue
+        if name in seen:
+            raise column_place(index).error(f"column `{shown(name)}` is given twice")
+        seen.add(name)
+        if name not in declared and name not in STRUCTURAL:
+            raise column_place(index).error(_not_a_dimension(name, declared))
+    key = names.index("key") if "key" in names else None
+    keys = KeyColumns(key, dimension_columns(names, shapes))
+    return LongHeader(names.index("metric"), names.index("value"), keys)
+
+
+def _not_a_dimension(name: str, declared: list[str]) -> str:
+    near = look_alike(name, declared)
+    if near is not None:
+        return f"`{shown(name)}` is not a dimension of the metrics: is it `{shown(near)}` misspelt?"
+    dimensions = ", ".join(f"`{shown(d)}`" for d in declared)
+    return (
+        f"`{shown(name)}` is no column of a long table, whose columns are `period`, `metric`, "
+        + (f"`key`, a column per dimension ({dimensions})" if declared else "`key`")
+        + " and `value`"
+    )
+
+
+def row_key(
+    keys: KeyColumns,
+    value: int,
+    metric: str,
+    shapes: MetricShapes,
+    text_at: Callable[[int], str | None],
+) -> str | None:
+    """The key at which a row gives declared `metric` in the column `value` (None where the
+    metric is not keyed), from `key` or the dimension columns; `text_at` gives a column's
+    text, None where blank. Raises RowProblem."""
+    key = text_at(keys.key) if keys.key is not None else None
+    given = {name: (index, text) for name, index in keys.dimensions if (text := text_at(index))}
+    if not shapes[metric]:
+        if key is not None:
+            raise RowProblem(
+                value, f"`{shown(metric)}` is not keyed, so it has no keys: leave its `key` empty"
+            )
+        for name, (index, _) in given.items():
+            raise RowProblem(
+                index, f"`{shown(metric)}` is not keyed: leave its `{shown(name)}` empty"
+            )
+        return None
+    dimensions = metric_dimensions(shapes).get(metric, ())
+    for name, (index, _) in given.items():
+        if name not in dimensions:
+            raise RowProblem(
+                index,
+                f"`{shown(metric)}` is keyed by `{', '.join(dimensions)}`, not by "
+                f"`{shown(name)}`: leave its `{shown(name)}` empty",
+            )
+    if len(dimensions) > 1:
+        return _pair(keys, value, metric, dimensions, key, given)
+    by_column = next(iter(given.items()), None)
+    if by_column is None:
+        if key is None:
+            column = next((name for name, _ in keys.dimensions if name in dimensions), "key")
+            raise RowProblem(
+                value, f"`{shown(metric)}` is keyed: give the key in the `{column}` column"
+            )
+        return key
+    if key is not None:
+        raise RowProblem(
+            by_column[1][0],
+            f"`{shown(metric)}`'s key is given twice, in `key` and in `{shown(by_column[0])}`: "
+            "give it once",
+        )
+    return by_column[1][1]
+
+
+def _pair(
+    keys: KeyColumns,
+    value: int,
+    metric: str,
+    dimensions: tuple[str, ...],
+    key: str | None,
+    given: dict[str, tuple[int, str]],
+) -> str:
+    """The key `HCM1 / facebook` of a row of a metric by two dimensions, as the JSON nested
+    form gives it."""
+    keyed_by = ", ".join(dimensions)
+    if key is not None:
+        assert keys.key is not None
+        raise RowProblem(
+            keys.key,
+            f"`{shown(metric)}` is keyed by `{keyed_by}`: give its keys in a column per "
+            "dimension and leave its `key` empty",
+        )
+    columns = dict(keys.dimensions)
+    parts: list[str] = []
+    for dimension in dimensions:
+        if dimension not in given:
+            column = columns.get(dimension, value)
+            lacking = "" if dimension in columns else f" (the header has no `{dimension}` column)"
+            raise RowProblem(
+                column,
+                f"`{shown(metric)}` is keyed by `{keyed_by}`: "
+                f"the row gives no `{dimension}`{lacking}",
+            )
+        index, text = given[dimension]
+        if KEY_SEPARATOR in text:
+            raise RowProblem(
+                index,
+                f"the key `{shown(text)}` holds `{KEY_SEPARATOR.strip()}` between spaces, which "
+                "joins the keys of two dimensions",
+            )
+        parts.append(text)
+    return KEY_SEPARATOR.join(parts)
+
+
+def _header_place(file: Place, line: int, name: str) -> Place:
+    return _line_place(file, line).at(f"column `{shown(name)}`")
+
+
+@attrs.define
+class _LongCsv:
+    """A long CSV table's rows merged by period, each checked as it comes."""
+
+    file: Place
+    header: LongHeader
+    names: list[str]
+    shapes: MetricShapes
+    numbers: TextNumbers
+    metrics: dict[Period, dict[str, MetricValue]] = attrs.field(factory=dict)
+    undeclared: dict[Period, dict[str, None]] = attrs.field(factory=dict)
+    lines_at: dict[tuple[Period, str, str | None], int] = attrs.field(factory=dict)
+    periods: dict[str, Period] = attrs.field(factory=dict)
+
+    def read(
+        self, rows: Iterator[tuple[int, list[str]]], width: int, period: int
+    ) -> list[Snapshot]:
+        for line, row in rows:
+            if len(row) != width:
+                raise self.file.error(
+                    f"line {line} has {len(row)} cells, where the header has {width}"
+                )
+            self.read_row(line, row, period)
+        return self.snapshots()
+
+    def place(self, line: int, column: int) -> Place:
+        return _header_place(self.file, line, self.names[column])
+
+    def read_row(self, line: int, row: list[str], period_index: int) -> None:
+        period_text = row[period_index].strip()
+        if not period_text:
+            raise _line_place(self.file, line).error("the period is empty")
+        period = self.periods.get(period_text)
+        if period is None:
+            period = read_period(period_text, lambda: _line_place(self.file, line))
+            self.periods[period_text] = period
+        self.undeclared.setdefault(period, {})
+        metric = nfc(row[self.header.metric].strip())
+        if not metric:
+            raise self.place(line, self.header.metric).error("the metric is empty")
+        if metric not in self.shapes:
+            self.undeclared[period][metric] = None
+            return
+        cell = row[self.header.value].strip()
+        if not cell:
+            return  # an empty value is absent, as null is in JSON
+        try:
+            key = row_key(
+                self.header.keys,
+                self.header.value,
+                metric,
+                self.shapes,
+                lambda i: nfc(row[i].strip()) or None,
+            )
+            value = _cell_number(cell, self.numbers)
+        except RowProblem as problem:
+            raise self.place(line, problem.column).error(str(problem)) from None
+        except ValueProblem as problem:
+            raise self.place(line, self.header.value).error(str(problem)) from None
+        self.add(line, period, metric, key, value)
+
+    def add(self, line: int, period: Period, metric: str, key: str | None, value: Scalar) -> None:
+        earlier = self.lines_at.setdefault((period, metric, key), line)
+        if earlier != line:
+            what = f"`{shown(metric)}`" + (f" at key `{shown(key)}`" if key is not None else "")
+            raise _line_place(self.file, line).error(
+                f"{what} for {period_label(period)} is given twice (also at line {earlier})"
+            )
+        metrics = self.metrics.setdefault(period, {})
+        if key is None:
+            metrics[metric] = value
+        else:
+            keyed = metrics.setdefault(metric, {})
+            assert isinstance(keyed, dict)
+            keyed[key] = value
+
+    def snapshots(self) -> list[Snapshot]:
+        periods = sorted(self.undeclared, key=lambda period: period.start)
+        return [
+            Snapshot(
+                period,
+                self.metrics.get(period, {}),
+                self.file.origin,
+                tuple(self.undeclared[period]),
+            )
+            for period in periods
+        ]

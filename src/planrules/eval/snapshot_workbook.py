@@ -3,7 +3,8 @@
 Every sheet with content is a table whose first row with a `period` cell is its header (rows
 above it are titles, and are skipped). A sheet is in one of two layouts:
 - long: columns `period`, `metric`, `key` and `value`, a row per value (`key` empty for an
-  unkeyed metric; the `key` column may be left out where no metric is keyed);
+  unkeyed metric; the `key` column may be left out where no metric is keyed), and a column
+  per dimension, named by it, for the keys of a metric by two dimensions (see `row_key`);
 - wide: `period` and a column per metric, `metric.KEY` for each key of a keyed one, as in a
   CSV file; with a `key` column as well, a row per period and key, where a keyed metric's
   column holds its value at the row's key.
@@ -40,20 +41,28 @@ from xml.etree import ElementTree
 import attrs
 
 from planrules.eval.snapshot import (
+    KEY_SEPARATOR,
     MetricShapes,
     MetricValue,
     Place,
     Scalar,
     Snapshot,
     SnapshotError,
+    nested_metrics,
     nfc,
     shown,
 )
 from planrules.eval.snapshot_csv import (
+    KeyColumns,
+    LongHeader,
+    RowProblem,
     declared_columns,
+    dimension_columns,
     header_name,
+    long_header,
     period_column,
     period_look_alike,
+    row_key,
     undeclared_columns,
 )
 from planrules.eval.snapshot_data import read_period
@@ -461,16 +470,23 @@ class _Table:
         self.reader, self.sheet, self.left = reader, sheet, left
         header_place = reader.place(sheet, header_row, left)
         self.period = period_column(names, header_place)
-        self.long = all(name in names for name in ("period", "metric", "value"))
+        self.long = long_header(names, reader.shapes, lambda index: self.place(header_row, index))
         self.key = names.index("key") if "key" in names else None
-        if self.long:
-            self.metric, self.value = names.index("metric"), names.index("value")
+        self.keys: KeyColumns | None = None  # a wide table's key columns, where it has dimensions
+        if self.long is not None:
             self.columns = []
             self.undeclared: tuple[str, ...] = ()
         else:
             self.columns = declared_columns(names, reader.shapes, header_place)
-            self.undeclared = undeclared_columns(names, reader.shapes)
-        self.rows_at: dict[tuple[Period, str | None], int] = {}
+            dimensions = dimension_columns(names, reader.shapes)
+            if dimensions:
+                self.keys = KeyColumns(self.key, dimensions)
+            named = {name for name, _ in dimensions}
+            self.undeclared = tuple(
+                name for name in undeclared_columns(names, reader.shapes) if name not in named
+            )
+        self.nested = nested_metrics(reader.shapes)
+        self.rows_at: dict[tuple[Period, tuple[str | None, ...]], int] = {}
         self.periods: dict[str, Period] = {}
         self.dated = False  # whether the row being read has a date cell as its period
 
@@ -490,11 +506,12 @@ class _Table:
 
     def read_row(self, number: int, row: list[Cell]) -> None:
         period = self.read_period(row, number)
-        key = self.read_key(row, number)
-        if self.long:
-            self.read_long(row, number, period, key)
+        if self.long is not None:
+            self.read_long(row, number, period, self.long)
+        elif self.keys is not None:
+            self.read_wide_by_dimensions(row, number, period, self.keys)
         else:
-            self.read_wide(row, number, period, key)
+            self.read_wide(row, number, period, self.read_key(row, number))
 
     def read_period(self, row: list[Cell], number: int) -> Period:
         cell = self.cell(row, number, self.period)
@@ -519,47 +536,80 @@ class _Table:
         return read_period(cell, lambda: place)
 
     def read_key(self, row: list[Cell], number: int) -> str | None:
-        if self.key is None:
-            return None
-        cell = self.cell(row, number, self.key)
+        return None if self.key is None else self.key_text(row, number, self.key)
+
+    def key_text(self, row: list[Cell], number: int, column: int) -> str | None:
+        """A key's cell as text, None where it is blank."""
+        cell = self.cell(row, number, column)
         if cell is None:
             return None
         if isinstance(cell, float) and cell.is_integer():
             cell = int(cell)  # a key typed as a number, such as a store's number
         return nfc(str(cell).strip())
 
-    def read_long(self, row: list[Cell], number: int, period: Period, key: str | None) -> None:
-        cell = self.cell(row, number, self.metric)
+    def read_long(self, row: list[Cell], number: int, period: Period, long: LongHeader) -> None:
+        cell = self.cell(row, number, long.metric)
         if cell is None:
-            raise self.place(number, self.metric).error("the metric is empty")
+            raise self.place(number, long.metric).error("the metric is empty")
         metric = nfc(str(cell).strip())
         if metric not in self.reader.shapes:
             self.reader.note_undeclared(period, [metric])
             return
-        value = self.cell(row, number, self.value)
+        value = self.cell(row, number, long.value)
         if value is None:
             return  # an empty value is absent, as null is in JSON
-        keyed = self.reader.shapes[metric]
-        if keyed and key is None:
-            raise self.place(number, self.value).error(
-                f"`{shown(metric)}` is keyed: give the key in the `key` column"
-            )
-        if not keyed and key is not None:
-            raise self.place(number, self.value).error(
-                f"`{shown(metric)}` is not keyed, so it has no keys: leave its `key` empty"
-            )
-        at = _Given(self.sheet, number, self.left + self.value)
-        value = self.number(value, number, self.value)
+        key = self.keys_of(long.keys, long.value, metric, row, number)
+        at = _Given(self.sheet, number, self.left + long.value)
+        value = self.number(value, number, long.value)
         self.reader.add(at, period, metric, key, value, self.dated)
 
-    def read_wide(self, row: list[Cell], number: int, period: Period, key: str | None) -> None:
-        first = self.rows_at.setdefault((period, key), number)
+    def keys_of(
+        self, keys: KeyColumns, value: int, metric: str, row: list[Cell], number: int
+    ) -> str | None:
+        """The key of `metric` given in the column `value` of a row, from its key columns."""
+        try:
+            return row_key(
+                keys, value, metric, self.reader.shapes, lambda i: self.key_text(row, number, i)
+            )
+        except RowProblem as problem:
+            raise self.place(number, problem.column).error(str(problem)) from None
+
+    def once(self, number: int, period: Period, keys: tuple[str | None, ...]) -> None:
+        """A wide table's row for a period and keys given before is an error."""
+        first = self.rows_at.setdefault((period, keys), number)
         if first != number:
-            what = period_label(period) + (f" at key `{shown(key)}`" if key is not None else "")
+            key = KEY_SEPARATOR.join(key for key in keys if key is not None)
+            what = period_label(period) + (f" at key `{shown(key)}`" if key else "")
             raise self.place(number, self.period).error(
                 f"{what} is given twice (rows {first + 1} and {number + 1})"
                 + (self.reader.finer_dates() if self.dated else "")
             )
+
+    def read_wide_by_dimensions(
+        self, row: list[Cell], number: int, period: Period, keys: KeyColumns
+    ) -> None:
+        """A row of a wide table with a column per dimension (`period, cua_hang, kenh,
+        doanh_so`): a whole metric's column holds its value at the row's keys."""
+        indexes = [keys.key] if keys.key is not None else []
+        indexes += [index for _, index in keys.dimensions]
+        self.once(number, period, tuple(self.key_text(row, number, i) for i in indexes))
+        self.reader.note_undeclared(period, self.undeclared)
+        for column in self.columns:
+            value = self.cell(row, number, column.index)
+            if value is None:
+                continue
+            if column.key is None:
+                at = self.keys_of(keys, column.index, column.metric, row, number)
+            elif column.misshapen is not None:
+                raise self.place(number, column.index).error(column.misshapen)
+            else:
+                at = column.key
+            number_value = self.number(value, number, column.index)
+            given = _Given(self.sheet, number, self.left + column.index)
+            self.reader.add(given, period, column.metric, at, number_value)
+
+    def read_wide(self, row: list[Cell], number: int, period: Period, key: str | None) -> None:
+        self.once(number, period, (key,))
         self.reader.note_undeclared(period, self.undeclared)
         for column in self.columns:
             value = self.cell(row, number, column.index)
@@ -570,6 +620,11 @@ class _Table:
             problem = column.misshapen if key is None or not keyed else None
             if key is not None and not keyed:
                 problem = f"`{shown(column.metric)}` is not keyed: give it on a row with no key"
+            elif key is not None and column.key is None and column.metric in self.nested:
+                problem = (
+                    f"`{shown(column.metric)}` is keyed by two dimensions: give its keys in a "
+                    "column per dimension, not in `key`"
+                )
             if problem is not None:
                 raise self.place(number, column.index).error(problem)
             number_value = self.number(value, number, column.index)
