@@ -276,3 +276,36 @@ def test_a_language_without_its_extra_says_what_to_install(monkeypatch: pytest.M
         assert "as of" in english.output  # type: ignore[attr-defined]
     finally:
         i18n.language.cache_clear()
+
+
+EXPLAINED_ACROSS_KEYS = """ruleset "H"
+period 2026-01-01 to 2026-12-31 monthly
+metric x: money by store
+metric y: money by store
+let r = x / y
+trigger "R" per store when rank(r) <= 1 { recommend "{key}" }
+trigger "T" when sum(x) > 0 { recommend "x" }
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "unknown", "true"), [("vi", "chưa rõ", "đúng"), ("zh", "未知", "真")]
+)
+def test_explanations_in_the_readers_language_show_unknowns_and_truths(
+    tmp_path: Path, lang: str, unknown: str, true: str
+) -> None:
+    plan = tmp_path / "h.plan"
+    plan.write_text(EXPLAINED_ACROSS_KEYS, encoding="utf-8")
+    snapshots = tmp_path / "h.json"
+    metrics = {"x": {"a": 1, "b": 2, "c": 3}, "y": {"a": 1, "b": 0, "c": 1}}
+    snapshots.write_text(json.dumps([{"period": "2026-01", "metrics": metrics}]))
+    keyed = CliRunner().invoke(
+        main, ["explain", str(plan), str(snapshots), "--rule", "R", "--key", "a", "--lang", lang]
+    )
+    assert keyed.exit_code == 0, keyed.output
+    assert f"b: {unknown}" in keyed.output
+    truth = CliRunner().invoke(
+        main, ["explain", str(plan), str(snapshots), "--rule", "T", "--lang", lang]
+    )
+    assert truth.exit_code == 0, truth.output
+    assert f"sum(x) > 0 = {true}" in truth.output

@@ -16,7 +16,7 @@ from typing import Any
 
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
-from planrules.eval.values import as_fraction, to_decimal
+from planrules.eval.values import Keyed, Unknown, as_fraction, to_decimal
 from planrules.lang.ratio_forms import PERCENT, RatioForm
 
 # Money and counts are whole; other plain numbers have up to two decimals.
@@ -60,12 +60,30 @@ class LocaleNumbers:
     def describe(
         self, value: Any, unit: str, currency: str | None, form: RatioForm | None = None
     ) -> str:
+        # What an explanation shows besides numbers, as the English describe does: an
+        # unknown, a truth, a value per key.
+        if isinstance(value, Unknown | bool | Keyed):
+            return self._not_a_number(value, unit, currency, form)
         if unit == "ratio":
             return self._ratio(value, PERCENT if form is None else form)
         if unit in _WHOLE_UNITS:
             text = self._decimal(to_decimal(value, 0), _pattern(0, fixed=False))
             return self._with_currency(text, currency) if unit == "money" else text
         return self._decimal(to_decimal(value, _NUMBER_DECIMALS), _pattern(2, fixed=False))
+
+    def _not_a_number(
+        self, value: Unknown | bool | Keyed, unit: str, currency: str | None, form: RatioForm | None
+    ) -> str:
+        from planrules.i18n import _
+
+        if isinstance(value, Unknown):
+            return _("unknown")
+        if isinstance(value, bool):
+            return _("true") if value else _("false")
+        return _(", ").join(
+            f"{key}: {self.describe(item, unit, currency, form)}"
+            for key, item in sorted(value.values.items())
+        )
 
     def compact(self, value: Any, unit: str, currency: str | None, form: RatioForm | None) -> str:
         if unit != "money" or abs(value) < _COMPACT_FROM[self.code]:
