@@ -54,6 +54,13 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest_lsp.fixture(scope="module", config=SERVER)
 async def client(lsp_client: LanguageClient, examples: Path) -> AsyncIterator[None]:
     """A module's client, its server started once for the module's tests."""
+    registered = lsp_client.registered = []  # type: ignore[attr-defined]
+
+    @lsp_client.feature(lsp.CLIENT_REGISTER_CAPABILITY)
+    def register(params: lsp.RegistrationParams) -> None:
+        """As an editor does: keeps what the server asks to be told of."""
+        registered.extend(params.registrations)
+
     await start(lsp_client, examples)
     yield
     await lsp_client.shutdown_session()

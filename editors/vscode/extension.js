@@ -20,8 +20,12 @@ function serverOptions() {
 
 async function start() {
   client = new LanguageClient("planrules", "planrules", serverOptions(), {
-    // Files on disk only: `use` and `snapshots` are resolved from a file's folder.
-    documentSelector: [{ scheme: "file", language: "planrules" }],
+    // Files on disk, and buffers not saved yet (their `use` and `snapshots` are found from
+    // the workspace's folder).
+    documentSelector: [
+      { scheme: "file", language: "planrules" },
+      { scheme: "untitled", language: "planrules" },
+    ],
   });
   try {
     await client.start();

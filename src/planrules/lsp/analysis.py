@@ -17,8 +17,15 @@ from planrules.lang.check import Checked, check_source
 from planrules.lang.check_uses import resolve_use as resolved_by_checker
 from planrules.lang.diagnostics import InputError
 from planrules.lang.exprcheck import Scope
+from planrules.lang.messages import Message
 from planrules.lang.source import Source
-from planrules.lang.workspace import PLAN_SUFFIX, Access, decode_source, read_source
+from planrules.lang.workspace import (
+    PLAN_SUFFIX,
+    RULESET_LIMIT,
+    Access,
+    decode_source,
+    read_limited,
+)
 from planrules.lsp.index import FileIndex, Symbol, build_index
 from planrules.lsp.partial import tolerant_module
 from planrules.lsp.positions import LineMap
@@ -31,7 +38,8 @@ class Analysis:
     """One file: its text and the checker's verdict; the index of what parsed of it is made
     when a request first needs it, so that publishing diagnostics waits for the check alone."""
 
-    def __init__(self, source: Source, checked: Checked) -> None:
+    def __init__(self, written: str, source: Source, checked: Checked) -> None:
+        self.written = written
         self.source = source
         self.checked = checked
 
@@ -41,7 +49,7 @@ class Analysis:
 
     @functools.cached_property
     def lines(self) -> LineMap:
-        return LineMap(self.source.text)
+        return LineMap(self.source.text, self.written)
 
     @functools.cached_property
     def index(self) -> FileIndex | None:
@@ -60,20 +68,31 @@ class Documents:
         self._indexes: dict[str, tuple[str, FileIndex | None]] = {}
 
     def source(self, path: str) -> Source:
-        """The file's text, from its buffer where it is open; raises InputError otherwise."""
-        text = self.open_text(path)
-        if text is None:
-            return read_source(path)
-        return decode_source(path, text.encode("utf-8", "surrogatepass"))
+        """The file's text as the checker reads it, from its buffer where it is open; raises
+        InputError where it cannot be read."""
+        return self.texts(path)[1]
+
+    def texts(self, path: str) -> tuple[str, Source]:
+        """The file's text as the editor has it, and as the checker reads it: from its buffer
+        where it is open, else from the disk; raises InputError where it cannot be read."""
+        written = self.open_text(path)
+        if written is None:
+            data = read_limited(path, RULESET_LIMIT, Message("a ruleset file"))
+            source = decode_source(path, data)
+            return data.decode("utf-8-sig"), source
+        try:
+            return written, decode_source(path, written.encode("utf-8", "surrogatepass"))
+        except InputError:  # an empty buffer, or one holding what no file could: checked as is
+            return written, Source.from_text(path, written)
 
     def analyse(self, path: str) -> Analysis:
-        text = self.open_text(path)
-        source = Source.from_text(path, text) if text is not None else read_source(path)
+        written, source = self.texts(path)
         kept = self._analyses.get(path)
-        if kept is not None and kept[0] == source.text and not self._uses_changed(kept[1]):
+        if kept is not None and kept[0] == written and not self._uses_changed(kept[1]):
             return kept[1]
-        analysis = Analysis(source, check_source(source, self.source, Access.below(path)))
-        self._analyses[path] = (source.text, analysis)
+        checked = check_source(source, self.source, Access.below(path))
+        analysis = Analysis(written, source, checked)
+        self._analyses[path] = (written, analysis)
         return analysis
 
     def _uses_changed(self, analysis: Analysis) -> bool:
@@ -92,18 +111,19 @@ class Documents:
         """The index of a file (None where it cannot be read or nothing of it parses): its
         analysis's where it has one for its text, else one of its own."""
         try:
-            source = self.source(path)
+            written, source = self.texts(path)
         except InputError:
             return None
         analysed = self._analyses.get(path)
-        if analysed is not None and analysed[0] == source.text:
+        if analysed is not None and analysed[0] == written:
             return analysed[1].index
         kept = self._indexes.get(path)
-        if kept is not None and kept[0] == source.text:
+        if kept is not None and kept[0] == written:
             return kept[1]
         module = tolerant_module(source)
-        index = build_index(module, source.text) if module is not None else None
-        self._indexes[path] = (source.text, index)
+        lines = LineMap(source.text, written)
+        index = build_index(module, source.text, lines) if module is not None else None
+        self._indexes[path] = (written, index)
         return index
 
     def scope(self, analysis: Analysis) -> Scope:

@@ -19,6 +19,7 @@ from lsprotocol import types as lsp
 
 from planrules.lang import syntax as s
 from planrules.lang.exprcheck import Scope
+from planrules.lang.numbers import CURRENCY_SIGNS
 from planrules.lsp.analysis import Analysis, Documents
 from planrules.lsp.describe import (
     describe_function,
@@ -165,6 +166,8 @@ def _candidates(place: Place, visible: list[FileIndex], scope: Scope) -> list[Ca
     if "NAME" not in place.accepted:
         return found
     previous = place.previous
+    if previous == "CURRENCY":
+        return found + _currencies(visible)
     if previous == "DOT" and len(place.tokens) >= 2:
         return found + _keys_after(place.tokens[-2], visible, scope)
     if place.expression:
@@ -177,6 +180,22 @@ def _candidates(place: Place, visible: list[FileIndex], scope: Scope) -> list[Ca
         return found + _budget_lines(visible, None)
     if "RBRACE" in place.accepted and _in_test(place):
         return found + [c for c in _names(visible) if c.kind == lsp.CompletionItemKind.Field]
+    return found
+
+
+def _currencies(visible: list[FileIndex]) -> list[Candidate]:
+    """The codes the language reads its currency signs and names as, and those the visible
+    files are in (any three capitals are a code), then the signs and names themselves."""
+    written = (index.module.currency for index in visible)
+    codes = {*CURRENCY_SIGNS.values(), *(h.code for h in written if h is not None)}
+    found = [
+        Candidate(CURRENCY_SIGNS.get(code, code), lsp.CompletionItemKind.Unit, "currency")
+        for code in sorted(codes)
+    ]
+    found += [
+        Candidate(sign, lsp.CompletionItemKind.Unit, f"read as {code}")
+        for sign, code in CURRENCY_SIGNS.items()
+    ]
     return found
 
 
@@ -313,7 +332,8 @@ def _items(
     candidates: Iterable[Candidate], typed: str, lines: LineMap, start: int, end: int
 ) -> lsp.CompletionList:
     replace = lsp.Range(
-        start=lines.position(*lines.line_column(start)), end=lines.position(*lines.line_column(end))
+        start=lines.position(*lines.line_column(start)),
+        end=lines.position(*lines.line_column(end), end=True),
     )
     items = []
     seen: set[tuple[str, lsp.CompletionItemKind]] = set()

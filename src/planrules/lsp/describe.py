@@ -5,6 +5,7 @@ of functions."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from decimal import Decimal
 
 from planrules.lang import exprcheck
@@ -129,22 +130,32 @@ def exact(value: Decimal) -> str:
 
 
 def describe_number(
-    number: s.Number, index: FileIndex, scope: Scope | None, currency: str | None
+    number: s.Number,
+    index: FileIndex,
+    scope: Scope | None,
+    currency: str | None,
+    rules: Sequence[s.Rule] = (),
 ) -> str:
     if number.percent:
         value = f"{exact(number.value * 100)}% = {exact(number.value)}"
     else:
-        unit = number.currency or (currency if _is_money(number, index, scope) else None)
+        money = _is_money(number, index, scope, rules)
+        unit = number.currency or (currency if money else None)
         value = exact(number.value) + (f" {unit}" if unit else "")
     return f"`{number.text}` = {value}"
 
 
-def _is_money(number: s.Number, index: FileIndex, scope: Scope | None) -> bool:
+def _is_money(
+    number: s.Number, index: FileIndex, scope: Scope | None, rules: Sequence[s.Rule]
+) -> bool:
     """Whether a bare literal stands for money where it is written: beside money in a sum or a
-    comparison, a goal's target or a threshold's level for money, a budget's amounts, a money
-    table's values."""
+    comparison, a goal's target or a threshold's level for money, a budget's amounts and the
+    amounts moved between its lines, a money table's values, the expected value of a rule
+    about money or of a budget's line."""
     for node in walk(index.module):
         other = _beside(node, number)
+        if isinstance(node, s.ExpectValue) and number is node.value:
+            other = _rule_value(node.rule, rules)
         if other is True:
             return True
         if other is not None and other is not False and scope is not None:
@@ -173,7 +184,19 @@ def _beside(node: object, number: s.Number) -> s.Expr | bool | None:
         number is node.total or any(line.amount is number for line in node.lines)
     ):
         return not number.percent
+    if isinstance(node, s.Shift) and number is node.amount:
+        return not number.percent
+    if isinstance(node, s.ExpectProposed) and number is node.value:
+        return not number.percent
     return None
+
+
+def _rule_value(name: str, rules: Sequence[s.Rule]) -> s.Expr | bool | None:
+    """What a rule's value is: a goal's or threshold's subject; a budget's lines are money."""
+    rule = next((r for r in rules if r.name == name), None)
+    if isinstance(rule, s.Goal | s.Threshold):
+        return rule.subject
+    return True if isinstance(rule, s.Budget) else None
 
 
 # ---- functions -------------------------------------------------------------------------------
@@ -190,14 +213,42 @@ def functions() -> dict[str, tuple[int, int | None]]:
     return {name: exprcheck.ARITY[name] for name in sorted(exprcheck.FUNCTIONS)}
 
 
+# Each function's parameters as the language reference names them; the checker's arity says
+# which are optional (`planrules.lang.exprcheck.ARITY`).
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "sum": ("x", "dimension"),
+    "avg": ("x",),
+    "count": ("x",),
+    "min": ("x", "y"),
+    "max": ("x", "y"),
+    "abs": ("x",),
+    "round": ("x", "digits"),
+    "total": ("x", "quarter|year"),
+    "since": ("x", "DATE"),
+    "median": ("x",),
+    "percentile": ("x", "P%"),
+    "rank": ("x", "ascending|descending"),
+    "share": ("x",),
+    "status": ('"RULE"',),
+    "previous": ("x", "n"),
+    "change": ("x",),
+    "growth": ("x",),
+    "rolling_avg": ("x", "n"),
+    "rolling_sum": ("x", "n"),
+}
+
+
 def signature(name: str, arity: tuple[int, int | None]) -> str:
+    """`name(x, digits)`, with optional parameters in brackets and `...` for any more."""
     fewest, most = arity
-    names = ["x", "n", "m", "k"]
-    required = [names[i] if i < len(names) else f"x{i}" for i in range(fewest)]
+    names = PARAMETERS.get(name, ())
+    count = max(fewest, len(names)) if most is None else most
+    written = [names[i] if i < len(names) else f"x{i + 1}" for i in range(count)]
+    shown = ", ".join(written[:fewest])
     if most is None:
-        return f"{name}({', '.join([*required, '...'])})"
-    optional = [names[i] if i < len(names) else f"x{i}" for i in range(fewest, most)]
-    shown = ", ".join(required) + "".join(f"[, {o}]" for o in optional)
+        shown += f"[, {', '.join([*written[fewest:], '...'])}]"
+    else:
+        shown += "".join(f"[, {n}]" for n in written[fewest:])
     return f"{name}({shown})"
 
 

@@ -27,7 +27,9 @@ def hover(documents: Documents, analysis: Analysis, position: lsp.Position) -> l
     number = index.number_at(line, column)
     if number is not None:
         currency = documents.currency(analysis)
-        return _hover(describe_number(number, index, scope, currency), index, number.span)
+        rules = analysis.checked.rules
+        text = describe_number(number, index, scope, currency, rules)
+        return _hover(text, index, number.span)
     return None
 
 

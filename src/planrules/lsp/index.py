@@ -47,6 +47,7 @@ _NAME = r"[^\W\d]\w*"
 _STRING = re.compile(r'"(?:[^"\\\n]|\\["\\])*"')
 _DECLARED_NAME = re.compile(rf"(?:metric|table|let)\s+({_NAME})")
 _FOR_METRIC = re.compile(rf"for\s+({_NAME})")
+_RULE_KEY = re.compile(rf"\s*\[\s*({_STRING.pattern})\s*\]")
 
 
 def unquoted(text: str) -> str:
@@ -204,14 +205,20 @@ def _test(index: FileIndex, test: s.Test, budgets: dict[str, s.Budget]) -> None:
                     Occurrence(symbol, entry.metric.span, False, entry.metric.quoted)
                 )
         elif isinstance(item, s.ExpectStatus | s.ExpectValue):
-            _rule_reference(index, item.span, item.rule)
+            rule = _rule_reference(index, item.span, item.rule)
+            if item.key is not None and rule is not None:
+                # A budget's key is one of its lines; any other rule's, a key of its `per`
+                # dimension, which no budget line of that name matches.
+                _rule_key(index, item.span, rule, Symbol("line", item.key, item.rule))
         elif isinstance(item, s.ExpectProposed):
             _rule_reference(index, item.span, item.budget)
             symbol = Symbol("line", item.line.text, item.budget)
             index.occurrences.append(Occurrence(symbol, item.line.span, False, item.line.quoted))
 
 
-def _rule_reference(index: FileIndex, within: Span, name: str, after: Span | None = None) -> None:
+def _rule_reference(
+    index: FileIndex, within: Span, name: str, after: Span | None = None
+) -> Span | None:
     start, end = index.lines.span_offsets(within)
     if after is not None:
         start = index.lines.span_offsets(after)[1]
@@ -219,7 +226,17 @@ def _rule_reference(index: FileIndex, within: Span, name: str, after: Span | Non
         if unquoted(match.group(0)) == name:
             span = index.lines.span(index.path, match.start(), match.end())
             index.occurrences.append(Occurrence(Symbol("rule", name), span, False, True))
-            return
+            return span
+    return None
+
+
+def _rule_key(index: FileIndex, within: Span, rule: Span, symbol: Symbol) -> None:
+    """The quoted key after a rule's name in an expectation: `"Rule"["key"]`."""
+    end = index.lines.span_offsets(within)[1]
+    match = _RULE_KEY.match(index.lines.text, index.lines.span_offsets(rule)[1], end)
+    if match is not None and unquoted(match.group(1)) == symbol.name:
+        span = index.lines.span(index.path, match.start(1), match.end(1))
+        index.occurrences.append(Occurrence(symbol, span, False, True))
 
 
 def _first_group(index: FileIndex, within: Span, pattern: re.Pattern[str]) -> Span | None:

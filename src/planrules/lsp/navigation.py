@@ -3,15 +3,24 @@ and the test files (and other rulesets) that use it."""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import Counter
 from collections.abc import Iterator
 
 from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
 
+from planrules.lang import exprcheck
 from planrules.lang import syntax as s
+from planrules.lang.check import check_source
+from planrules.lang.source import Source
 from planrules.lsp.analysis import Analysis, Documents
+from planrules.lsp.grammar import spellings
 from planrules.lsp.index import FileIndex, Occurrence, Symbol, quoted
+
+# The name that stands for the current key of a `per` trigger.
+CURRENT_KEY = "key"
 
 _NAME = re.compile(r"[^\W\d]\w*")
 
@@ -123,6 +132,7 @@ def rename(
     for path in files:
         if any(_taken(index, symbol, new_name) for index in documents.visible(path)):
             raise RenameRefused(f"`{new_name}` is already declared where `{symbol.name}` is read")
+    _refuse_changed_meaning(documents, symbol, new_name, occurrences, open_paths)
     changes: dict[str, list[lsp.TextEdit]] = {}
     for index, occurrence in occurrences:
         uri = from_fs_path(index.path) or index.path
@@ -134,6 +144,44 @@ def rename(
     return lsp.WorkspaceEdit(changes=changes)
 
 
+def _refuse_changed_meaning(
+    documents: Documents,
+    symbol: Symbol,
+    new_name: str,
+    occurrences: list[tuple[FileIndex, Occurrence]],
+    open_paths: list[str],
+) -> None:
+    """Refuse a rename after which the files would not read as before: the renamed files, and
+    those that read them, checked again as edited must find the problems they find now, and
+    no other."""
+    edited: dict[str, Source] = {}
+    for path in dict.fromkeys(index.path for index, _ in occurrences):
+        index = next(i for i, _ in occurrences if i.path == path)
+        text = index.lines.text
+        spans = sorted(
+            (index.lines.span_offsets(o.span), _spelt(o, new_name))
+            for i, o in occurrences
+            if i.path == path
+        )
+        for (start, end), spelt in reversed(spans):
+            text = text[:start] + spelt + text[end:]
+        edited[path] = Source.from_text(path, text)
+
+    def read(path: str) -> Source:
+        return edited[path] if path in edited else documents.source(path)
+
+    readers = {r.path for path in edited for r in documents.readers_of(path, open_paths)}
+    for path in sorted(edited.keys() | readers):
+        before = Counter(d.code for d in documents.analyse(path).checked.diagnostics)
+        after = Counter(d.code for d in check_source(read(path), read).diagnostics)
+        if after != before:
+            found = ", ".join(sorted((after - before).keys() | (before - after).keys()))
+            raise RenameRefused(
+                f"renaming `{symbol.name}` to `{new_name}` would change what the files mean"
+                f" ({found})"
+            )
+
+
 def _refuse_bad_name(symbol: Symbol, new_name: str) -> None:
     if not new_name or "\n" in new_name:
         raise RenameRefused("a name cannot be empty or span lines")
@@ -141,12 +189,25 @@ def _refuse_bad_name(symbol: Symbol, new_name: str) -> None:
         raise RenameRefused(
             f"`{new_name}` is not a name: letters, digits and `_`, not starting with a digit"
         )
+    if symbol.kind == "name" and _reserved(new_name):
+        raise RenameRefused(f"`{new_name}` is a word the language gives a meaning to")
+
+
+def _reserved(name: str) -> bool:
+    """A word the language reads as its own where a name stands: a keyword, `key` (the key
+    of a `per` trigger, in its actions and texts) or a function."""
+    return name in _keywords() or name == CURRENT_KEY or name in exprcheck.FUNCTIONS
+
+
+@functools.cache
+def _keywords() -> frozenset[str]:
+    return frozenset(word for word in spellings().values() if word.isidentifier())
 
 
 def _spelt(occurrence: Occurrence, new_name: str) -> str:
     if occurrence.symbol.kind == "rule":
         return quoted(new_name)
-    if occurrence.quoted or not _NAME.fullmatch(new_name):
+    if occurrence.quoted or not _NAME.fullmatch(new_name) or _reserved(new_name):
         return quoted(new_name)
     return new_name
 

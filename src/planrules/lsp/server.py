@@ -14,14 +14,24 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
 
+import attrs
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcInvalidRequest
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcMethodNotFound,
+)
 from pygls.lsp.server import LanguageServer
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.protocol import LanguageServerProtocol
+from pygls.uris import to_fs_path, uri_scheme
 
 from planrules import __version__
 from planrules.lang.diagnostics import InputError
+from planrules.lang.workspace import PLAN_SUFFIX
 from planrules.lsp import completion, editing, hover, navigation, symbols
 from planrules.lsp.analysis import Analysis, Documents, used_closure
 from planrules.lsp.diagnostics import protocol_diagnostics
@@ -32,23 +42,73 @@ log = logging.getLogger("planrules.lsp")
 DEBOUNCE = 0.05
 
 
+@attrs.frozen
+class _Answered:
+    """A request that could not be read, already answered with an error: nothing more to do."""
+
+    jsonrpc: str = "answered"
+
+
+class PlanProtocol(LanguageServerProtocol):
+    """pygls's protocol, answering a request it cannot read (parameters missing or out of
+    range, such as a position at character -1) with an error rather than not at all."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException:
+            if "id" not in data or "method" not in data:
+                raise
+            method = str(data["method"])
+            known = self.get_message_type(method) is not None or method in self.fm.features
+            known = known or method in self.fm.builtin_features
+            error = JsonRpcInvalidParams() if known else JsonRpcMethodNotFound.of(method)
+            self._send_response(data["id"], error=error.to_response_error())
+            return _Answered()
+
+    def handle_message(self, message: Any) -> None:
+        if not isinstance(message, _Answered):
+            super().handle_message(message)
+
+
 class PlanServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("planrules", __version__)
+        super().__init__("planrules", __version__, protocol_cls=PlanProtocol)
         self.documents = Documents(self.open_text)
         self.pending: dict[str, asyncio.Task[None]] = {}
 
     def open_text(self, path: str) -> str | None:
-        uri = from_fs_path(path)
-        if uri is None or uri not in self.workspace.text_documents:
-            return None
-        return self.workspace.get_text_document(uri).source
+        for uri, document in list(self.workspace.text_documents.items()):
+            if self.path(uri) == path:
+                text: str = document.source
+                return text
+        return None
 
     def open_paths(self) -> list[str]:
-        return [p for uri in self.workspace.text_documents if (p := _path(uri)) is not None]
+        return [p for uri in self.workspace.text_documents if (p := self.path(uri)) is not None]
+
+    def path(self, uri: str) -> str | None:
+        """The file a document is: its path, or for one not saved yet (`untitled:`), a name in
+        the workspace's folder, from which its `use`s and snapshots are found."""
+        if uri_scheme(uri) in (None, "file"):
+            return _path(uri)
+        folder = self.workspace.root_path or os.getcwd()
+        return os.path.normpath(os.path.join(folder, quote(uri, safe="")))
+
+    def users_of(self, uri: str) -> list[str]:
+        """The open documents that use the file `uri` is, directly or through others."""
+        changed = self.path(uri)
+        return [
+            other
+            for other in list(self.workspace.text_documents)
+            if other != uri
+            and changed is not None
+            and (other_path := self.path(other)) is not None
+            and changed in used_closure(other_path, self.documents.index)
+        ]
 
     def analysis(self, uri: str) -> Analysis | None:
-        path = _path(uri)
+        path = self.path(uri)
         if path is None:
             return None
         try:
@@ -66,24 +126,21 @@ class PlanServer(LanguageServer):
             version = self.workspace.get_text_document(uri).version
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(
-                uri=uri, diagnostics=protocol_diagnostics(analysis, uri), version=version
+                uri=uri,
+                diagnostics=protocol_diagnostics(self.documents, analysis, uri),
+                version=version,
             )
         )
 
     def schedule(self, uri: str, delay: float) -> None:
-        """Check `uri`, and the open files that use it, once typing pauses for `delay`."""
-        changed = _path(uri)
-        for other in list(self.workspace.text_documents):
-            other_path = _path(other)
-            if other == uri or (
-                changed is not None
-                and other_path is not None
-                and changed in used_closure(other_path, self.documents.index)
-            ):
-                waiting = self.pending.pop(other, None)
-                if waiting is not None:
-                    waiting.cancel()
-                self.pending[other] = asyncio.ensure_future(self._publish_later(other, delay))
+        """Check `uri` where it is open, and the open files that use it, once typing pauses
+        for `delay`."""
+        itself = [uri] if uri in self.workspace.text_documents else []
+        for other in itself + self.users_of(uri):
+            waiting = self.pending.pop(other, None)
+            if waiting is not None:
+                waiting.cancel()
+            self.pending[other] = asyncio.ensure_future(self._publish_later(other, delay))
 
     async def _publish_later(self, uri: str, delay: float) -> None:
         await asyncio.sleep(delay)
@@ -136,6 +193,35 @@ def did_close(params: lsp.DidCloseTextDocumentParams) -> None:
     server.text_document_publish_diagnostics(
         lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
     )
+    # Its users now read it from the disk, not from the buffer closed unsaved.
+    server.schedule(params.text_document.uri, 0)
+
+
+@server.feature(lsp.INITIALIZED)
+async def initialized(params: lsp.InitializedParams) -> None:
+    """Ask to be told of changes on disk to the files a buffer may use, where the client can."""
+    workspace = server.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace is not None else None
+    if watched is None or not watched.dynamic_registration:
+        return
+    watcher = lsp.FileSystemWatcher(glob_pattern=f"**/*{PLAN_SUFFIX}")
+    registration = lsp.Registration(
+        id="planrules-watched-files",
+        method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+        register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=[watcher]),
+    )
+    try:
+        await server.client_register_capability_async(
+            lsp.RegistrationParams(registrations=[registration])
+        )
+    except JsonRpcException:  # a client may refuse; the files are then checked as opened
+        log.info("the client does not watch files for the server")
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_watched_files(params: lsp.DidChangeWatchedFilesParams) -> None:
+    for change in params.changes:
+        server.schedule(change.uri, 0)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
