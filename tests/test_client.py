@@ -3,18 +3,36 @@ with the library's fields and methods, numbers as the JSON gives them."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 import planrules
-from planrules.client import BadInput, Client, RemoteReport, ServerError
+from planrules.client import (
+    BadInput,
+    Client,
+    ClientError,
+    ConnectionFailed,
+    RemoteReport,
+    ServerError,
+    SnapshotError,
+)
 from planrules.report.explain import explain
 from tests.conftest import RULESETS
-from tests.serve_helpers import TOKEN, Server, rulesets_copy, running_server, saado_snapshots
+from tests.serve_helpers import (
+    TOKEN,
+    Server,
+    free_port,
+    rulesets_copy,
+    running_server,
+    saado_snapshots,
+)
 
 
 @pytest.fixture(scope="module")
@@ -139,9 +157,77 @@ def test_server_errors_raise_with_status_and_code(server: Server, client: Client
     assert (refused.value.status, refused.value.code) == (401, "unauthorized")
 
 
-def test_what_cannot_be_json_is_refused_before_sending(client: Client) -> None:
-    with pytest.raises(TypeError, match="cannot be sent as JSON"):
-        client.evaluate("saado", {"period": "2026-07", "metrics": {"doanh_thu": object()}})
+def _july(value: object, metric: str = "tiep_can") -> list[dict[str, Any]]:
+    return [{"period": "2026-07", "metrics": {metric: value}}]
+
+
+UNSENDABLE = [
+    _july(float("nan")),
+    _july(float("inf")),
+    _july(float("-inf"), "doanh_thu"),
+    _july(Decimal("NaN")),
+    _july(Decimal("-Infinity")),
+    _july({"rep1": float("nan")}, "don_inbox"),
+    _july({1: 5}, "don_inbox"),
+    _july({"rep1": datetime.date(2026, 7, 1)}, "don_inbox"),
+    _july(datetime.date(2026, 7, 1)),
+    _july({1, 2}),
+    _july(b"5"),
+    _july(object()),
+    [{"period": datetime.date(2026, 7, 1), "metrics": {"tiep_can": 1}}],
+    {frozenset({1})},
+    {"snapshots": {1, 2}},
+]
+
+
+@pytest.mark.parametrize("snapshots", UNSENDABLE, ids=repr)
+def test_what_json_would_change_is_refused_as_the_library_refuses_it(
+    client: Client, snapshots: object
+) -> None:
+    """NaN, infinities, keys that are not text, dates, sets: JSON would turn them into null,
+    "1", text or a list, and the server would evaluate what the library refuses."""
+    with pytest.raises(SnapshotError) as local:
+        _local().evaluate(snapshots)
+    with pytest.raises(SnapshotError) as remote:
+        client.evaluate("saado", snapshots)
+    assert str(remote.value) == str(local.value)
+
+
+def test_what_json_carries_is_sent_as_the_library_reads_it(client: Client) -> None:
+    snapshots = saado_snapshots()
+    snapshots[1]["metrics"]["doanh_thu"] = 1234567.5
+    snapshots[2]["metrics"]["doanh_thu"] = Decimal("2345678.25")
+    remote = client.evaluate("saado", tuple(snapshots), at="2026-08")
+    assert remote.to_json() == _local().evaluate(snapshots, at="2026-08").to_json()
+
+
+def test_a_lone_surrogate_reaches_the_server_and_is_named(client: Client) -> None:
+    with pytest.raises(BadInput) as raised:
+        client.evaluate("saado", saado_snapshots(), at="\ud800")
+    assert "`at`" in raised.value.message and "\\ud800" in raised.value.message
+
+
+def test_a_remote_report_has_the_currency_and_allocations(client: Client) -> None:
+    remote = client.evaluate("saado", saado_snapshots())
+    local = _local().evaluate(saado_snapshots())
+    assert remote.currency == local.currency == "VND"
+    [allocation] = local.allocations
+    assert remote.allocation(allocation.budget) == json.loads(
+        json.dumps(allocation.to_dict(), default=int)
+    )
+    assert remote.allocation("no such budget") is None
+
+
+def test_a_server_that_cannot_be_reached_raises_the_clients_error(tmp_path: Path) -> None:
+    with (
+        Client(f"http://127.0.0.1:{free_port()}") as nowhere,
+        pytest.raises(ConnectionFailed) as raised,
+    ):
+        nowhere.rulesets()
+    assert isinstance(raised.value.__cause__, httpx.ConnectError)
+    assert isinstance(raised.value, ClientError) and "/v1/rulesets" in str(raised.value)
+    with pytest.raises(ClientError, match="not the URL of a server"):
+        Client("http://[::1")
 
 
 def test_a_remote_report_reads_any_report_json() -> None:

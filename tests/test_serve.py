@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import planrules
 from planrules.report.explain import explain
@@ -27,6 +31,8 @@ from tests.serve_helpers import (
 )
 
 BROKEN = 'ruleset "Broken"\ncurrency VND\nmetric revenue: money\ngoal "G": revenu >= 1\n'
+# A ruleset that uses a file beside the served folder, which a server never reads.
+OUTSIDE = 'ruleset "Outside"\nuse "../shared.plan"\n'
 SAADO_AUGUST = {"snapshots": saado_snapshots(), "at": "2026-08"}
 
 
@@ -34,6 +40,8 @@ SAADO_AUGUST = {"snapshots": saado_snapshots(), "at": "2026-08"}
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = rulesets_copy(tmp_path_factory.mktemp("serve"))
     (folder / "broken.plan").write_text(BROKEN, encoding="utf-8")
+    (folder / "outside.plan").write_text(OUTSIDE, encoding="utf-8")
+    (folder.parent / "shared.plan").write_text('ruleset "Shared"\n', encoding="utf-8")
     with running_server(folder) as running:
         yield running
 
@@ -86,6 +94,7 @@ def test_the_rulesets_are_listed_with_hash_rules_and_load_time(http: httpx.Clien
     assert sorted(listed) == [
         "broken",
         "online_channel_zh",
+        "outside",
         "promotion_budget",
         "race_kpis",
         "saado",
@@ -260,7 +269,7 @@ def test_a_key_given_to_an_unkeyed_metric_is_400_naming_it(http: httpx.Client) -
         ({"snapshots": saado_snapshots(), "at": 202608}, "`at` must be text or null"),
         ({"snapshots": saado_snapshots(), "strict": "yes"}, "`strict` must be true or false"),
         ({"snapshots": saado_snapshots(), "at": "2026-12"}, "2026-12 has no snapshot"),
-        ({"snapshots": saado_snapshots(), "at": "August"}, "--at"),
+        ({"snapshots": saado_snapshots(), "at": "August"}, "body: `at`: `August` is not a period"),
     ],
 )
 def test_bad_fields_are_400_saying_which(http: httpx.Client, body: Any, words: str) -> None:
@@ -424,7 +433,9 @@ def test_the_openapi_document_describes_every_endpoint(http: httpx.Client) -> No
     served = {route.path for route in ROUTES} - {"/openapi.json", "/docs"}
     assert served == documented
     evaluate = document["paths"]["/v1/rulesets/{name}/evaluate"]["post"]
-    assert set(evaluate["responses"]) == {"200", "400", "401", "404", "413", "415", "422", "503"}
+    assert set(evaluate["responses"]) == {
+        "200", "400", "401", "404", "405", "413", "415", "422", "503"
+    }  # fmt: skip
     assert evaluate["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/EvaluateRequest"
     }
@@ -454,3 +465,193 @@ def test_each_request_has_an_id_in_its_response_and_its_access_log_line(
     assert (logged["method"], logged["path"], logged["status"]) == ("GET", "/v1/rulesets", 200)
     assert logged["route"] == "/v1/rulesets" and logged["duration_ms"] >= 0
     assert lines[made_id]["path"] == "/v1/rulesets/saado"
+
+
+# ---- no text in a request can break its answer ------------------------------------------------
+
+ONE_SNAPSHOT = [{"period": "2026-07", "metrics": {"tiep_can": 1}}]
+SURROGATE = "\ud800"
+
+
+def post_text(http: httpx.Client, path: str, body: Any) -> httpx.Response:
+    """`body` sent as JSON text with every non-ASCII character escaped, so that a lone
+    surrogate goes as `\\ud800`, as any JSON client may send it."""
+    return http.post(path, content=json.dumps(body).encode("ascii"), headers=JSON)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "named"),
+    [
+        ("evaluate", {"snapshots": ONE_SNAPSHOT, "at": SURROGATE}, "`at`"),
+        ("explain", {"snapshots": ONE_SNAPSHOT, "rule": SURROGATE}, "\\ud800"),
+        ("explain", {"snapshots": ONE_SNAPSHOT, "rule": "Doanh thu 2 tỷ", "key": SURROGATE}, ""),
+        ("explain", {"snapshots": ONE_SNAPSHOT, "rule": "Doanh thu 2 tỷ", "at": SURROGATE}, "`at`"),
+        ("evaluate", {"snapshots": ONE_SNAPSHOT, SURROGATE: 1}, "\\ud800"),
+        (
+            "evaluate",
+            {"snapshots": [{"period": "2026-07", "metrics": {"tiep_can": SURROGATE}}]},
+            "",
+        ),
+        ("evaluate", {"snapshots": [{"period": "2026-07", "metrics": {}, SURROGATE: 1}]}, ""),
+        ("evaluate", {"snapshots": [{"period": SURROGATE, "metrics": {}}]}, ""),
+        (
+            "replay",
+            {"snapshots": [{"period": "2026-07", "metrics": {"don_inbox": {SURROGATE: 1}}}]},
+            "",
+        ),
+    ],
+)
+def test_a_lone_surrogate_in_any_field_is_400_not_500(
+    http: httpx.Client, path: str, body: Any, named: str
+) -> None:
+    response = post_text(http, f"/v1/rulesets/saado/{path}", body)
+    assert response.status_code == 400, response.text
+    message = response.json()["error"]["message"]
+    assert named in message
+    message.encode("utf-8")  # whatever it echoes, it is text UTF-8 can hold
+
+
+def test_a_field_given_twice_with_a_surrogate_name_is_400(http: httpx.Client) -> None:
+    body = b'{"snapshots": [], "\\ud800": 1, "\\ud800": 2}'
+    response = http.post("/v1/rulesets/saado/evaluate", content=body, headers=JSON)
+    assert "is given twice" in error_of(response, 400, "bad-request")["message"]
+
+
+# Any character, lone surrogates (which `st.text` leaves out) and controls often among them.
+_ANY_CHARACTER = st.one_of(
+    st.characters(categories=["Cs"]),
+    st.characters(exclude_categories=()),
+    st.sampled_from('\x00\x1b\u202e\u2028\ufeff"\\`{}'),
+)
+_ANY_TEXT = st.lists(_ANY_CHARACTER, max_size=12).map("".join)
+# Where a string can go in each endpoint's body: a function of the string to the body.
+_STRING_SLOTS: dict[str, list[Any]] = {
+    "/v1/rulesets/saado/evaluate": [
+        lambda text: {"snapshots": ONE_SNAPSHOT, "at": text},
+        lambda text: {"snapshots": ONE_SNAPSHOT, text: True},
+        lambda text: {"snapshots": [{"period": text, "metrics": {"tiep_can": 1}}]},
+        lambda text: {"snapshots": [{"period": "2026-07", "metrics": {text: 1}}]},
+        lambda text: {"snapshots": [{"period": "2026-07", "metrics": {"tiep_can": text}}]},
+        lambda text: {"snapshots": [{"period": "2026-07", "metrics": {"don_inbox": {text: 1}}}]},
+        lambda text: {"snapshots": [{"period": "2026-07", "metrics": {}, text: 1}]},
+        lambda text: {"snapshots": {"snapshots": ONE_SNAPSHOT, text: 1}},
+    ],
+    "/v1/rulesets/saado/replay": [
+        lambda text: {"snapshots": [{"period": "2026-07", "metrics": {"don_inbox": {"a": text}}}]},
+        lambda text: {"snapshots": ONE_SNAPSHOT, "strict": text},
+    ],
+    "/v1/rulesets/saado/explain": [
+        lambda text: {"snapshots": ONE_SNAPSHOT, "rule": text},
+        lambda text: {"snapshots": ONE_SNAPSHOT, "rule": "Chỉ tiêu đơn từng rep", "key": text},
+        lambda text: {"snapshots": ONE_SNAPSHOT, "rule": "Doanh thu 2 tỷ", "at": text},
+    ],
+    "/v1/check": [
+        lambda text: {"ruleset": text},
+        lambda text: {"ruleset": f'ruleset "{text}"\nmetric {text}: count\ngoal "G": x >= 1\n'},
+    ],
+}
+
+
+@pytest.mark.parametrize("path", sorted(_STRING_SLOTS))
+def test_any_text_in_any_string_field_is_answered_below_500(server: Server, path: str) -> None:
+    """Arbitrary text (controls, bidirectional controls, lone surrogates) in every string a
+    body can hold: never a 5xx, always JSON that UTF-8 holds."""
+
+    @given(slot=st.sampled_from(_STRING_SLOTS[path]), text=_ANY_TEXT)
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None)
+    def answered(slot: Any, text: str) -> None:
+        with server.client() as http:
+            response = post_text(http, path, slot(text))
+        assert response.status_code < 500, response.text
+        response.content.decode("utf-8")
+        response.json()
+
+    answered()
+
+
+# ---- the answers say what HTTP calls things --------------------------------------------------
+
+
+def test_a_method_a_path_does_not_take_is_405_with_allow(http: httpx.Client) -> None:
+    response = http.delete("/v1/rulesets/saado")
+    error = error_of(response, 405, "method-not-allowed")
+    assert "GET" in response.headers["allow"].split(", ")
+    assert "DELETE" in error["message"] and "GET" in error["message"]
+    assert http.get("/v1/rulesets/saado/evaluate").headers["allow"] == "POST"
+    document = http.get("/openapi.json").json()
+    documented = document["paths"]["/v1/rulesets/{name}"]["get"]["responses"]["405"]
+    assert "Allow" in documented["headers"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "said", "unsaid"),
+    [
+        ("evaluate", {"at": "2030-01"}, "body: `at`: 2030-01 has no snapshot", "--at"),
+        ("explain", {"rule": "Doanh thu 2 tỷ", "key": "Hoa"}, "leave out `key`", "--key"),
+        ("explain", {"rule": "Chỉ tiêu đơn từng rep"}, "choose a key with `key`", "--key"),
+    ],
+)
+def test_errors_name_the_bodys_fields_not_flags(
+    http: httpx.Client, path: str, body: dict[str, Any], said: str, unsaid: str
+) -> None:
+    response = http.post(
+        f"/v1/rulesets/saado/{path}", json={"snapshots": saado_snapshots(), **body}
+    )
+    message = error_of(response, 400, "bad-request")["message"]
+    assert said in message and unsaid not in message
+
+
+def test_a_finer_period_is_not_told_to_roll_up_with_a_flag(http: httpx.Client) -> None:
+    snapshots = [{"period": "2026-07-01", "metrics": {"tiep_can": 1}}]
+    response = http.post("/v1/rulesets/saado/evaluate", json={"snapshots": snapshots})
+    message = error_of(response, 400, "bad-snapshots")["message"]
+    assert "header `roll up`" in message and "--roll-up" not in message
+
+
+def test_a_file_outside_the_folder_is_not_told_of_allow_path(http: httpx.Client) -> None:
+    listed = {entry["name"]: entry for entry in http.get("/v1/rulesets").json()["rulesets"]}
+    diagnostics = listed["outside"]["diagnostics"]
+    [diagnostic] = [d for d in diagnostics if d["code"] == "path-outside-root"]
+    assert "inside the folder it serves" in diagnostic["hint"]
+    assert "--allow-path" not in json.dumps(listed)
+
+
+def test_no_snapshots_at_all_are_bad_snapshots(http: httpx.Client) -> None:
+    response = http.post("/v1/rulesets/saado/evaluate", json={"snapshots": []})
+    assert "no snapshots" in error_of(response, 400, "bad-snapshots")["message"]
+    schemas = http.get("/openapi.json").json()["components"]["schemas"]
+    assert schemas["Snapshots"]["anyOf"][0]["minItems"] == 1
+
+
+def test_a_path_with_a_trailing_slash_is_404_and_echoes_no_host(http: httpx.Client) -> None:
+    response = http.get("/v1/rulesets/", headers={"Host": "evil.example"})
+    error_of(response, 404, "unknown-path")
+    assert "location" not in response.headers and "evil" not in response.text
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "Bearer"])
+def test_the_bearer_scheme_is_matched_in_any_case(server: Server, scheme: str) -> None:
+    with server.client(token=None) as client:
+        response = client.get("/v1/rulesets", headers={"Authorization": f"{scheme} {TOKEN}"})
+    assert response.status_code == 200
+    with server.client(token=None) as client:
+        response = client.get("/v1/rulesets", headers={"Authorization": f"Basic {TOKEN}"})
+    error_of(response, 401, "unauthorized")
+
+
+def test_a_decomposed_ruleset_name_finds_the_composed_one(tmp_path: Path) -> None:
+    folder = tmp_path / "rulesets"
+    folder.mkdir()
+    plan = (RULESETS / "saado.plan").read_text("utf-8")
+    (folder / "cửa_hàng.plan").write_text(plan, encoding="utf-8")
+    decomposed = unicodedata.normalize("NFD", "cửa_hàng")
+    with running_server(folder) as running, running.client() as http:
+        response = http.post(f"/v1/rulesets/{decomposed}/evaluate", json=SAADO_AUGUST)
+        assert response.status_code == 200, response.text
+        assert http.get(f"/v1/rulesets/{decomposed}").json()["name"] == "cửa_hàng"
+
+
+def test_the_503_answer_names_worker_died(http: httpx.Client) -> None:
+    document = http.get("/openapi.json").json()
+    evaluate = document["paths"]["/v1/rulesets/{name}/evaluate"]["post"]
+    assert "`worker-died`" in evaluate["responses"]["503"]["description"]

@@ -12,12 +12,21 @@ rounded as the contract rounds them (the library's `Result.value` is the exact v
 
 Errors the server answers raise `ServerError` (`status`, `code`, `message`, `diagnostics`);
 a 400 (bad snapshots, whose message names the snapshot, period and metric) raises its
-subclass `BadInput`. Needs the `serve` extra (httpx).
+subclass `BadInput`. A server that cannot be reached, or answers too late, raises
+`ConnectionFailed` (httpx's error is its `__cause__`); both are `ClientError`s.
+
+Snapshots are sent only as JSON carries them unchanged: a value JSON would change or cannot
+hold (NaN, an infinity, a key that is not text, a date, a set) raises the library's
+`SnapshotError` naming its period and metric, before anything is sent, as
+`planrules.load(...).evaluate(...)` refuses it (the client refuses it even in a metric the
+ruleset does not declare, which the library passes over). Needs the `serve` extra (httpx).
 """
 
 from __future__ import annotations
 
 import json
+import math
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from types import TracebackType
@@ -26,9 +35,14 @@ from typing import Any
 import httpx
 import msgspec
 
+from planrules.eval.snapshot import DATA_ORIGIN, Place, SnapshotError, shown
+from planrules.eval.snapshot_numbers import kind_of
+
 __all__ = [
     "BadInput",
     "Client",
+    "ClientError",
+    "ConnectionFailed",
     "RemoteCheck",
     "RemoteExplanation",
     "RemoteReplay",
@@ -36,6 +50,7 @@ __all__ = [
     "RemoteResult",
     "RemoteRuleset",
     "ServerError",
+    "SnapshotError",
 ]
 
 # The fields of the library's `Result` that a kind may leave out of its JSON: read as None.
@@ -48,9 +63,19 @@ _RESULT_FIELDS = frozenset(
     }
 )  # fmt: skip
 _ENCODER = msgspec.json.Encoder(decimal_format="number")
+# Values JSON carries unchanged whatever they hold: a dict of them needs no closer look.
+_PLAIN = frozenset({int, str, bool, type(None)})
 
 
-class ServerError(Exception):
+class ClientError(Exception):
+    """What the client raises for a call that did not get its answer."""
+
+
+class ConnectionFailed(ClientError):
+    """The server could not be reached, or did not answer in time; the cause is httpx's."""
+
+
+class ServerError(ClientError):
     """An error the server answered: its HTTP status, code, message and diagnostics."""
 
     def __init__(
@@ -93,12 +118,15 @@ class RemoteResult:
 
 
 class RemoteReport:
-    """A report from the server, with the library `Report`'s fields and methods."""
+    """A report from the server, with the library `Report`'s fields and methods; an
+    allocation is its JSON object, and `currency` the evaluated version's (from the
+    server's `Planrules-Currency` header; None where the ruleset has none)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, currency: str | None = None) -> None:
         self._text = text
         self._data: dict[str, Any] = _parsed(text)
         data = self._data
+        self.currency = currency
         self.ruleset: str = data["ruleset"]
         self.as_of: str = data["as_of"]
         self.status: str = data["status"]
@@ -117,6 +145,11 @@ class RemoteReport:
 
     def results_for(self, rule: str) -> tuple[RemoteResult, ...]:
         return tuple(result for result in self.results if result.rule == rule)
+
+    def allocation(self, budget: str) -> dict[str, Any] | None:
+        """The allocation proposed for `budget`, a line's planned and proposed amounts."""
+        found: dict[str, Any] | None = self.allocations.get(budget)
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report in Python values: numbers `int` or `Decimal`, as `Report.to_dict`."""
@@ -214,19 +247,23 @@ class Client:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-        self._http = httpx.Client(
-            base_url=url, headers=headers, timeout=timeout, transport=transport
-        )
+        try:
+            self._http = httpx.Client(
+                base_url=url, headers=headers, timeout=timeout, transport=transport
+            )
+        except httpx.InvalidURL as problem:
+            raise ClientError(f"{url!r} is not the URL of a server: {problem}") from problem
 
     def evaluate(
         self, name: str, snapshots: object, at: str | None = None, strict: bool = False
     ) -> RemoteReport:
         body = {"snapshots": snapshots, "at": at, "strict": strict}
-        return RemoteReport(self._post(f"/v1/rulesets/{_segment(name)}/evaluate", body))
+        response = self._post(f"/v1/rulesets/{_segment(name)}/evaluate", body)
+        return RemoteReport(_text_of(response), response.headers.get("Planrules-Currency"))
 
     def replay(self, name: str, snapshots: object, strict: bool = False) -> RemoteReplay:
         body = {"snapshots": snapshots, "strict": strict}
-        return RemoteReplay(self._post(f"/v1/rulesets/{_segment(name)}/replay", body))
+        return RemoteReplay(_text_of(self._post(f"/v1/rulesets/{_segment(name)}/replay", body)))
 
     def explain(
         self,
@@ -237,11 +274,12 @@ class Client:
         at: str | None = None,
     ) -> RemoteExplanation:
         body = {"snapshots": snapshots, "rule": rule, "key": key, "at": at}
-        return RemoteExplanation(self._post(f"/v1/rulesets/{_segment(name)}/explain", body))
+        path = f"/v1/rulesets/{_segment(name)}/explain"
+        return RemoteExplanation(_text_of(self._post(path, body)))
 
     def check(self, text: str) -> RemoteCheck:
         """The diagnostics of a ruleset's text (it reads no file: `use` is refused)."""
-        return RemoteCheck(self._post("/v1/check", {"ruleset": text}))
+        return RemoteCheck(_text_of(self._post("/v1/check", {"ruleset": text})))
 
     def rulesets(self) -> list[dict[str, Any]]:
         """Every ruleset served: name, hash, rule count, load time, and its file's problems."""
@@ -273,15 +311,140 @@ class Client:
         self.close()
 
     def _get(self, path: str) -> str:
-        return _text_of(self._http.get(path))
+        return _text_of(self._request("GET", path))
 
-    def _post(self, path: str, body: dict[str, Any]) -> str:
+    def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        for field, value in body.items():
+            if field == "snapshots":
+                _check_sendable(value)
+            elif not isinstance(value, str | bool | None):
+                raise TypeError(f"`{field}` must be text, not {kind_of(value)}")
+        content = _encoded(body)
+        return self._request("POST", path, content, {"Content-Type": "application/json"})
+
+    def _request(
+        self, method: str, path: str, content: bytes | None = None, headers: Any = None
+    ) -> httpx.Response:
         try:
-            content = _ENCODER.encode(body)
-        except TypeError as problem:
-            raise TypeError(f"the snapshots cannot be sent as JSON: {problem}") from None
-        headers = {"Content-Type": "application/json"}
-        return _text_of(self._http.post(path, content=content, headers=headers))
+            return self._http.request(method, path, content=content, headers=headers)
+        except (httpx.HTTPError, httpx.InvalidURL) as problem:
+            url = f"{self._http.base_url}".rstrip("/") + path
+            raise ConnectionFailed(f"{method} {url}: {problem}") from problem
+
+
+# What the library says of a value of a type JSON has not, by where it is ({kind}: a Python
+# date).
+_NOT_SNAPSHOTS = (
+    'holds {kind}, where a snapshot, a list of snapshots or {{"snapshots": [...]}} is expected'
+)
+_NOT_PERIOD = "the period is {kind}, where text such as 2026-07 is expected"
+_NOT_NUMBER = "{kind} where a number is expected"
+
+
+def _check_sendable(snapshots: object) -> None:
+    """Raise `SnapshotError` for a value in `snapshots` that JSON cannot carry unchanged,
+    named as the library names its place: the snapshot or period, the metric, the key."""
+    origin = Place(DATA_ORIGIN)
+    if isinstance(snapshots, dict) and "snapshots" in snapshots and "period" not in snapshots:
+        _check_keys(snapshots, origin, "field")
+        for field, value in snapshots.items():
+            if field == "snapshots":
+                _check_snapshot_list(
+                    value, origin, "`snapshots` holds {kind}, where a list is expected"
+                )
+            else:
+                _check_value(value, origin, _NOT_SNAPSHOTS)
+    elif isinstance(snapshots, dict):
+        _check_snapshot(snapshots, origin, 1)
+    else:
+        _check_snapshot_list(snapshots, origin)
+
+
+def _check_snapshot_list(snapshots: object, place: Place, unsendable: str = _NOT_SNAPSHOTS) -> None:
+    if isinstance(snapshots, list | tuple):
+        for number, snapshot in enumerate(snapshots, 1):
+            _check_snapshot(snapshot, place, number)
+    else:
+        _check_value(snapshots, place, unsendable)
+
+
+def _check_snapshot(snapshot: object, origin: Place, number: int) -> None:
+    numbered = origin.at(f"snapshot {number}")
+    if not isinstance(snapshot, dict):
+        _check_value(snapshot, numbered, "holds {kind}, where a snapshot object is expected")
+        return
+    period = snapshot.get("period")
+    place = origin.at(f"period {period}") if isinstance(period, str) else numbered
+    _check_keys(snapshot, place, "field")
+    for field, value in snapshot.items():
+        if field == "metrics" and isinstance(value, dict):
+            _check_keys(value, place, "metric name")
+            for metric, metric_value in value.items():
+                _check_value(metric_value, place.at(f"metric `{shown(metric)}`"), _NOT_NUMBER)
+        else:
+            _check_value(value, place, _NOT_PERIOD if field == "period" else _NOT_NUMBER)
+
+
+def _check_value(value: object, place: Place, unsendable: str) -> None:
+    """`unsendable` says what a value of a type JSON has not is not."""
+    if value is None or isinstance(value, str | int):  # bool is an int
+        return
+    if isinstance(value, float | Decimal):
+        finite = math.isfinite(value) if isinstance(value, float) else value.is_finite()
+        if not finite:
+            # As the library says it: `nan` for a float, `NaN` for a Decimal.
+            shown_value = repr(value) if isinstance(value, float) else str(value)
+            raise place.error(f"{shown_value} is not a number")
+        return
+    if isinstance(value, dict):
+        _check_keys(value, place, "key")
+        if set(map(type, value.values())) <= _PLAIN:
+            return
+        for key, item in value.items():
+            _check_value(item, place.at(f"key `{shown(key)}`"), _NOT_NUMBER)
+        return
+    if isinstance(value, list | tuple):
+        for item in value:
+            _check_value(item, place, unsendable)
+        return
+    raise place.error(unsendable.format(kind=kind_of(value)))
+
+
+def _encoded(body: dict[str, Any]) -> bytes:
+    """`body` as JSON; text that UTF-8 cannot hold (a lone surrogate) is sent in JSON's
+    escapes, for the server to say what is wrong with it, as the library would."""
+    try:
+        return _ENCODER.encode(body)
+    except UnicodeEncodeError:
+        pass
+    escapes: dict[str, str] = {}
+    marker = f"\x00planrules-{uuid.uuid4().hex}-"
+
+    def swapped(value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                token = f"{marker}{len(escapes)}"
+                escapes[token] = json.dumps(value)
+                return token
+            return value
+        if isinstance(value, dict):
+            return {swapped(key): swapped(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [swapped(item) for item in value]
+        return value
+
+    encoded = _ENCODER.encode(swapped(body))
+    for token, escaped in escapes.items():
+        encoded = encoded.replace(_ENCODER.encode(token), escaped.encode("ascii"))
+    return encoded
+
+
+def _check_keys(mapping: dict[Any, Any], place: Place, what: str) -> None:
+    for key in mapping:
+        if not isinstance(key, str):
+            raise place.error(f"the {what} {key!r} is not text")
 
 
 def _segment(name: str) -> str:

@@ -12,7 +12,7 @@ import re
 import signal
 import time
 import uuid
-from collections.abc import AsyncIterator, MutableMapping
+from collections.abc import AsyncIterator, Mapping, MutableMapping
 from typing import Any
 
 import attrs
@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from planrules.lang.escape import printable
 from planrules.serve import logs, metrics, routes
 from planrules.serve.errors import ApiError, Problem
 from planrules.serve.pool import EvaluationPool
@@ -82,6 +83,8 @@ def create_app(settings: Settings) -> Starlette:
         },
     )
     app.state.planrules = state
+    # `/v1/rulesets/` is no path of the API: a redirect would echo the Host header.
+    app.router.redirect_slashes = False
     app.add_middleware(_Guard, token=settings.token)
     return app
 
@@ -162,13 +165,27 @@ async def _watch(state: State) -> None:
 # ---- errors --------------------------------------------------------------------------------
 
 
-def problem_response(problem: Problem, closing: bool = False) -> Response:
-    headers = {}
+def problem_response(
+    problem: Problem, closing: bool = False, headers: Mapping[str, str] | None = None
+) -> Response:
+    """The one place an error is answered: its text escaped as the CLI prints it, so that
+    what a message echoes of a request (a lone surrogate, a control) can never break it."""
+    sent = dict(headers or {})
     if problem.status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
+        sent["WWW-Authenticate"] = "Bearer"
     if closing:
-        headers["Connection"] = "close"
-    return JSONResponse(problem.to_dict(), status_code=problem.status, headers=headers)
+        sent["Connection"] = "close"
+    return JSONResponse(_printable(problem.to_dict()), status_code=problem.status, headers=sent)
+
+
+def _printable(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {_printable(key): _printable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(item) for item in value]
+    return value
 
 
 async def _api_error(request: Request, error: Exception) -> Response:
@@ -181,8 +198,14 @@ async def _api_error(request: Request, error: Exception) -> Response:
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     code = _STATUS_TEXT.get(error.status_code, "http-error")
-    message = f"no endpoint at {request.url.path}" if error.status_code == 404 else error.detail
-    return problem_response(Problem(error.status_code, code, message))
+    if error.status_code == 404:
+        message = f"no endpoint at {request.url.path}"
+    elif error.status_code == 405:
+        allowed = (error.headers or {}).get("Allow", "")
+        message = f"{request.method} is not allowed at {request.url.path} (allowed: {allowed})"
+    else:
+        message = error.detail
+    return problem_response(Problem(error.status_code, code, message), headers=error.headers)
 
 
 async def _unforeseen(request: Request, error: Exception) -> Response:
@@ -201,7 +224,7 @@ class _Guard:
 
     def __init__(self, app: ASGIApp, token: str | None) -> None:
         self.app = app
-        self.token = None if token is None else f"Bearer {token}".encode()
+        self.token = None if token is None else token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -235,7 +258,9 @@ class _Guard:
     def _allowed(self, path: str, authorization: bytes | None) -> bool:
         if self.token is None or path in OPEN_PATHS:
             return True
-        return hmac.compare_digest(authorization or b"", self.token)
+        scheme, _, given = (authorization or b"").partition(b" ")
+        # RFC 9110: the scheme is case-insensitive; the token is compared in constant time.
+        return scheme.lower() == b"bearer" and hmac.compare_digest(given, self.token)
 
     def _record(
         self, scope: Scope, request_id: str, answered: dict[str, int], seconds: float

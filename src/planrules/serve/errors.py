@@ -41,6 +41,11 @@ class ApiError(Exception):
         self.closing = closing
 
 
+_SERVED_FOLDER_ONLY = (
+    "the server reads files only inside the folder it serves: move the file into it"
+)
+
+
 def diagnostics_json(
     diagnostics: Iterable[Diagnostic], sources: Mapping[str, Source], root: str | None = None
 ) -> tuple[dict[str, Any], ...]:
@@ -59,12 +64,16 @@ def _diagnostic_json(
 ) -> dict[str, Any]:
     span = diagnostic.span
     file = _shown_path(span.file, root)
-    shown = attrs.evolve(diagnostic, span=attrs.evolve(span, file=file))
+    hint = diagnostic.hint
+    if diagnostic.code == "path-outside-root" and "--allow-path" in str(hint):
+        # A server has no flags: it reads only inside the folder it serves.
+        hint = _SERVED_FOLDER_ONLY
+    shown = attrs.evolve(diagnostic, span=attrs.evolve(span, file=file), hint=hint)
     return {
         "code": diagnostic.code,
         "severity": diagnostic.severity,
         "message": str(diagnostic.message),
-        "hint": None if diagnostic.hint is None else str(diagnostic.hint),
+        "hint": None if hint is None else str(hint),
         "file": file,
         "line": span.line,
         "column": span.column,

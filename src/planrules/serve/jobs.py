@@ -80,7 +80,7 @@ def run_job(job: Job) -> Outcome:
     except ApiError as error:
         return Outcome(error.problem.status, problem=error.problem)
     except PlanError as problem:
-        return Outcome(400, problem=Problem(400, _code_of(problem), str(problem)))
+        return Outcome(400, problem=Problem(400, _code_of(problem), _http_message(problem)))
     except Exception:
         _log.exception("a %s job failed", job.operation)
         message = "the server failed on this request; its log says why"
@@ -88,9 +88,33 @@ def run_job(job: Job) -> Outcome:
 
 
 def _code_of(problem: PlanError) -> str:
-    from planrules.eval.snapshot import SnapshotError
+    from planrules.eval.snapshot import DATA_ORIGIN, SnapshotError
 
-    return "bad-snapshots" if isinstance(problem, SnapshotError) else "bad-request"
+    # The snapshots as a whole (none at all) are named by their origin.
+    about_snapshots = isinstance(problem, InputError) and problem.path == DATA_ORIGIN
+    return (
+        "bad-snapshots" if isinstance(problem, SnapshotError) or about_snapshots else "bad-request"
+    )
+
+
+# The library's words for the command line, said in the body's fields: HTTP has no flags.
+_HTTP_WORDING = (
+    ("leave out --key", "leave out `key`"),
+    ("choose a key with --key:", "choose a key with `key`:"),
+    (
+        "roll them up with `--roll-up` or the header `roll up`",
+        "roll them up with the header `roll up`",
+    ),
+)
+
+
+def _http_message(problem: PlanError) -> str:
+    if isinstance(problem, InputError) and problem.path == "--at":
+        return f"{BODY}: `at`: {problem.reason}"
+    message = str(problem)
+    for command_line, http in _HTTP_WORDING:
+        message = message.replace(command_line, http)
+    return message
 
 
 # ---- the operations ------------------------------------------------------------------------

@@ -19,7 +19,10 @@ _ERRORS = {
     413: "The body is larger than the server's limit.",
     415: "The body is not JSON (`Content-Type: application/json`).",
     422: "The ruleset's file has errors and no version of it is in service.",
-    503: "No ruleset loaded yet, no evaluation process free, or the time limit passed.",
+    405: "The path does not take this method; the `Allow` header lists those it does.",
+    503: "No ruleset loaded yet (`not-ready`), no evaluation process free (`busy`), the time "
+    "limit passed (`timeout`), or the evaluation process ended on this request "
+    "(`worker-died`: try again).",
 }
 
 
@@ -32,16 +35,21 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    return {
-        str(status): {"description": _ERRORS[status], "content": _json(_ref("Error"))}
-        for status in statuses
-    }
+    return {str(status): _error(status) for status in (*statuses, 405)}
+
+
+def _error(status: int) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": _ERRORS[status], "content": _json(_ref("Error"))}
+    if status == 405:
+        answer["headers"] = {"Allow": {"schema": {"type": "string"}}}
+    return answer
 
 
 def _nullable(kind: str) -> dict[str, Any]:
     return {"type": [kind, "null"]}
 
 
+_SNAPSHOT_LIST = {"type": "array", "items": _ref("Snapshot"), "minItems": 1}
 _SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -79,12 +87,12 @@ _SCHEMAS: dict[str, Any] = {
         '`{"period": "2026-08", "metrics": {...}}`, one snapshot, or `{"snapshots": [...]}`. '
         "Numbers are read exactly from their text.",
         "anyOf": [
-            {"type": "array", "items": _ref("Snapshot")},
+            _SNAPSHOT_LIST,
             _ref("Snapshot"),
             {
                 "type": "object",
                 "required": ["snapshots"],
-                "properties": {"snapshots": {"type": "array", "items": _ref("Snapshot")}},
+                "properties": {"snapshots": _SNAPSHOT_LIST},
             },
         ],
     },
@@ -325,6 +333,13 @@ def document() -> dict[str, Any]:
         (401, 404, 422, 503),
     )
     describe["get"].update(named)
+    evaluate = _post("The report at a period", "EvaluateRequest", report_formats, "Report")
+    evaluate["post"]["responses"]["200"]["headers"] = {
+        "Planrules-Currency": {
+            "description": "The ruleset's currency (absent where it has none).",
+            "schema": {"type": "string"},
+        }
+    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -344,9 +359,7 @@ def document() -> dict[str, Any]:
                 "Every ruleset, its version in service and problems", "RulesetList", (401,)
             ),
             "/v1/rulesets/{name}": describe,
-            "/v1/rulesets/{name}/evaluate": _post(
-                "The report at a period", "EvaluateRequest", report_formats, "Report"
-            ),
+            "/v1/rulesets/{name}/evaluate": evaluate,
             "/v1/rulesets/{name}/replay": _post(
                 "Every rule's status at every period", "ReplayRequest", REPLAY_FORMATS, "Replay"
             ),

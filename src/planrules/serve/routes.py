@@ -3,6 +3,7 @@ JSON (or the report format asked for); every error is an `ApiError`, answered by
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from planrules.serve.app import State
 
 REPORT_FORMATS = tuple(REPORT_MEDIA)
+CURRENCY_HEADER = "Planrules-Currency"
 
 
 def _state(request: Request) -> State:
@@ -52,7 +54,12 @@ async def evaluate(request: Request) -> Response:
     outcome = await _run(request, "evaluate", served, REPORT_FORMATS)
     if outcome.report_status is not None:
         metrics.EVALUATIONS.labels(name, outcome.report_status).inc()
-    return _answer(outcome)
+    response = _answer(outcome)
+    # The report's JSON has no currency (the contract's); the client's report takes it here.
+    currency = served.checked.currency
+    if currency is not None and currency.isascii() and currency.isprintable():
+        response.headers[CURRENCY_HEADER] = currency
+    return response
 
 
 async def replay(request: Request) -> Response:
@@ -87,7 +94,10 @@ async def docs(request: Request) -> Response:
 def _served(request: Request) -> tuple[str, Served]:
     """The ruleset named in the path, as in service now: a request keeps this version."""
     registry = _state(request).registry
-    name = request.path_params["name"]
+    # A name typed on one system may come decomposed (NFD); the files' names are matched
+    # as given, then composed.
+    given = request.path_params["name"]
+    name = given if given in registry.entries else unicodedata.normalize("NFC", given)
     entry = registry.entries.get(name)
     if entry is not None and entry.served is not None:
         return name, entry.served
