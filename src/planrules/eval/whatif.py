@@ -339,8 +339,10 @@ def _current_value(what_if: WhatIf, input: Input) -> Any:
 def _smallest_passing_value(what_if: WhatIf, input: Input, origin: Fraction) -> Fraction | None:
     """The value nearest `origin` that passes among those the input could hold, if any."""
     solved = _solved_exactly(what_if, input, origin)
-    if solved is not None:
+    if isinstance(solved, Fraction):
         return solved
+    if solved is NOTHING_PASSES:
+        return None
     # Not linear after all, flat where it was sampled (max, round, ...), or solved outside
     # what the input could hold, where only the side sampled is known to be linear (abs):
     # search both ways.
@@ -387,12 +389,13 @@ class Grid:
 NOT_A_RATIO_OF_LINES = (NotLinear, TypeError)
 
 
-def _solved_exactly(what_if: WhatIf, input: Input, origin: Fraction) -> Fraction | None:
+def _solved_exactly(what_if: WhatIf, input: Input, origin: Fraction) -> Solved:
     """Where the margins are a line, or a ratio of lines, in the input: the value solved,
     rounded onto the grid in the direction it must move (into what the input could hold),
     where it passes and one grid step less does not. Worked out in closed form where the
     rule can be judged with the input left unknown, otherwise from the margins read at four
-    points and confirmed by judging the rule again. None where any of that fails."""
+    points and confirmed by judging the rule again. NOTHING_PASSES where the closed form
+    shows no value passes; None where it cannot tell, or any of that fails."""
     try:
         margins = what_if.margins(input, Ratio.of_change(as_input(origin)))
     except NOT_A_RATIO_OF_LINES:
@@ -440,15 +443,23 @@ def nearest_on_grid(
     return _nearest_of_fits(fits, grid, origin, step)
 
 
-def in_closed_form(
-    margins: list[tuple[Any, bool]], grid: Grid, origin: Fraction
-) -> Fraction | None:
+class _NothingPasses:
+    """No value the input could hold makes the rule pass, as the closed form shows exactly:
+    there is nothing to search for."""
+
+
+NOTHING_PASSES: Final = _NothingPasses()
+Solved = Fraction | _NothingPasses | None  # None: not known, to be searched for
+
+
+def in_closed_form(margins: list[tuple[Any, bool]], grid: Grid, origin: Fraction) -> Solved:
     """From margins worked out with the input's change left unknown (`Ratio`s in it, or
     numbers it does not move): the value on the grid nearest `origin` where they all hold,
-    one grid step less failing; None where there is none, or the value now is undefined."""
+    one grid step less failing; NOTHING_PASSES where no value the input could hold passes;
+    None where that is not known (the value now undefined, say)."""
     index = _on_grid_in_integers(margins, grid, origin)
-    if index is None:
-        return None
+    if index is None or index is NOTHING_PASSES:
+        return index
     if isinstance(index, int):
         return grid.value(index)
     fits = []
@@ -486,7 +497,7 @@ _POLE_INSIDE: Final = _PoleInside()
 
 def _on_grid_in_integers(
     margins: list[tuple[Any, bool]], grid: Grid, origin: Fraction
-) -> int | _PoleInside | None:
+) -> int | _PoleInside | _NothingPasses | None:
     """`in_closed_form`'s grid index where no margin's denominator is 0 strictly inside the
     values the input could hold (the usual case): each margin then has the sign of its
     numerator times its denominator's sign there, which is the same throughout, so the
@@ -512,7 +523,7 @@ def _on_grid_in_integers(
             elif pole_n == highest * pole_d:
                 highest -= 1
             if lowest > highest:
-                return None
+                return NOTHING_PASSES
             # Read inside what is left, not at the value now: that may lie outside it (a
             # negative amount of money, say), on the other side of the pole.
             negative = c * lowest + d < 0
@@ -522,13 +533,13 @@ def _on_grid_in_integers(
         # The margin holds where a i + b >= 0 (> 0 where strict).
         if a == 0:
             if b < 0 or (strict and b == 0):
-                return None
+                return NOTHING_PASSES
         elif a > 0:
             lowest = max(lowest, -b // a + 1 if strict else -(b // a))
         else:
             highest = min(highest, -(-b // -a) - 1 if strict else b // -a)
     if lowest > highest:
-        return None
+        return NOTHING_PASSES
     if lowest * u > w:
         return lowest
     if highest * u < w:

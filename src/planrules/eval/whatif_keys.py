@@ -31,6 +31,7 @@ from planrules.eval.symbolic import Ratio
 from planrules.eval.values import EVALUATION, Keyed, as_fraction
 from planrules.eval.whatif import (
     NOT_A_RATIO_OF_LINES,
+    NOTHING_PASSES,
     SAMPLES,
     Divisors,
     Grid,
@@ -219,10 +220,10 @@ class _Batch:
         answers: dict[str, tuple[Input, Change, Fraction]] = {}
         for key, found in judged.items():
             target = None if found is None else in_closed_form(found, self.grid, self.origins[key])
-            if target is None:
-                self.unsettled.add(key)
-            else:
+            if isinstance(target, Fraction):
                 answers[key] = self.answer(key, target)
+            elif target is not NOTHING_PASSES:
+                self.unsettled.add(key)
         return answers
 
     def solved_from_samples(self) -> dict[str, tuple[Input, Change, Fraction]]:
