@@ -36,6 +36,7 @@ from planrules.eval.whatif import (
     Grid,
     Input,
     _nearest_of_fits,
+    first_passing,
     in_closed_form,
 )
 from planrules.lang.diagnostics import RulesetError
@@ -304,15 +305,9 @@ def _walked(fits: list[tuple[Any, bool]], grid: Grid, origin: Fraction) -> Fract
     found = _nearest_of_fits(fits, grid, origin, Fraction(1))
     if found is None:
         return None
-    nearest, direction = found
-    for index in (nearest, nearest + direction):
-        if not grid.holds(index):
-            return None
-        if _holds(fits, grid.value(index) - origin):
-            back = index - direction
-            nearer = grid.holds(back) and (grid.value(back) - origin) * direction > 0
-            return None if nearer and _holds(fits, grid.value(back) - origin) else grid.value(index)
-    return None
+    return first_passing(
+        grid, origin, found, lambda index: _holds(fits, grid.value(index) - origin)
+    )
 
 
 def test_decimal_and_fraction_coefficients_meet_exactly() -> None:

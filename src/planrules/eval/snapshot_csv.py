@@ -506,13 +506,7 @@ class _LongCsv:
             raise _line_place(self.file, line).error(
                 f"{what} for {period_label(period)} is given twice (also at line {earlier})"
             )
-        metrics = self.metrics.setdefault(period, {})
-        if key is None:
-            metrics[metric] = value
-        else:
-            keyed = metrics.setdefault(metric, {})
-            assert isinstance(keyed, dict)
-            keyed[key] = value
+        put_value(self.metrics.setdefault(period, {}), metric, key, value)
 
     def snapshots(self) -> list[Snapshot]:
         periods = sorted(self.undeclared, key=lambda period: period.start)
@@ -525,3 +519,13 @@ class _LongCsv:
             )
             for period in periods
         ]
+
+
+def put_value(metrics: dict[str, MetricValue], metric: str, key: str | None, value: Scalar) -> None:
+    """`value` into a snapshot's metrics, at `key` of a keyed metric."""
+    if key is None:
+        metrics[metric] = value
+    else:
+        keyed = metrics.setdefault(metric, {})
+        assert isinstance(keyed, dict)
+        keyed[key] = value

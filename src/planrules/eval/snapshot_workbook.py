@@ -62,6 +62,7 @@ from planrules.eval.snapshot_csv import (
     long_header,
     period_column,
     period_look_alike,
+    put_value,
     row_key,
     undeclared_columns,
 )
@@ -409,13 +410,7 @@ class _Reader:
                 f"{what} for {period_label(period)} is given twice (also at {cell_ref(*earlier)})"
                 + (self.finer_dates() if dated else "")
             )
-        metrics = self.metrics.setdefault(period, {})
-        if key is None:
-            metrics[metric] = value
-        else:
-            keyed = metrics.setdefault(metric, {})
-            assert isinstance(keyed, dict)
-            keyed[key] = value
+        put_value(self.metrics.setdefault(period, {}), metric, key, value)
 
     def finer_dates(self) -> str:
         """Why two dates can be one period: they are days of a coarser plan's period."""

@@ -410,13 +410,25 @@ def _solved_from_samples(what_if: WhatIf, input: Input, origin: Fraction) -> Fra
     found = nearest_on_grid(samples, grid, origin, step)
     if found is None:
         return None
+    return first_passing(
+        grid, origin, found, lambda index: what_if.passes(input, as_input(grid.value(index)))
+    )
+
+
+def first_passing(
+    grid: Grid, origin: Fraction, found: tuple[int, int], passes: Callable[[int], bool]
+) -> Fraction | None:
+    """The value at the grid index `found` names, or one step further in its direction (a
+    strict comparison is not met at its root), where it passes and one grid step back toward
+    `origin` does not; None otherwise."""
     nearest, direction = found
-    # A strict comparison (`>`) is not met at its root: then one step further.
     for index in (nearest, nearest + direction):
         if not grid.holds(index):
             return None
-        if what_if.passes(input, as_input(grid.value(index))):
-            return grid.value(index) if _least(what_if, grid, origin, index, direction) else None
+        if passes(index):
+            back = index - direction
+            nearer = grid.holds(back) and (grid.value(back) - origin) * direction > 0
+            return None if nearer and passes(back) else grid.value(index)
     return None
 
 
@@ -475,17 +487,9 @@ def in_closed_form(margins: list[tuple[Any, bool]], grid: Grid, origin: Fraction
     found = _nearest_of_fits(fits, grid, origin, Fraction(1))
     if found is None:
         return None
-    nearest, direction = found
-    # A strict comparison (`>`) is not met at its root: then one step further.
-    for index in (nearest, nearest + direction):
-        if not grid.holds(index):
-            return None
-        if _holds_at(fits, grid.value(index) - origin):
-            back = index - direction
-            is_nearer = grid.holds(back) and (grid.value(back) - origin) * direction > 0
-            passes_nearer = is_nearer and _holds_at(fits, grid.value(back) - origin)
-            return None if passes_nearer else grid.value(index)
-    return None
+    return first_passing(
+        grid, origin, found, lambda index: _holds_at(fits, grid.value(index) - origin)
+    )
 
 
 class _PoleInside:
@@ -708,15 +712,6 @@ def _nearest_on_lines(
     if end < 0 or (end == 0 and end_open):
         return end, -1
     return None
-
-
-def _least(what_if: WhatIf, grid: Grid, origin: Fraction, index: int, direction: int) -> bool:
-    """Whether the value one grid step back toward `origin` fails, or is not one to try."""
-    back = index - direction
-    value = grid.value(back)
-    if not grid.holds(back) or (value - origin) * direction <= 0:
-        return True
-    return not what_if.passes(grid.input, as_input(value))
 
 
 def _searched(what_if: WhatIf, input: Input, origin: Fraction) -> Fraction | None:

@@ -645,15 +645,7 @@ class ExprChecker:
     def _across_keys(self, expr: s.Call, arg: Type) -> Type | None:
         """`percentile(x, P%)`: a figure of all the keys; `rank(x)` and `share(x)`: one per
         key, in a rule `per` the value's dimension."""
-        if not arg.keyed:
-            self.problem(
-                "bad-arguments",
-                expr,
-                Message(
-                    "`{function}` works over the keys of a keyed value; this one has no keys",
-                    function=expr.function,
-                ),
-            )
+        if not self._keyed_argument(expr, arg):
             return None
         if expr.function == "percentile":
             return Type(arg.unit)
@@ -755,7 +747,8 @@ class ExprChecker:
         )
         return False
 
-    def _aggregate(self, expr: s.Call, arg: Type) -> Type | None:
+    def _keyed_argument(self, expr: s.Call, arg: Type) -> bool:
+        """Whether the argument of a function over keys has keys; a problem where not."""
         if not arg.keyed:
             self.problem(
                 "bad-arguments",
@@ -765,6 +758,10 @@ class ExprChecker:
                     function=expr.function,
                 ),
             )
+        return arg.keyed
+
+    def _aggregate(self, expr: s.Call, arg: Type) -> Type | None:
+        if not self._keyed_argument(expr, arg):
             return None
         unit = "count" if expr.function == "count" else arg.unit
         return Type(unit)
