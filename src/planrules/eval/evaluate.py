@@ -68,7 +68,7 @@ from planrules.lang.periods import (
 )
 from planrules.lang.ratio_forms import RatioForm, form_of
 from planrules.lang.source import Source
-from planrules.lang.units import DIMENSION_SEPARATOR, dimension_parts
+from planrules.lang.units import dimension_parts
 from planrules.lang.workspace import Access
 from planrules.report.model import (
     DataWarning,
@@ -123,11 +123,6 @@ class Ruleset:
         metrics = checked.scope.metrics
         self.shapes = Shapes(
             {name: m.dimension is not None for name, m in metrics.items()},
-            frozenset(
-                name
-                for name, m in metrics.items()
-                if m.dimension and DIMENSION_SEPARATOR in m.dimension
-            ),
             {name: dimension_parts(m.dimension) for name, m in metrics.items() if m.dimension},
         )
         self.dimensions = _dimensions(checked)

@@ -27,15 +27,12 @@ class Shapes(dict[str, bool]):
     each keyed metric's dimensions in order, which name the columns of a long table."""
 
     def __init__(
-        self,
-        shapes: Mapping[str, bool],
-        nested: frozenset[str] = frozenset(),
-        dimensions: Mapping[str, tuple[str, ...]] | None = None,
+        self, shapes: Mapping[str, bool], dimensions: Mapping[str, tuple[str, ...]] | None = None
     ) -> None:
         super().__init__(shapes)
         self.unkeyed = frozenset(name for name, keyed in shapes.items() if not keyed)
-        self.nested = nested
         self.dimensions = dict(dimensions or {})
+        self.nested = frozenset(name for name, parts in self.dimensions.items() if len(parts) > 1)
 
 
 def nested_metrics(shapes: MetricShapes) -> frozenset[str]:

@@ -149,6 +149,11 @@ class Symbolic:
 
 def divide_or_unknown(left: Any, right: Any, reason: Callable[[], str]) -> Any:
     """left / right exactly; division by zero is unknown, with the reason made on demand."""
+    if type(left) is int and type(right) is int:  # the usual case (counts), first
+        if right == 0:
+            return Unknown(reason())
+        quotient, remainder = divmod(left, right)
+        return quotient if remainder == 0 else Fraction(left, right)
     if isinstance(left, Unknown):
         return left
     if isinstance(right, Unknown):
@@ -157,9 +162,6 @@ def divide_or_unknown(left: Any, right: Any, reason: Callable[[], str]) -> Any:
         return left / right
     if right == 0:
         return Unknown(reason())
-    if type(left) is int and type(right) is int:
-        quotient, remainder = divmod(left, right)
-        return quotient if remainder == 0 else Fraction(left, right)
     return whole_if_possible(Fraction(as_fraction(left)) / as_fraction(right))
 
 

@@ -11,7 +11,7 @@ from fractions import Fraction
 import attrs
 
 from planrules.lang import syntax as s
-from planrules.lang.check_reporting import Reporting, percent, plain, where
+from planrules.lang.check_reporting import Reporting, percent, plain, repeated, where
 from planrules.lang.check_values import RuleValues
 from planrules.lang.exprcheck import did_you_mean
 from planrules.lang.messages import Message
@@ -30,15 +30,11 @@ class BudgetCheck(Reporting):
     def check(self, budget: s.Budget) -> None:
         total = budget.total.value
         money_total = self.check_total(budget.total)
-        seen: set[str] = set()
+        for key in repeated(line.key for line in budget.lines):
+            self.problem(
+                "duplicate-line", key.span, Message("`{key}` is in the budget twice", key=key.text)
+            )
         for line in budget.lines:
-            if line.key.text in seen:
-                self.problem(
-                    "duplicate-line",
-                    line.key.span,
-                    Message("`{key}` is in the budget twice", key=line.key.text),
-                )
-            seen.add(line.key.text)
             self.check_amount(line)
             if money_total:
                 self.check_share(budget, line)

@@ -8,7 +8,7 @@ import attrs
 
 from planrules.lang import syntax as s
 from planrules.lang.build import Parsed
-from planrules.lang.check_reporting import Report, Reporting, where
+from planrules.lang.check_reporting import Report, Reporting, repeated, where
 from planrules.lang.check_uses import LoadedFiles
 from planrules.lang.exprcheck import (
     MAX_EVALUATION_DEPTH,
@@ -149,15 +149,10 @@ class _LetsAndTables(Reporting):
                     into=group.into,
                 ),
             )
-        seen: set[str] = set()
-        for entry in group.entries:
-            if entry.key.text in seen:
-                self.problem(
-                    "duplicate-key",
-                    entry.key.span,
-                    Message("`{key}` is in the group twice", key=entry.key.text),
-                )
-            seen.add(entry.key.text)
+        for key in repeated(entry.key for entry in group.entries):
+            self.problem(
+                "duplicate-key", key.span, Message("`{key}` is in the group twice", key=key.text)
+            )
 
     def expressions(self) -> ExprChecker:
         return ExprChecker(self.scope, self.report)
@@ -188,15 +183,13 @@ class _LetsAndTables(Reporting):
             depths[name] = depth
 
     def check_table(self, table: s.Table) -> None:
-        seen: set[str] = set()
+        for again in repeated(entry.key for entry in table.entries):
+            self.problem(
+                "duplicate-key",
+                again.span,
+                Message("`{key}` is in the table twice", key=again.text),
+            )
         for entry in table.entries:
-            if entry.key.text in seen:
-                self.problem(
-                    "duplicate-key",
-                    entry.key.span,
-                    Message("`{key}` is in the table twice", key=entry.key.text),
-                )
-            seen.add(entry.key.text)
             self.check_literal_unit(entry.value, table.type)
         periods: set[tuple[str | None, str]] = set()
         for row in table.periods:

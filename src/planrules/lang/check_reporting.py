@@ -3,7 +3,7 @@ messages point at a clause and write numbers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
 
@@ -28,6 +28,15 @@ class Reporting:
 
     def caution(self, code: str, span: Span, message: str, hint: str | None = None) -> None:
         self.report(warning(code, span, message, hint))
+
+
+def repeated(keys: Iterable[s.Key]) -> Iterator[s.Key]:
+    """Each key given again after its first (in a table, a group, a budget)."""
+    seen: set[str] = set()
+    for key in keys:
+        if key.text in seen:
+            yield key
+        seen.add(key.text)
 
 
 def where(rule: s.Rule, clause: str) -> Span:
