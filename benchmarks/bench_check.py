@@ -2,13 +2,25 @@
 
 Run: .venv/bin/python benchmarks/bench_check.py [--lines N] [--repeat R]
 Prints the line count and the best and median wall time of parse + check over R runs.
+
+Run: .venv/bin/python benchmarks/bench_check.py --startup [--repeat R]
+Prints the best and median wall time, over R fresh processes each, of `planrules check
+rulesets/saado.plan` and of `python -c "import planrules"`: once with the modules' bytecode
+cached, as an installed package runs, and once with every module compiled from its source on
+each run, as under PYTHONDONTWRITEBYTECODE=1 in a checkout.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 from planrules.lang.build import lark_parser
 from planrules.lang.check import check_source
@@ -88,18 +100,62 @@ def generate(lines: int) -> str:
     return "".join(parts)
 
 
+def _wall_times(command: list[str], environment: dict[str, str], repeat: int) -> list[float]:
+    """The wall time of `command` in `repeat` fresh processes, after one run to warm caches."""
+    times = []
+    for _ in range(repeat + 1):
+        started = time.perf_counter()
+        subprocess.run(command, env=environment, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return times[1:]
+
+
+def startup(repeat: int) -> None:
+    ruleset = Path(__file__).resolve().parents[1] / "rulesets" / "saado.plan"
+    script = shutil.which("planrules", path=os.path.dirname(sys.executable))
+    check = [script] if script else [sys.executable, "-m", "planrules"]
+    commands = {
+        "planrules check rulesets/saado.plan": [*check, "check", str(ruleset)],
+        'python -c "import planrules"': [sys.executable, "-c", "import planrules"],
+        'python -c "pass" (the interpreter alone)': [sys.executable, "-c", "pass"],
+    }
+    with tempfile.TemporaryDirectory(prefix="planrules-bytecode-") as bytecode:
+        cached = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        cached["PYTHONPYCACHEPREFIX"] = bytecode  # the checkout is left as it is
+        from_source = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        from_source.pop("PYTHONPYCACHEPREFIX", None)
+        for title, environment in (
+            ("bytecode cached (as installed)", cached),
+            ("every module compiled from source (PYTHONDONTWRITEBYTECODE=1)", from_source),
+        ):
+            print(f"start-up, {title}, {repeat} fresh processes each:")
+            for name, command in commands.items():
+                times = _wall_times(command, environment, repeat)
+                print(
+                    f"  {name}: best {min(times) * 1000:.0f} ms, "
+                    f"median {statistics.median(times) * 1000:.0f} ms"
+                )
+
+
 def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--lines", type=int, default=5000)
-    options.add_argument("--repeat", type=int, default=7)
+    options.add_argument("--repeat", type=int, default=None)
+    options.add_argument(
+        "--startup", action="store_true", help="time fresh `planrules check` processes instead"
+    )
     args = options.parse_args()
+    if args.startup:
+        startup(args.repeat or 20)
+        return
+    repeat = args.repeat or 7
     text = generate(args.lines)
     source = Source.from_text("generated.plan", text)
     started = time.perf_counter()
     lark_parser()
     built = time.perf_counter() - started
     times = []
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         started = time.perf_counter()
         checked = check_source(source)
         times.append(time.perf_counter() - started)

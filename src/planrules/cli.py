@@ -7,13 +7,11 @@ evaluator and the reports, nor `planrules --help` the parser.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import errno
 import gc
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -395,6 +393,8 @@ def _write_formatted(
 
 
 def _report_change(source: Source, formatted: str, check_only: bool, show_diff: bool) -> int:
+    import difflib
+
     from planrules.i18n import _
 
     if formatted == source.text:
@@ -454,6 +454,8 @@ def _new_file_mode() -> int:
 
 def _write_safely(path: str, text: str, mode: int) -> None:
     """Write through a temporary file and rename, so a failure never leaves half a file."""
+    import tempfile
+
     folder = os.path.dirname(path)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".planrules-", suffix=".tmp")
     try:

@@ -4,7 +4,6 @@ used file's currency must agree; a used file's locale and `roll up` are its own.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 
@@ -187,6 +186,8 @@ def _locale_hint(written: str) -> str | None:
     for guess in (word, word.split("_")[0], _LOCALE_SPELLINGS.get(word)):
         if guess in LOCALES:
             return Message("did you mean `{name}`?", name=guess)
+    import difflib  # loaded only for a misspelling: a check without one does not need it
+
     close = difflib.get_close_matches(word, LOCALES, n=1, cutoff=0.5)
     return Message("did you mean `{name}`?", name=close[0]) if close else None
 

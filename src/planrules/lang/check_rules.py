@@ -15,7 +15,6 @@ from planrules.lang.check_reporting import Report, Reporting, where
 from planrules.lang.check_triggers import TriggerCheck, check_status_cycles
 from planrules.lang.check_values import RuleValues
 from planrules.lang.exprcheck import HISTORY, Scope, is_paced, metrics_read, operands
-from planrules.lang.fmt import expression
 from planrules.lang.messages import Message, said_by
 from planrules.lang.numbers import UNBOUNDED
 from planrules.lang.periods import (
@@ -224,8 +223,8 @@ class _ThresholdCheck(Reporting):
                         "`warn {direction} {warn}` can never be reached: `fail {direction} "
                         "{fail}` is reached first",
                         direction=level.direction,
-                        warn=expression(level.bound),
-                        fail=expression(fail_bounds[level.direction]),
+                        warn=_expression_text(level.bound),
+                        fail=_expression_text(fail_bounds[level.direction]),
                     ),
                 )
 
@@ -233,7 +232,7 @@ class _ThresholdCheck(Reporting):
 def _why_unpaced(goal: s.Goal, stock: s.Metric | None) -> tuple[str, str]:
     """Why a goal reading metrics is not paced, and how it could be: a stock needs the level it
     starts from, a flow a sum over the window."""
-    subject = expression(goal.subject)
+    subject = _expression_text(goal.subject)
     if stock is not None:
         return (
             Message("`{stock}` is a stock and the goal has no `from`", stock=stock.name),
@@ -246,13 +245,21 @@ def _why_unpaced(goal: s.Goal, stock: s.Metric | None) -> tuple[str, str]:
             Message("`{subject}` is not a sum of `total(...)` terms", subject=subject),
             Message("write it as a sum of `total(...)` terms, or add `from` and where it starts"),
         )
-    cumulative = f"total({subject}) {goal.op} {expression(goal.target)}"
+    cumulative = f"total({subject}) {goal.op} {_expression_text(goal.target)}"
     return (
         Message("`{subject}` is one period's figure", subject=subject),
         Message(
             "if the target is for the whole window, sum it: `{cumulative}`", cumulative=cumulative
         ),
     )
+
+
+def _expression_text(expr: s.Expr) -> str:
+    """An expression as a ruleset writes it, for a message: the formatter is loaded only when
+    a message needs one, so that checking a ruleset without such problems does not load it."""
+    from planrules.lang.fmt import expression as written
+
+    return written(expr)
 
 
 def _nodes(expr: s.Expr) -> list[s.Expr]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
@@ -73,6 +72,8 @@ ARITY: dict[str, tuple[int, int | None]] = {
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    import difflib  # loaded only for a misspelling: a check without one does not need it
+
     close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     return Message("did you mean `{name}`?", name=close[0]) if close else None
 
