@@ -18,7 +18,8 @@ from typing import TypeVar
 from hypothesis import strategies as st
 
 from planrules.lang import syntax as s
-from planrules.lang.fmt import format_module, recommendation
+from planrules.lang.build_decls import _LOOKS_LIKE_A_PERIOD
+from planrules.lang.fmt import expression, format_module, recommendation
 from planrules.lang.numbers import CURRENCY_SIGNS, SCALES, canonical_literal, parse_literal
 from planrules.lang.parser import grammar_text
 from planrules.lang.source import Span
@@ -170,8 +171,9 @@ def expressions(
     base: st.SearchStrategy[s.Expr] = st.one_of(
         leaves,
         expression_names.map(lambda name: s.Name(name, SPAN)),
-        # `status("RULE")`, and a date as `since(x, DATE)` reads one.
-        texts.map(lambda text: s.Call("status", (s.RuleName(text, SPAN),), SPAN)),
+        # `status("RULE")`, its name quoted as a key is (without braces inside `{...}`), and a
+        # date as `since(x, DATE)` reads one.
+        key_texts.map(lambda text: s.Call("status", (s.RuleName(text, SPAN),), SPAN)),
         dates.map(lambda day: s.DateLiteral(day.isoformat(), day, SPAN)),
     )
 
@@ -201,6 +203,12 @@ conditions = expressions(leaves=plain_numbers)
 
 def _optional(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T | None]:
     return st.one_of(st.none(), strategy)
+
+
+def _not_written_like_a_period(expr: s.Expr) -> bool:
+    """The tree builder refuses a goal's `from` written like a date or period (`from
+    2000-01-01`, a date literal): a baseline is a number the plan starts from."""
+    return not _LOOKS_LIKE_A_PERIOD.fullmatch(expression(expr))
 
 
 # One dimension, or two (`by store, channel`), named by their names joined.
@@ -265,7 +273,7 @@ goals = st.builds(
     op=st.sampled_from((">=", ">", "<=", "<")),
     target=expressions(),
     deadline=_optional(dates),
-    baseline=_optional(expressions()),
+    baseline=_optional(expressions().filter(_not_written_like_a_period)),
     tolerance=_optional(percents),
     phased=_optional(st.lists(percents, min_size=1, max_size=4).map(tuple)),
     owner=_optional(texts),
