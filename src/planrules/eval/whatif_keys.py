@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import collections
 import decimal
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
 from planrules.eval.rules import FALLING_SHORT, GoalRule, Margins, Moment, ThresholdRule
-from planrules.eval.symbolic import Ratio
+from planrules.eval.symbolic import Own, Ratio, in_world
 from planrules.eval.values import EVALUATION, Keyed, as_fraction
 from planrules.eval.whatif import (
     NOT_A_RATIO_OF_LINES,
@@ -43,6 +43,8 @@ from planrules.eval.whatif import (
     expressions_of,
     holds,
     in_closed_form,
+    input_choices,
+    inputs_of_key,
     nearest_on_grid,
     preference,
     reads_aggregate,
@@ -80,7 +82,8 @@ class Solver:
         solved = self.by_rule.get(rule.name)
         if solved is None and self.together(rule, result.key):
             short = self.falling_short().get(rule.name, [])
-            solved = self.by_rule[rule.name] = solve_keys(rule, self.moment, self.scope, short)
+            solve = solve_keys if judges_keys_apart(rule, self.scope) else solve_keys_across
+            solved = self.by_rule[rule.name] = solve(rule, self.moment, self.scope, short)
         found = solved.get(result.key) if solved is not None and result.key else None
         return (
             found if found is not None else what_it_takes(rule, self.moment, result.key, self.scope)
@@ -99,16 +102,12 @@ class Solver:
     def together(self, rule: Rule, key: str | None) -> bool:
         """Whether to solve every key of `rule` now: a report that reads a few keys' answers
         (the worst 50 of a text report) has each worked out alone, which costs a few
-        evaluations of one key; one that reads more has them all worked out together."""
+        evaluations of one key; one that reads more has them all worked out together. A rule
+        that reads other keys than its own costs as much for one key alone as for all."""
         if key is None:
             return False
         self.asked[rule.name] += 1
-        if self.asked[rule.name] <= self.alone_first:
-            return False
-        if not judges_keys_apart(rule, self.scope):
-            self.by_rule[rule.name] = {}
-            return False
-        return True
+        return self.asked[rule.name] > self.alone_first or not judges_keys_apart(rule, self.scope)
 
 
 def judges_keys_apart(rule: Rule, scope: Scope) -> bool:
@@ -132,25 +131,156 @@ def solve_keys(
     if not short:
         return {}
     with decimal.localcontext(EVALUATION):
-        divisors = Divisors.of(expressions_of(rule), scope)
-        found: dict[str, list[tuple[Input, Change, Fraction]]] = {key: [] for key in short}
+        found: dict[str, list[Answer]] = {key: [] for key in short}
         for input in _inputs(rule, moment, scope):
             batch = _Batch.of(rule, moment, input, list(found))
             for key, answer in batch.solved().items():
                 found[key].append(answer)
             for key in batch.unsettled:
                 found.pop(key, None)
+        return _in_order(found, Divisors.of(expressions_of(rule), scope))
 
-        def in_order(answers: list[tuple[Input, Change, Fraction]]) -> tuple[Change, ...]:
-            if len(answers) == 1:
-                return (answers[0][1],)
-            ranked = [
-                (preference(change, origin, divisors.only_divides(input, input.key)), change)
-                for input, change, origin in answers
-            ]
-            return tuple(change for _, change in sorted(ranked, key=lambda pair: pair[0]))
 
-        return {key: in_order(answers) for key, answers in found.items()}
+Answer = tuple[Input, Change, Fraction]  # the input, its change, its value now
+
+
+def _in_order(found: dict[str, list[Answer]], divisors: Divisors) -> dict[str, tuple[Change, ...]]:
+    """Each key's changes in the contract's order."""
+
+    def in_order(key: str, answers: list[Answer]) -> tuple[Change, ...]:
+        if len(answers) == 1:
+            return (answers[0][1],)
+        ranked = [
+            (preference(change, origin, divisors.only_divides(input, key)), change)
+            for input, change, origin in answers
+        ]
+        return tuple(change for _, change in sorted(ranked, key=lambda pair: pair[0]))
+
+    return {key: in_order(key, answers) for key, answers in found.items()}
+
+
+def solve_keys_across(
+    rule: Rule, moment: Moment, scope: Scope, short: Sequence[str]
+) -> dict[str, tuple[Change, ...]]:
+    """`solve_keys` for a `per` rule that reads other keys than its own (a sum over keys,
+    a key by name), whose inputs for a key are its own values and a few other keys'
+    (`inputs_of_key`). Another key's value, or an unkeyed metric, is an input of many keys:
+    one judging with it as a `Ratio` gives all their margins. Each key's own value moves in
+    a world of its own (`Own`): one judging gives every key's margins in its world. So the
+    rule is judged once per input, not once per input and key."""
+    if not short:
+        return {}
+    with decimal.localcontext(EVALUATION):
+        aggregates = reads_aggregate(expressions_of(rule), scope)
+        choices = input_choices(rule, moment, scope, aggregates)
+        wanted = {key: inputs_of_key(choices, key) for key in short}
+        solved: dict[tuple[Input, str], Answer | None] = {}
+        for choice in choices:
+            if choice.own:
+                solved.update(_own_values_solved(rule, moment, choice.input, short))
+        owned = {choice.input.metric for choice in choices if choice.own}
+        users: dict[Input, list[str]] = {}
+        for key, inputs in wanted.items():
+            for input in inputs:
+                if input.key != key or input.metric not in owned:
+                    users.setdefault(input, []).append(key)
+        for input, keys in users.items():
+            solved.update(_shared_input_solved(rule, moment, input, keys))
+        found: dict[str, list[Answer]] = {}
+        for key, inputs in wanted.items():
+            # A key with an input left unsettled is worked out alone, every input of it.
+            if all((input, key) in solved for input in inputs):
+                answers = (solved[(input, key)] for input in inputs)
+                found[key] = [answer for answer in answers if answer is not None]
+        return _in_order(found, Divisors.of(expressions_of(rule), scope))
+
+
+class _Unsettled:
+    """An input whose answer for a key the batch cannot vouch for: the key is worked out
+    alone."""
+
+
+_UNSETTLED: Final = _Unsettled()
+Settled = Answer | None | _Unsettled  # None: no value of the input passes
+
+
+def _own_values_solved(
+    rule: Rule, moment: Moment, input: Input, short: Sequence[str]
+) -> dict[tuple[Input, str], Answer | None]:
+    """Each key's own value of `input`'s metric solved for the keys in `short`, each key
+    changed in a world of its own."""
+    now = moment.frame.metrics[moment.current][input.metric]
+    # A key absent now would be made to appear, which changes more than its value.
+    present = [key for key in short if key in now]
+    try:
+        value = {**now, **{key: Own(key, Ratio.of_change(now[key])) for key in present}}
+        margins_at = judged_with(rule, moment, input.metric, value)
+    except NOT_A_RATIO_OF_LINES:
+        return {}
+    grid = Grid.of(input)
+    found: dict[tuple[Input, str], Answer | None] = {}
+    for key in present:
+        own = Input(input.metric, key, input.unit, input.stock, input.form)
+        settled = _settled(margins_at, key, own, grid, Fraction(as_fraction(now[key])))
+        if not isinstance(settled, _Unsettled):
+            found[(own, key)] = settled
+    return found
+
+
+def _shared_input_solved(
+    rule: Rule, moment: Moment, input: Input, keys: Sequence[str]
+) -> dict[tuple[Input, str], Answer | None]:
+    """`input` (another key's value, or an unkeyed metric) solved for each of `keys`."""
+    now = moment.frame.metrics[moment.current][input.metric]
+    start = now if input.key is None else now[input.key]
+    try:
+        changed = Ratio.of_change(start)
+        value = changed if input.key is None else {**now, input.key: changed}
+        margins_at = judged_with(rule, moment, input.metric, value)
+    except NOT_A_RATIO_OF_LINES:
+        return {}
+    grid, origin = Grid.of(input), Fraction(as_fraction(start))
+    found: dict[tuple[Input, str], Answer | None] = {}
+    for key in keys:
+        settled = _settled(margins_at, key, input, grid, origin)
+        if not isinstance(settled, _Unsettled):
+            found[(input, key)] = settled
+    return found
+
+
+def _settled(
+    margins_at: Callable[[str | None], Margins],
+    key: str,
+    input: Input,
+    grid: Grid,
+    origin: Fraction,
+) -> Settled:
+    """`input`'s answer for `key` from the margins judged with it left unknown."""
+    try:
+        margins = margins_at(key)
+        if margins is None:
+            return _UNSETTLED
+        in_its_world = [(in_world(margin, key), strict) for margin, strict in margins]
+    except NOT_A_RATIO_OF_LINES:
+        return _UNSETTLED
+    target = in_closed_form(in_its_world, grid, origin)
+    if isinstance(target, Fraction):
+        return input, change_of(input, origin, target), origin
+    if target is NOTHING_PASSES:
+        return None
+    return _UNSETTLED
+
+
+def judged_with(
+    rule: Rule, moment: Moment, metric: str, value: Any
+) -> Callable[[str | None], Margins]:
+    """The rule's margins at any key, with `metric` at the current period given `value`."""
+    frame, current = moment.frame, moment.current
+    changed = changed_now(moment, frame.metrics, metric, value)
+    # Values before the current period do not depend on it, nor do the keys' lives.
+    changed.frame.memo = {slot: v for slot, v in frame.memo.items() if slot[1] < current}
+    changed.frame.lives = dict(frame.lives)
+    return rule.key_margins(changed)
 
 
 def _inputs(rule: Rule, moment: Moment, scope: Scope) -> Iterable[Input]:
@@ -194,20 +324,15 @@ class _Batch:
 
     def judged(self, values: Mapping[str, Fraction | Ratio]) -> dict[str, Margins]:
         """Each key's margins with the input at the key set to its value in `values`."""
-        frame, current = self.moment.frame, self.moment.current
         given = {
             key: value if isinstance(value, Ratio) else as_input(value)
             for key, value in values.items()
         }
-        now = frame.metrics[current][self.input.metric]
+        now = self.moment.frame.metrics[self.moment.current][self.input.metric]
         # An unkeyed input given a value per key: the rule, which reads it key by key, meets
         # each key's own.
         value = Keyed(given, now) if self.input.key is None else {**now, **given}
-        moment = changed_now(self.moment, frame.metrics, self.input.metric, value)
-        # Values before the current period do not depend on it, nor do the keys' lives.
-        moment.frame.memo = {slot: v for slot, v in frame.memo.items() if slot[1] < current}
-        moment.frame.lives = dict(frame.lives)
-        margins_at = self.rule.key_margins(moment)
+        margins_at = judged_with(self.rule, self.moment, self.input.metric, value)
         return {key: margins_at(key) for key in values}
 
     def solved(self) -> dict[str, tuple[Input, Change, Fraction]]:
