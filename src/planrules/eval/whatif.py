@@ -17,9 +17,10 @@ the input's value, then by name and key.
 from __future__ import annotations
 
 import decimal
+import functools
 import heapq
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
@@ -216,14 +217,19 @@ def rule_inputs(
     return inputs_of_key(input_choices(rule, moment, scope, aggregates), key)
 
 
-@attrs.frozen
 class InputChoice:
     """A metric the rule reads, and which of its values are inputs (`inputs_of_key`)."""
 
-    input: Input  # keyed by a placeholder where the metric is keyed
-    own: bool  # keyed by the rule's dimension: each key's own value is an input
-    first_keys: list[str]  # the metric's first keys in key order, one more than are tried
-    others: bool  # other keys than a rule key's own are inputs
+    def __init__(self, input: Input, own: bool, others: bool, keys: Iterable[str]) -> None:
+        self.input = input  # keyed by a placeholder where the metric is keyed
+        self.own = own  # keyed by the rule's dimension: each key's own value is an input
+        self.others = others  # other keys than a rule key's own are inputs
+        self.keys = keys  # the metric's keys now
+
+    @functools.cached_property
+    def first_keys(self) -> list[str]:
+        """The metric's first keys in key order, one more than are tried."""
+        return heapq.nsmallest(MOST_KEYS + 1, self.keys)
 
 
 def input_choices(
@@ -241,8 +247,7 @@ def input_choices(
         keyed = metric.dimension is not None
         input = Input(name, "" if keyed else None, metric.type, metric.stock, scope.forms.get(name))
         own = keyed and metric.dimension == per
-        first = heapq.nsmallest(MOST_KEYS + 1, value) if keyed else []
-        choices.append(InputChoice(input, own, first, aggregates or not own))
+        choices.append(InputChoice(input, own, aggregates or not own, value if keyed else ()))
     return choices
 
 

@@ -179,6 +179,9 @@ class Result:
         default=None, repr=False
     )
     _changes: tuple[Change, ...] | None = attrs.field(default=None, init=False, repr=False)
+    # A goal's pacing figures, once worked out (`_figures`): its fields and its message
+    # both read them.
+    _figures: _Figures | None = attrs.field(default=None, init=False, repr=False, eq=False)
 
     @property
     def to_pass(self) -> tuple[Change, ...] | None:
@@ -243,8 +246,40 @@ class Result:
 # The figures below are worked out in the evaluation's exact context, which the `Result`
 # properties and `to_dict` enter: a whole report enters it once, not once per figure.
 
+# A goal's progress, expected, forecast and required_by_period.
+_Figures = tuple[Num | None, Num | None, Num | None, tuple["Required", ...] | None]
+
+
+def _figures(result: Result) -> _Figures:
+    figures = result._figures
+    if figures is None:
+        figures = (
+            _progress_of(result),
+            _expected_of(result),
+            _forecast_of(result),
+            _required_by_period_of(result),
+        )
+        result._figures = figures
+    return figures
+
 
 def _progress(result: Result) -> Num | None:
+    return _figures(result)[0]
+
+
+def _expected(result: Result) -> Num | None:
+    return _figures(result)[1]
+
+
+def _forecast(result: Result) -> Num | None:
+    return _figures(result)[2]
+
+
+def _required_by_period(result: Result) -> tuple[Required, ...] | None:
+    return _figures(result)[3]
+
+
+def _progress_of(result: Result) -> Num | None:
     pacing = result.pacing
     if pacing is None or not pacing.forecasting or result.value is None or result.target is None:
         return None
@@ -263,7 +298,7 @@ def _forecast_pacing(result: Result) -> Pacing | None:
     return None if result.value is None or result.target is None else pacing
 
 
-def _expected(result: Result) -> Num | None:
+def _expected_of(result: Result) -> Num | None:
     pacing = _forecast_pacing(result)
     if pacing is None:
         return None
@@ -271,7 +306,7 @@ def _expected(result: Result) -> Num | None:
     return _exact(add(base, multiply(subtract(result.target, base), pacing.elapsed)))
 
 
-def _forecast(result: Result) -> Num | None:
+def _forecast_of(result: Result) -> Num | None:
     pacing = _forecast_pacing(result)
     if pacing is None or pacing.elapsed == 0:
         return None
@@ -280,7 +315,7 @@ def _forecast(result: Result) -> Num | None:
     return _exact(add(base, divide_or_unknown(moved, pacing.elapsed, str)))
 
 
-def _required_by_period(result: Result) -> tuple[Required, ...] | None:
+def _required_by_period_of(result: Result) -> tuple[Required, ...] | None:
     pacing = result.pacing
     if pacing is None or not pacing.per_period or not pacing.schedule:
         return None
