@@ -158,10 +158,12 @@ def divide_or_unknown(left: Any, right: Any, reason: Callable[[], str]) -> Any:
         return left
     if isinstance(right, Unknown):
         return right
-    if isinstance(right, Symbolic) or isinstance(left, Symbolic):
+    if isinstance(right, Symbolic):
         return left / right
     if right == 0:
-        return Unknown(reason())
+        return Unknown(reason())  # whatever the numerator, a symbolic one too
+    if isinstance(left, Symbolic):
+        return left / right
     return whole_if_possible(Fraction(as_fraction(left)) / as_fraction(right))
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import collections
 import decimal
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Final
 
@@ -72,7 +72,7 @@ class Solver:
     rows: Sequence[Row]  # the evaluation's, read for the keys that fall short
     # Each rule's keys solved together, once enough of them are asked for; none for a rule
     # that cannot be.
-    by_rule: dict[str, dict[str, tuple[Change, ...]]] = attrs.field(factory=dict)
+    by_rule: dict[str, Mapping[str, tuple[Change, ...]]] = attrs.field(factory=dict)
     asked: collections.Counter[str] = attrs.field(factory=collections.Counter)
     alone_first: int = KEYS_SOLVED_ALONE
     _short: dict[str, list[str]] | None = None
@@ -161,38 +161,95 @@ def _in_order(found: dict[str, list[Answer]], divisors: Divisors) -> dict[str, t
 
 def solve_keys_across(
     rule: Rule, moment: Moment, scope: Scope, short: Sequence[str]
-) -> dict[str, tuple[Change, ...]]:
-    """`solve_keys` for a `per` rule that reads other keys than its own (a sum over keys,
-    a key by name), whose inputs for a key are its own values and a few other keys'
-    (`inputs_of_key`). Another key's value, or an unkeyed metric, is an input of many keys:
-    one judging with it as a `Ratio` gives all their margins. Each key's own value moves in
-    a world of its own (`Own`): one judging gives every key's margins in its world. So the
-    rule is judged once per input, not once per input and key."""
-    if not short:
-        return {}
-    with decimal.localcontext(EVALUATION):
-        aggregates = reads_aggregate(expressions_of(rule), scope)
-        choices = input_choices(rule, moment, scope, aggregates)
-        wanted = {key: inputs_of_key(choices, key) for key in short}
-        solved: dict[tuple[Input, str], Answer | None] = {}
-        for choice in choices:
-            if choice.own:
-                solved.update(_own_values_solved(rule, moment, choice.input, short))
-        owned = {choice.input.metric for choice in choices if choice.own}
-        users: dict[Input, list[str]] = {}
-        for key, inputs in wanted.items():
-            for input in inputs:
-                if input.key != key or input.metric not in owned:
-                    users.setdefault(input, []).append(key)
-        for input, keys in users.items():
-            solved.update(_shared_input_solved(rule, moment, input, keys))
-        found: dict[str, list[Answer]] = {}
-        for key, inputs in wanted.items():
-            # A key with an input left unsettled is worked out alone, every input of it.
-            if all((input, key) in solved for input in inputs):
-                answers = (solved[(input, key)] for input in inputs)
-                found[key] = [answer for answer in answers if answer is not None]
-        return _in_order(found, Divisors.of(expressions_of(rule), scope))
+) -> Mapping[str, tuple[Change, ...]]:
+    """`solve_keys` for a `per` rule that reads other keys than its own (a sum over keys, a
+    key by name): see `KeysAcross`."""
+    return KeysAcross(rule, moment, scope, frozenset(short))
+
+
+class KeysAcross(Mapping[str, tuple[Change, ...]]):
+    """The changes for the falling-short keys of a `per` rule that reads other keys than its
+    own, whose inputs for a key are its own values and a few other keys' (`inputs_of_key`).
+
+    Another key's value, or an unkeyed metric, is an input of many keys: one judging with it
+    as a `Ratio` gives all their margins. Each key's own value moves in a world of its own
+    (`Own`): one judging gives every key's margins in its world. So the rule is judged once
+    per input, not once per input and key, and each judging when first needed; a key's
+    answer is solved from them when the key is first asked for (a text report asks for 50
+    keys of 100,000). A key left out is one to work out alone.
+    """
+
+    def __init__(self, rule: Rule, moment: Moment, scope: Scope, short: frozenset[str]) -> None:
+        self.rule, self.moment, self.short = rule, moment, short
+        with decimal.localcontext(EVALUATION):
+            expressions = expressions_of(rule)
+            self.choices = input_choices(rule, moment, scope, reads_aggregate(expressions, scope))
+            self.divisors = Divisors.of(expressions, scope)
+        self.owned = {choice.input.metric for choice in self.choices if choice.own}
+        self.judged: dict[Input, Callable[[str | None], Margins] | None] = {}
+        self.solved: dict[str, tuple[Change, ...] | None] = {}
+
+    def __getitem__(self, key: str) -> tuple[Change, ...]:
+        if key not in self.solved:
+            with decimal.localcontext(EVALUATION):
+                self.solved[key] = self.solve(key) if key in self.short else None
+        found = self.solved[key]
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in sorted(self.short) if key in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def solve(self, key: str) -> tuple[Change, ...] | None:
+        """The key's changes; None where an input of it is left unsettled."""
+        answers: list[Answer] = []
+        for input in inputs_of_key(self.choices, key):
+            settled = self.settled(input, key)
+            if isinstance(settled, _Unsettled):
+                return None
+            if settled is not None:
+                answers.append(settled)
+        return _in_order({key: answers}, self.divisors)[key]
+
+    def settled(self, input: Input, key: str) -> Settled:
+        now = self.moment.frame.metrics[self.moment.current][input.metric]
+        own = input.key == key and input.metric in self.owned
+        placeholder = Input(input.metric, "", input.unit, input.stock, input.form)
+        judging = placeholder if own else input
+        if judging not in self.judged:
+            self.judged[judging] = self.judge_own(input.metric) if own else self.judge(input)
+        margins_at = self.judged[judging]
+        start = now if input.key is None else now.get(input.key)
+        # A key absent now would be made to appear, which changes more than its value.
+        if margins_at is None or start is None:
+            return _UNSETTLED
+        return _settled(margins_at, key, input, Grid.of(input), Fraction(as_fraction(start)))
+
+    def judge_own(self, metric: str) -> Callable[[str | None], Margins] | None:
+        """The margins with every falling-short key's own value of `metric` moving, each in
+        its own world."""
+        now = self.moment.frame.metrics[self.moment.current][metric]
+        present = [key for key in self.short if key in now]
+        try:
+            value = {**now, **{key: Own(key, Ratio.of_change(now[key])) for key in present}}
+            return judged_with(self.rule, self.moment, metric, value)
+        except NOT_A_RATIO_OF_LINES:
+            return None
+
+    def judge(self, input: Input) -> Callable[[str | None], Margins] | None:
+        """The margins with `input` (another key's value, or an unkeyed metric) moving."""
+        now = self.moment.frame.metrics[self.moment.current][input.metric]
+        try:
+            if input.key is None:
+                return judged_with(self.rule, self.moment, input.metric, Ratio.of_change(now))
+            changed = {**now, input.key: Ratio.of_change(now[input.key])}
+            return judged_with(self.rule, self.moment, input.metric, changed)
+        except NOT_A_RATIO_OF_LINES:
+            return None
 
 
 class _Unsettled:
@@ -202,50 +259,6 @@ class _Unsettled:
 
 _UNSETTLED: Final = _Unsettled()
 Settled = Answer | None | _Unsettled  # None: no value of the input passes
-
-
-def _own_values_solved(
-    rule: Rule, moment: Moment, input: Input, short: Sequence[str]
-) -> dict[tuple[Input, str], Answer | None]:
-    """Each key's own value of `input`'s metric solved for the keys in `short`, each key
-    changed in a world of its own."""
-    now = moment.frame.metrics[moment.current][input.metric]
-    # A key absent now would be made to appear, which changes more than its value.
-    present = [key for key in short if key in now]
-    try:
-        value = {**now, **{key: Own(key, Ratio.of_change(now[key])) for key in present}}
-        margins_at = judged_with(rule, moment, input.metric, value)
-    except NOT_A_RATIO_OF_LINES:
-        return {}
-    grid = Grid.of(input)
-    found: dict[tuple[Input, str], Answer | None] = {}
-    for key in present:
-        own = Input(input.metric, key, input.unit, input.stock, input.form)
-        settled = _settled(margins_at, key, own, grid, Fraction(as_fraction(now[key])))
-        if not isinstance(settled, _Unsettled):
-            found[(own, key)] = settled
-    return found
-
-
-def _shared_input_solved(
-    rule: Rule, moment: Moment, input: Input, keys: Sequence[str]
-) -> dict[tuple[Input, str], Answer | None]:
-    """`input` (another key's value, or an unkeyed metric) solved for each of `keys`."""
-    now = moment.frame.metrics[moment.current][input.metric]
-    start = now if input.key is None else now[input.key]
-    try:
-        changed = Ratio.of_change(start)
-        value = changed if input.key is None else {**now, input.key: changed}
-        margins_at = judged_with(rule, moment, input.metric, value)
-    except NOT_A_RATIO_OF_LINES:
-        return {}
-    grid, origin = Grid.of(input), Fraction(as_fraction(start))
-    found: dict[tuple[Input, str], Answer | None] = {}
-    for key in keys:
-        settled = _settled(margins_at, key, input, grid, origin)
-        if not isinstance(settled, _Unsettled):
-            found[(input, key)] = settled
-    return found
 
 
 def _settled(
