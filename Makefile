@@ -10,8 +10,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# An editable install compiles nothing, as installing a wheel does: the bytecode is compiled
+# here, so that a command does not compile every module it loads each time it starts where
+# Python may not write bytecode (PYTHONDONTWRITEBYTECODE). A module changed since is compiled
+# again as it loads.
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --editable .
+	$(BIN)/python -m compileall -q src
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed

@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 
 from planrules.eval.evaluate import Ruleset, loads
 from planrules.eval.whatif import what_it_takes
-from planrules.eval.whatif_keys import Solver, judges_keys_apart
+from planrules.eval.whatif_keys import KeysAcross, Solver, judges_keys_apart
 from planrules.lang.diagnostics import RulesetError
 from planrules.report.model import Report, Result
 
@@ -111,6 +111,45 @@ def test_the_rules_batched_are_those_judged_key_by_key() -> None:
     _assert_batch_is_each_key_alone(ruleset.evaluate(_stores(30, 3, 7)))
 
 
+ACROSS = (
+    STORES
+    + """\
+threshold "Share" per store: orders / sum(orders) warn below 1%
+threshold "Above average" per store: orders - avg(orders) warn below 0
+threshold "Against all" per store: conversion - sum(orders) / sum(visits) warn below 0
+goal "Share of spend" per store: spend / sum(spend) <= 3%
+threshold "Against s1" per store: orders - orders.s1 warn below 0
+threshold "Twice over" per store: orders - avg(orders - avg(orders)) warn below 10
+threshold "Priced" per store: orders * price - avg(spend) warn below 2000
+threshold "Half the largest" per store: orders - max(orders) / 2 warn below 0
+threshold "Conversion above" per store: conversion - sum(orders) / 100000 warn below 1%
+"""
+)
+
+
+def test_rules_reading_other_keys_batched_as_each_key_alone() -> None:
+    # Each key's own value moves in a world of its own, another key's value or an unkeyed
+    # metric for all keys at once: the same answers as key by key. What a ratio of lines
+    # cannot follow is worked out key by key: `max`, a key's visits in "Against all", where
+    # they divide twice, and an average of values that each hold an average, which would
+    # cost as much per key as judging it alone (`MOST_NESTED`).
+    ruleset = loads(ACROSS, filename="stores.plan")
+    for seed in range(3):
+        history = _stores(40, 3, seed)
+        del history[-1]["metrics"]["orders"]["s3"]
+        report = ruleset.evaluate(history)
+        _assert_batch_is_each_key_alone(report)
+        solver = _solver(report)
+        assert solver is not None
+        # Stores with no visits divide by zero, and only their own conversion is unknown.
+        assert 0 in history[-1]["metrics"]["visits"].values()
+        across = ("Share", "Above average", "Share of spend", "Against s1", "Priced")
+        for rule in (*across, "Conversion above"):
+            assert solver.by_rule[rule], rule
+        assert "s3" not in solver.by_rule["Share"]  # its own orders would be made to appear
+        assert not solver.by_rule["Half the largest"] and not solver.by_rule["Twice over"]
+
+
 @settings(max_examples=150, deadline=None)
 @given(checked_rulesets(), histories())
 def test_batched_to_pass_is_each_key_alone(text: str, history: list[dict[str, Any]]) -> None:
@@ -120,3 +159,22 @@ def test_batched_to_pass_is_each_key_alone(text: str, history: list[dict[str, An
         assume(False)
         raise
     _assert_batch_is_each_key_alone(ruleset.evaluate(history))
+
+
+def test_a_rule_reading_other_keys_solves_only_the_keys_asked_for() -> None:
+    # A text report shows the worst 50 keys: the rule is judged once per input it needs, and
+    # the other keys that fall short are not solved.
+    ruleset = loads(ACROSS, filename="stores.plan")
+    report = ruleset.evaluate(_stores(40, 3, 1))
+    asked = next(r for r in report.results if r.rule == "Share" and r.what_it_takes)
+    assert asked.to_pass == _alone(_solver_of(report), asked)
+    across = _solver_of(report).by_rule["Share"]
+    assert isinstance(across, KeysAcross)
+    assert list(across.solved) == [asked.key]
+    assert len(across.judged) <= 1 + 10  # its own orders in every key's world, ten others'
+
+
+def _solver_of(report: Report) -> Solver:
+    solver = _solver(report)
+    assert solver is not None
+    return solver

@@ -158,10 +158,12 @@ def divide_or_unknown(left: Any, right: Any, reason: Callable[[], str]) -> Any:
         return left
     if isinstance(right, Unknown):
         return right
-    if isinstance(right, Symbolic) or isinstance(left, Symbolic):
+    if isinstance(right, Symbolic):
         return left / right
     if right == 0:
-        return Unknown(reason())
+        return Unknown(reason())  # whatever the numerator, a symbolic one too
+    if isinstance(left, Symbolic):
+        return left / right
     return whole_if_possible(Fraction(as_fraction(left)) / as_fraction(right))
 
 
@@ -176,11 +178,11 @@ def absolute(value: Any) -> Any:
 def round_half_away(value: Num, digits: int) -> Num:
     """Rounds to `digits` (at least 0) decimals, halves away from zero, exactly."""
     scale = 10**digits
-    rounded: Num = whole_if_possible(Fraction(_scaled_half_away(value, scale), scale))
+    rounded: Num = whole_if_possible(Fraction(scaled_half_away(value, scale), scale))
     return rounded
 
 
-def _scaled_half_away(value: Num, scale: int) -> int:
+def scaled_half_away(value: Num, scale: int) -> int:
     """value * scale rounded to a whole number, halves away from zero, in integers."""
     numerator, denominator = value.as_integer_ratio()
     whole, rest = divmod(abs(numerator) * scale, denominator)
@@ -198,7 +200,7 @@ def to_decimal(value: Num, digits: int) -> Decimal:
         if isinstance(exponent, int) and exponent >= -digits:
             return _plain(value)  # no more decimals than that already
     # Scaling by a power of ten moves the exponent only: exact in any context.
-    return _plain(Decimal(_scaled_half_away(value, 10**digits)).scaleb(-digits, EXACT))
+    return _plain(Decimal(scaled_half_away(value, 10**digits)).scaleb(-digits, EXACT))
 
 
 def _plain(value: Decimal) -> Decimal:
@@ -365,10 +367,15 @@ def describe(
         shown = PERCENT if form is None else form
         digits = shown.decimals
         if shown.percent:
-            # As a fraction: `value * 100` would round in the caller's decimal context.
-            return f"{to_decimal(as_fraction(value) * 100, digits):,.{digits}f}%"
-        return f"{to_decimal(value, digits):,.{digits}f}"
+            return f"{_rounded_to(value, digits, 100):,.{digits}f}%"
+        return f"{_rounded_to(value, digits):,.{digits}f}"
     if unit in ("money", "count"):
-        text = f"{to_decimal(value, 0):,}"
+        text = f"{scaled_half_away(value, 1):,}"
         return f"{text} {currency}" if unit == "money" and currency else text
     return f"{to_decimal(value, 2):,}"
+
+
+def _rounded_to(value: Num, digits: int, times: int = 1) -> Decimal:
+    """`value * times` rounded half away from zero to `digits` decimals, worked in integers:
+    exact in any decimal context."""
+    return Decimal(scaled_half_away(value, times * 10**digits)).scaleb(-digits, EXACT)

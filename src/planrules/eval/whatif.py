@@ -17,8 +17,10 @@ the input's value, then by name and key.
 from __future__ import annotations
 
 import decimal
+import functools
+import heapq
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
@@ -212,23 +214,57 @@ def rule_inputs(
 ) -> list[Input]:
     """The values the rule reads at the current period: its own key first, and where it sums
     over keys, the others too (the first MOST_KEYS in key order)."""
+    return inputs_of_key(input_choices(rule, moment, scope, aggregates), key)
+
+
+class InputChoice:
+    """A metric the rule reads, and which of its values are inputs (`inputs_of_key`)."""
+
+    def __init__(self, input: Input, own: bool, others: bool, keys: Iterable[str]) -> None:
+        self.input = input  # keyed by a placeholder where the metric is keyed
+        self.own = own  # keyed by the rule's dimension: each key's own value is an input
+        self.others = others  # other keys than a rule key's own are inputs
+        self.keys = keys  # the metric's keys now
+
+    @functools.cached_property
+    def first_keys(self) -> list[str]:
+        """The metric's first keys in key order, one more than are tried."""
+        return heapq.nsmallest(MOST_KEYS + 1, self.keys)
+
+
+def input_choices(
+    rule: GoalRule | ThresholdRule, moment: Moment, scope: Scope, aggregates: bool
+) -> list[InputChoice]:
+    """What `inputs_of_key` chooses from, worked out once for all keys."""
     snapshot = moment.frame.metrics.get(moment.current, {})
     per = dimension_of(rule)
-    inputs: list[Input] = []
+    choices: list[InputChoice] = []
     for name in metrics_read(expressions_of(rule), scope):
         metric = scope.metrics[name]
         value = snapshot.get(name)
         if value is None:
             continue
-        form = scope.forms.get(name)
-        if metric.dimension is None:
-            inputs.append(Input(name, None, metric.type, metric.stock, form))
+        keyed = metric.dimension is not None
+        input = Input(name, "" if keyed else None, metric.type, metric.stock, scope.forms.get(name))
+        own = keyed and metric.dimension == per
+        choices.append(InputChoice(input, own, aggregates or not own, value if keyed else ()))
+    return choices
+
+
+def inputs_of_key(choices: list[InputChoice], key: str | None) -> list[Input]:
+    """The inputs for the rule's `key`: per metric, the key's own value where the metric is
+    keyed by the rule's dimension, then (where the rule reads other keys, or the metric has
+    no own value) its first MOST_KEYS other keys in key order; an unkeyed metric itself."""
+    inputs: list[Input] = []
+    for choice in choices:
+        input = choice.input
+        if input.key is None:
+            inputs.append(input)
             continue
-        own = [key] if metric.dimension == per and key is not None else []
-        others = [k for k in sorted(value) if k not in own] if aggregates or not own else []
-        inputs.extend(
-            Input(name, k, metric.type, metric.stock, form) for k in [*own, *others[:MOST_KEYS]]
-        )
+        own = [key] if choice.own and key is not None else []
+        others = [k for k in choice.first_keys if k not in own] if choice.others or not own else []
+        metric, unit, stock, form = input.metric, input.unit, input.stock, input.form
+        inputs.extend(Input(metric, k, unit, stock, form) for k in [*own, *others[:MOST_KEYS]])
     return inputs
 
 

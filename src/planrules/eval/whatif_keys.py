@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import collections
 import decimal
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from fractions import Fraction
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
 from planrules.eval.rules import FALLING_SHORT, GoalRule, Margins, Moment, ThresholdRule
-from planrules.eval.symbolic import Ratio
+from planrules.eval.symbolic import Own, Ratio, in_world
 from planrules.eval.values import EVALUATION, Keyed, as_fraction
 from planrules.eval.whatif import (
     NOT_A_RATIO_OF_LINES,
@@ -43,6 +43,8 @@ from planrules.eval.whatif import (
     expressions_of,
     holds,
     in_closed_form,
+    input_choices,
+    inputs_of_key,
     nearest_on_grid,
     preference,
     reads_aggregate,
@@ -70,7 +72,7 @@ class Solver:
     rows: Sequence[Row]  # the evaluation's, read for the keys that fall short
     # Each rule's keys solved together, once enough of them are asked for; none for a rule
     # that cannot be.
-    by_rule: dict[str, dict[str, tuple[Change, ...]]] = attrs.field(factory=dict)
+    by_rule: dict[str, Mapping[str, tuple[Change, ...]]] = attrs.field(factory=dict)
     asked: collections.Counter[str] = attrs.field(factory=collections.Counter)
     alone_first: int = KEYS_SOLVED_ALONE
     _short: dict[str, list[str]] | None = None
@@ -80,7 +82,8 @@ class Solver:
         solved = self.by_rule.get(rule.name)
         if solved is None and self.together(rule, result.key):
             short = self.falling_short().get(rule.name, [])
-            solved = self.by_rule[rule.name] = solve_keys(rule, self.moment, self.scope, short)
+            solve = solve_keys if judges_keys_apart(rule, self.scope) else solve_keys_across
+            solved = self.by_rule[rule.name] = solve(rule, self.moment, self.scope, short)
         found = solved.get(result.key) if solved is not None and result.key else None
         return (
             found if found is not None else what_it_takes(rule, self.moment, result.key, self.scope)
@@ -99,16 +102,12 @@ class Solver:
     def together(self, rule: Rule, key: str | None) -> bool:
         """Whether to solve every key of `rule` now: a report that reads a few keys' answers
         (the worst 50 of a text report) has each worked out alone, which costs a few
-        evaluations of one key; one that reads more has them all worked out together."""
+        evaluations of one key; one that reads more has them all worked out together. A rule
+        that reads other keys than its own costs as much for one key alone as for all."""
         if key is None:
             return False
         self.asked[rule.name] += 1
-        if self.asked[rule.name] <= self.alone_first:
-            return False
-        if not judges_keys_apart(rule, self.scope):
-            self.by_rule[rule.name] = {}
-            return False
-        return True
+        return self.asked[rule.name] > self.alone_first or not judges_keys_apart(rule, self.scope)
 
 
 def judges_keys_apart(rule: Rule, scope: Scope) -> bool:
@@ -132,25 +131,169 @@ def solve_keys(
     if not short:
         return {}
     with decimal.localcontext(EVALUATION):
-        divisors = Divisors.of(expressions_of(rule), scope)
-        found: dict[str, list[tuple[Input, Change, Fraction]]] = {key: [] for key in short}
+        found: dict[str, list[Answer]] = {key: [] for key in short}
         for input in _inputs(rule, moment, scope):
             batch = _Batch.of(rule, moment, input, list(found))
             for key, answer in batch.solved().items():
                 found[key].append(answer)
             for key in batch.unsettled:
                 found.pop(key, None)
+        return _in_order(found, Divisors.of(expressions_of(rule), scope))
 
-        def in_order(answers: list[tuple[Input, Change, Fraction]]) -> tuple[Change, ...]:
-            if len(answers) == 1:
-                return (answers[0][1],)
-            ranked = [
-                (preference(change, origin, divisors.only_divides(input, input.key)), change)
-                for input, change, origin in answers
-            ]
-            return tuple(change for _, change in sorted(ranked, key=lambda pair: pair[0]))
 
-        return {key: in_order(answers) for key, answers in found.items()}
+Answer = tuple[Input, Change, Fraction]  # the input, its change, its value now
+
+
+def _in_order(found: dict[str, list[Answer]], divisors: Divisors) -> dict[str, tuple[Change, ...]]:
+    """Each key's changes in the contract's order."""
+
+    def in_order(key: str, answers: list[Answer]) -> tuple[Change, ...]:
+        if len(answers) == 1:
+            return (answers[0][1],)
+        ranked = [
+            (preference(change, origin, divisors.only_divides(input, key)), change)
+            for input, change, origin in answers
+        ]
+        return tuple(change for _, change in sorted(ranked, key=lambda pair: pair[0]))
+
+    return {key: in_order(key, answers) for key, answers in found.items()}
+
+
+def solve_keys_across(
+    rule: Rule, moment: Moment, scope: Scope, short: Sequence[str]
+) -> Mapping[str, tuple[Change, ...]]:
+    """`solve_keys` for a `per` rule that reads other keys than its own (a sum over keys, a
+    key by name): see `KeysAcross`."""
+    return KeysAcross(rule, moment, scope, frozenset(short))
+
+
+class KeysAcross(Mapping[str, tuple[Change, ...]]):
+    """The changes for the falling-short keys of a `per` rule that reads other keys than its
+    own, whose inputs for a key are its own values and a few other keys' (`inputs_of_key`).
+
+    Another key's value, or an unkeyed metric, is an input of many keys: one judging with it
+    as a `Ratio` gives all their margins. Each key's own value moves in a world of its own
+    (`Own`): one judging gives every key's margins in its world. So the rule is judged once
+    per input, not once per input and key, and each judging when first needed; a key's
+    answer is solved from them when the key is first asked for (a text report asks for 50
+    keys of 100,000). A key left out is one to work out alone.
+    """
+
+    def __init__(self, rule: Rule, moment: Moment, scope: Scope, short: frozenset[str]) -> None:
+        self.rule, self.moment, self.short = rule, moment, short
+        with decimal.localcontext(EVALUATION):
+            expressions = expressions_of(rule)
+            self.choices = input_choices(rule, moment, scope, reads_aggregate(expressions, scope))
+            self.divisors = Divisors.of(expressions, scope)
+        self.owned = {choice.input.metric for choice in self.choices if choice.own}
+        self.judged: dict[Input, Callable[[str | None], Margins] | None] = {}
+        self.solved: dict[str, tuple[Change, ...] | None] = {}
+
+    def __getitem__(self, key: str) -> tuple[Change, ...]:
+        if key not in self.solved:
+            with decimal.localcontext(EVALUATION):
+                self.solved[key] = self.solve(key) if key in self.short else None
+        found = self.solved[key]
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in sorted(self.short) if key in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def solve(self, key: str) -> tuple[Change, ...] | None:
+        """The key's changes; None where an input of it is left unsettled."""
+        answers: list[Answer] = []
+        for input in inputs_of_key(self.choices, key):
+            settled = self.settled(input, key)
+            if isinstance(settled, _Unsettled):
+                return None
+            if settled is not None:
+                answers.append(settled)
+        return _in_order({key: answers}, self.divisors)[key]
+
+    def settled(self, input: Input, key: str) -> Settled:
+        now = self.moment.frame.metrics[self.moment.current][input.metric]
+        own = input.key == key and input.metric in self.owned
+        placeholder = Input(input.metric, "", input.unit, input.stock, input.form)
+        judging = placeholder if own else input
+        if judging not in self.judged:
+            self.judged[judging] = self.judge_own(input.metric) if own else self.judge(input)
+        margins_at = self.judged[judging]
+        start = now if input.key is None else now.get(input.key)
+        # A key absent now would be made to appear, which changes more than its value.
+        if margins_at is None or start is None:
+            return _UNSETTLED
+        return _settled(margins_at, key, input, Grid.of(input), Fraction(as_fraction(start)))
+
+    def judge_own(self, metric: str) -> Callable[[str | None], Margins] | None:
+        """The margins with every falling-short key's own value of `metric` moving, each in
+        its own world."""
+        now = self.moment.frame.metrics[self.moment.current][metric]
+        present = [key for key in self.short if key in now]
+        try:
+            value = {**now, **{key: Own(key, Ratio.of_change(now[key])) for key in present}}
+            return judged_with(self.rule, self.moment, metric, value)
+        except NOT_A_RATIO_OF_LINES:
+            return None
+
+    def judge(self, input: Input) -> Callable[[str | None], Margins] | None:
+        """The margins with `input` (another key's value, or an unkeyed metric) moving."""
+        now = self.moment.frame.metrics[self.moment.current][input.metric]
+        try:
+            if input.key is None:
+                return judged_with(self.rule, self.moment, input.metric, Ratio.of_change(now))
+            changed = {**now, input.key: Ratio.of_change(now[input.key])}
+            return judged_with(self.rule, self.moment, input.metric, changed)
+        except NOT_A_RATIO_OF_LINES:
+            return None
+
+
+class _Unsettled:
+    """An input whose answer for a key the batch cannot vouch for: the key is worked out
+    alone."""
+
+
+_UNSETTLED: Final = _Unsettled()
+Settled = Answer | None | _Unsettled  # None: no value of the input passes
+
+
+def _settled(
+    margins_at: Callable[[str | None], Margins],
+    key: str,
+    input: Input,
+    grid: Grid,
+    origin: Fraction,
+) -> Settled:
+    """`input`'s answer for `key` from the margins judged with it left unknown."""
+    try:
+        margins = margins_at(key)
+        if margins is None:
+            return _UNSETTLED
+        in_its_world = [(in_world(margin, key), strict) for margin, strict in margins]
+    except NOT_A_RATIO_OF_LINES:
+        return _UNSETTLED
+    target = in_closed_form(in_its_world, grid, origin)
+    if isinstance(target, Fraction):
+        return input, change_of(input, origin, target), origin
+    if target is NOTHING_PASSES:
+        return None
+    return _UNSETTLED
+
+
+def judged_with(
+    rule: Rule, moment: Moment, metric: str, value: Any
+) -> Callable[[str | None], Margins]:
+    """The rule's margins at any key, with `metric` at the current period given `value`."""
+    frame, current = moment.frame, moment.current
+    changed = changed_now(moment, frame.metrics, metric, value)
+    # Values before the current period do not depend on it, nor do the keys' lives.
+    changed.frame.memo = {slot: v for slot, v in frame.memo.items() if slot[1] < current}
+    changed.frame.lives = dict(frame.lives)
+    return rule.key_margins(changed)
 
 
 def _inputs(rule: Rule, moment: Moment, scope: Scope) -> Iterable[Input]:
@@ -194,20 +337,15 @@ class _Batch:
 
     def judged(self, values: Mapping[str, Fraction | Ratio]) -> dict[str, Margins]:
         """Each key's margins with the input at the key set to its value in `values`."""
-        frame, current = self.moment.frame, self.moment.current
         given = {
             key: value if isinstance(value, Ratio) else as_input(value)
             for key, value in values.items()
         }
-        now = frame.metrics[current][self.input.metric]
+        now = self.moment.frame.metrics[self.moment.current][self.input.metric]
         # An unkeyed input given a value per key: the rule, which reads it key by key, meets
         # each key's own.
         value = Keyed(given, now) if self.input.key is None else {**now, **given}
-        moment = changed_now(self.moment, frame.metrics, self.input.metric, value)
-        # Values before the current period do not depend on it, nor do the keys' lives.
-        moment.frame.memo = {slot: v for slot, v in frame.memo.items() if slot[1] < current}
-        moment.frame.lives = dict(frame.lives)
-        margins_at = self.rule.key_margins(moment)
+        margins_at = judged_with(self.rule, self.moment, self.input.metric, value)
         return {key: margins_at(key) for key in values}
 
     def solved(self) -> dict[str, tuple[Input, Change, Fraction]]:

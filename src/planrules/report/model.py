@@ -13,7 +13,7 @@ import functools
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any, cast, overload
+from typing import Any, ParamSpec, TypeVar, cast, overload
 
 import attrs
 
@@ -24,10 +24,11 @@ from planrules.eval.values import (
     before_first,
     divide_or_unknown,
     multiply,
+    scaled_half_away,
     subtract,
-    to_decimal,
 )
 from planrules.i18n import ENGLISH, _, describe, speaking, spoken
+from planrules.lang.numbers import EXACT
 from planrules.lang.ratio_forms import RatioForm
 from planrules.report.json_text import json_text
 
@@ -35,6 +36,9 @@ STATUS_ORDER = {"pass": 0, "warn": 1, "fail": 2}
 COUNTED = ("pass", "warn", "fail", "unknown", "fired", "quiet", "cooling")
 RATIO_DIGITS = 4
 OTHER_DIGITS = 2
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -47,14 +51,14 @@ class Location:
         return {"file": self.file, "line": self.line, "column": self.column}
 
 
-def _exactly(compute: Callable[[Result], Num | None]) -> Callable[[Result], Num | None]:
+def _exactly(compute: Callable[P, T]) -> Callable[P, T]:
     """Worked out in the evaluation's exact context whenever it is asked for: a report is
     read after `evaluate` has returned, under whatever decimal context the caller has."""
 
     @functools.wraps(compute)
-    def in_exact_context(result: Result) -> Num | None:
+    def in_exact_context(*args: P.args, **kwargs: P.kwargs) -> T:
         with decimal.localcontext(EVALUATION):
-            return compute(result)
+            return compute(*args, **kwargs)
 
     return in_exact_context
 
@@ -175,6 +179,9 @@ class Result:
         default=None, repr=False
     )
     _changes: tuple[Change, ...] | None = attrs.field(default=None, init=False, repr=False)
+    # A goal's pacing figures, once worked out (`_figures`): its fields and its message
+    # both read them.
+    _figures: _Figures | None = attrs.field(default=None, init=False, repr=False, eq=False)
 
     @property
     def to_pass(self) -> tuple[Change, ...] | None:
@@ -187,8 +194,9 @@ class Result:
 
     @property
     def message(self) -> str:
-        return result_message(self)
+        return self.message_in(None)
 
+    @_exactly
     def message_in(self, currency: str | None) -> str:
         """The message, with money written in its currency."""
         return result_message(self, currency)
@@ -204,65 +212,25 @@ class Result:
     @property
     @_exactly
     def progress(self) -> Num | None:
-        if (
-            self.pacing is None
-            or not self.pacing.forecasting
-            or self.value is None
-            or self.target is None
-        ):
-            return None
-        base = self.baseline or 0
-        span = subtract(self.target, base)
-        if span == 0:
-            return None
-        return _exact(divide_or_unknown(subtract(self.value, base), span, str))
-
-    def _forecast_pacing(self) -> Pacing | None:
-        """The pacing, where this result reports `expected` and `forecast`."""
-        pacing = self.pacing
-        if pacing is None or not pacing.paced or not pacing.forecasting:
-            return None
-        return None if self.value is None or self.target is None else pacing
+        return _progress(self)
 
     @property
     @_exactly
     def expected(self) -> Num | None:
-        pacing = self._forecast_pacing()
-        if pacing is None:
-            return None
-        base = self.baseline or 0
-        return _exact(add(base, multiply(subtract(self.target, base), pacing.elapsed)))
+        return _expected(self)
 
     @property
     @_exactly
     def forecast(self) -> Num | None:
-        pacing = self._forecast_pacing()
-        if pacing is None or pacing.elapsed == 0:
-            return None
-        base = self.baseline or 0
-        moved = subtract(self.value, base)
-        return _exact(add(base, divide_or_unknown(moved, pacing.elapsed, str)))
+        return _forecast(self)
 
     @property
+    @_exactly
     def required_by_period(self) -> tuple[Required, ...] | None:
         """What each remaining period must deliver for a paced `>`/`>=` goal to reach its
         target: the gap, max(0, target - value), shared out by `Pacing.schedule`; runs of
         consecutive periods needing the same amount are one `Required`."""
-        pacing = self.pacing
-        if pacing is None or not pacing.per_period or not pacing.schedule:
-            return None
-        if self.value is None or self.target is None:
-            return None
-        with decimal.localcontext(EVALUATION):
-            gap = max(subtract(self.target, self.value), 0)
-            runs: list[Required] = []
-            for run in pacing.schedule:
-                amount = _exact(multiply(gap, run.share))
-                if runs and runs[-1].amount == amount:
-                    runs[-1] = attrs.evolve(runs[-1], through=run.last)
-                else:
-                    runs.append(Required(run.first, run.last, amount))
-        return tuple(runs)
+        return _required_by_period(self)
 
     @property
     def required_per_period(self) -> Num | None:
@@ -270,22 +238,121 @@ class Result:
         runs = self.required_by_period
         return runs[0].amount if runs else None
 
+    @_exactly
     def to_dict(self, currency: str | None = None) -> dict[str, Any]:
-        number = _rounder(self.unit)
-        data: dict[str, Any] = {
-            "rule": self.rule,
-            "kind": self.kind,
-            "key": self.key,
-            "status": self.status,
-            "value": number(self.value),
-        }
-        data.update(_KIND_FIELDS[self.kind](self, number))
-        data["owner"] = self.owner
-        if self.reason is not None:
-            data["reason"] = self.reason
-        data["message"] = self.message_in(currency)
-        data["location"] = self.location.to_dict()
-        return data
+        return _result_dict(self, currency)
+
+
+# The figures below are worked out in the evaluation's exact context, which the `Result`
+# properties and `to_dict` enter: a whole report enters it once, not once per figure.
+
+# A goal's progress, expected, forecast and required_by_period.
+_Figures = tuple[Num | None, Num | None, Num | None, tuple["Required", ...] | None]
+
+
+def _figures(result: Result) -> _Figures:
+    figures = result._figures
+    if figures is None:
+        figures = (
+            _progress_of(result),
+            _expected_of(result),
+            _forecast_of(result),
+            _required_by_period_of(result),
+        )
+        result._figures = figures
+    return figures
+
+
+def _progress(result: Result) -> Num | None:
+    return _figures(result)[0]
+
+
+def _expected(result: Result) -> Num | None:
+    return _figures(result)[1]
+
+
+def _forecast(result: Result) -> Num | None:
+    return _figures(result)[2]
+
+
+def _required_by_period(result: Result) -> tuple[Required, ...] | None:
+    return _figures(result)[3]
+
+
+def _progress_of(result: Result) -> Num | None:
+    pacing = result.pacing
+    if pacing is None or not pacing.forecasting or result.value is None or result.target is None:
+        return None
+    base = result.baseline or 0
+    span = subtract(result.target, base)
+    if span == 0:
+        return None
+    return _exact(divide_or_unknown(subtract(result.value, base), span, str))
+
+
+def _forecast_pacing(result: Result) -> Pacing | None:
+    """The pacing, where this result reports `expected` and `forecast`."""
+    pacing = result.pacing
+    if pacing is None or not pacing.paced or not pacing.forecasting:
+        return None
+    return None if result.value is None or result.target is None else pacing
+
+
+def _expected_of(result: Result) -> Num | None:
+    pacing = _forecast_pacing(result)
+    if pacing is None:
+        return None
+    base = result.baseline or 0
+    return _exact(add(base, multiply(subtract(result.target, base), pacing.elapsed)))
+
+
+def _forecast_of(result: Result) -> Num | None:
+    pacing = _forecast_pacing(result)
+    if pacing is None or pacing.elapsed == 0:
+        return None
+    base = result.baseline or 0
+    moved = subtract(result.value, base)
+    return _exact(add(base, divide_or_unknown(moved, pacing.elapsed, str)))
+
+
+def _required_by_period_of(result: Result) -> tuple[Required, ...] | None:
+    pacing = result.pacing
+    if pacing is None or not pacing.per_period or not pacing.schedule:
+        return None
+    if result.value is None or result.target is None:
+        return None
+    gap = max(subtract(result.target, result.value), 0)
+    runs: list[Required] = []
+    for run in pacing.schedule:
+        amount = _exact(multiply(gap, run.share))
+        if runs and runs[-1].amount == amount:
+            runs[-1] = attrs.evolve(runs[-1], through=run.last)
+        else:
+            runs.append(Required(run.first, run.last, amount))
+    return tuple(runs)
+
+
+def _required_per_period(result: Result) -> Num | None:
+    runs = _required_by_period(result)
+    return runs[0].amount if runs else None
+
+
+def _result_dict(result: Result, currency: str | None) -> dict[str, Any]:
+    number = _rounder(result.unit)
+    data: dict[str, Any] = {
+        "rule": result.rule,
+        "kind": result.kind,
+        "key": result.key,
+        "status": result.status,
+        "value": number(result.value),
+    }
+    data.update(_KIND_FIELDS[result.kind](result, number))
+    data["owner"] = result.owner
+    if result.reason is not None:
+        data["reason"] = result.reason
+    data["message"] = result_message(result, currency)
+    data["location"] = result.location.to_dict()
+    return data
 
 
 def _exact(value: Any) -> Num:
@@ -315,21 +382,17 @@ class Change:
 
 
 def _goal_fields(result: Result, number: Any) -> dict[str, Any]:
+    runs = _required_by_period(result)
     return {
         "target": number(result.target),
         "elapsed": ratio(result.elapsed),
-        "progress": ratio(result.progress),
-        "expected": number(result.expected),
-        "forecast": number(result.forecast),
-        "required_per_period": number(result.required_per_period),
-        "required_by_period": _required_runs(result, number),
+        "progress": ratio(_progress(result)),
+        "expected": number(_expected(result)),
+        "forecast": number(_forecast(result)),
+        "required_per_period": number(runs[0].amount) if runs else None,
+        "required_by_period": None if runs is None else [run.to_dict(number) for run in runs],
         **_to_pass(result),
     }
-
-
-def _required_runs(result: Result, number: Any) -> list[dict[str, Any]] | None:
-    runs = result.required_by_period
-    return None if runs is None else [run.to_dict(number) for run in runs]
 
 
 def _threshold_fields(result: Result, _number: Any) -> dict[str, Any]:
@@ -612,6 +675,7 @@ class Report:
                 return allocation
         return None
 
+    @_exactly
     def to_dict(self) -> dict[str, Any]:
         """The report as the contract's JSON object, in Python values: dicts in the contract's
         key order, lists, `str`, `int`, `bool`, `None`, and every number a `decimal.Decimal`
@@ -622,7 +686,7 @@ class Report:
             "as_of": self.as_of,
             "status": self.status,
             "counts": self.counts,
-            "results": [result.to_dict(self.currency) for result in self.results],
+            "results": [_result_dict(result, self.currency) for result in self.results],
             "adjustments": [adjustment.to_dict() for adjustment in self.adjustments],
             "allocations": {a.budget: a.to_dict() for a in self.allocations},
             "recommendations": [r.to_dict() for r in self.recommendations],
@@ -729,15 +793,25 @@ def worst(statuses: Iterable[str]) -> str:
 
 
 def ratio(value: Num | None) -> int | Decimal | None:
-    return None if value is None else _json_number(to_decimal(value, RATIO_DIGITS))
+    return None if value is None else _json_number(value, RATIO_DIGITS)
 
 
 def amount(value: Num | None) -> int | Decimal | None:
-    return None if value is None else _json_number(to_decimal(value, OTHER_DIGITS))
+    return None if value is None else _json_number(value, OTHER_DIGITS)
 
 
-def _json_number(value: Decimal) -> int | Decimal:
-    return int(value) if value == value.to_integral_value() else value
+def _json_number(value: Num, digits: int) -> int | Decimal:
+    """`value` rounded half away from zero to `digits` decimals: a whole number as an int,
+    any other as a Decimal without trailing zeros (in plain notation: it has decimals)."""
+    if type(value) is int:
+        return value
+    scale: int = 10**digits
+    scaled = scaled_half_away(value, scale)
+    whole, rest = divmod(scaled, scale)
+    if not rest:
+        return whole
+    # Scaling by a power of ten moves the exponent only: exact in any context.
+    return Decimal(scaled).scaleb(-digits, EXACT).normalize(EXACT)
 
 
 def _rounder(unit: str) -> Any:
@@ -782,7 +856,8 @@ def _goal_message(result: Result, currency: str | None) -> str:
             text = _("at the deadline {value} against the target {target}: missed")
         return text.format(value=value, target=target)
     elapsed = describe(pacing.elapsed, "ratio")
-    if result.progress is None:
+    progress = _progress(result)
+    if progress is None:
         if passed:
             text = _(
                 "{value} against the target {target} with {elapsed} of the time gone: "
@@ -795,13 +870,14 @@ def _goal_message(result: Result, currency: str | None) -> str:
             )
         return text.format(value=value, target=target, elapsed=elapsed)
     text = _("{value} of {target}: {progress} of the way with {elapsed} of the time gone").format(
-        value=value, target=target, progress=describe(result.progress, "ratio"), elapsed=elapsed
+        value=value, target=target, progress=describe(progress, "ratio"), elapsed=elapsed
     )
-    if result.forecast is not None:
-        forecast = _shown(result, result.forecast, currency)
-        text += _("; on this pace {forecast}").format(forecast=forecast)
-    if result.required_per_period is not None:
-        needed = _shown(result, result.required_per_period, currency)
+    forecast = _forecast(result)
+    if forecast is not None:
+        text += _("; on this pace {forecast}").format(forecast=_shown(result, forecast, currency))
+    required = _required_per_period(result)
+    if required is not None:
+        needed = _shown(result, required, currency)
         text += _("; needs {amount} a period from here").format(amount=needed)
     return text
 
