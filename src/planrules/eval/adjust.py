@@ -78,21 +78,24 @@ class WorkingBudget:
         MIN share of the total; a tie is named in that order."""
         minimum = self.minimum.get(line)
         spent = self.known_spent(line)
-        floors: list[tuple[Any, Message]] = [
-            (0, Message("{line} would fall below zero", line=line))
-        ]
+        floors: list[tuple[Any, str]] = [(0, "zero")]
         if spent is not None:
+            floors.append((spent, "spent"))
+        if minimum is not None:
+            floors.append((multiply(minimum.share, self.total), "share"))
+        floor = max(amount for amount, _ in floors)
+        # Only the words of the floor that binds are written (a money amount costs).
+        named = next(reason for amount, reason in floors if amount == floor)
+        if named == "zero":
+            why = Message("{line} would fall below zero", line=line)
+        elif named == "spent":
             written = Amount(describe(spent, "money", self.currency), spent, "money", self.currency)
             why = Message("{line} has already spent {amount}", line=line, amount=written)
-            floors.append((spent, why))
-        if minimum is not None:
-            share = multiply(minimum.share, self.total)
+        else:
+            assert minimum is not None
             why = Message(
                 "{line} would fall below its {share} share", line=line, share=minimum.text
             )
-            floors.append((share, why))
-        floor = max(amount for amount, _ in floors)
-        why = next(why for amount, why in floors if amount == floor)
         room = subtract(self.lines[line], floor)
         return Limit("floor", room, why, line, minimum, floor, spent)
 

@@ -29,6 +29,7 @@ class BudgetRule:
         self.lines = [(line.key.text, literal_value(line.amount)) for line in budget.lines]
         tolerance = budget.tolerance.value if budget.tolerance is not None else DEFAULT_TOLERANCE
         self.allowance = 1 + tolerance
+        self.pace_lines: dict[Fraction, Any] = {}
         self.location = location(budget.span)
         self.spending: Compiled | None = None
         self.metric: s.Name | None = None
@@ -83,8 +84,12 @@ class BudgetRule:
         return None if elapsed is None else Fraction(*elapsed)
 
     def pace_line(self, pace: Fraction) -> Any:
-        """The share of a plan that may be spent by now: pace x (1 + tolerance)."""
-        return multiply(pace, self.allowance)
+        """The share of a plan that may be spent by now: pace x (1 + tolerance), worked out
+        once for each pace (a window has a few) rather than for every line."""
+        line = self.pace_lines.get(pace)
+        if line is None:
+            line = self.pace_lines[pace] = multiply(pace, self.allowance)
+        return line
 
     @staticmethod
     def spent_of(spent: Any, key: str | None) -> Any:
@@ -99,8 +104,13 @@ class BudgetRule:
         """Whether more is spent than planned, and whether spending runs ahead of the pace
         line: spent / planned > pace x (1 + tolerance), cross-multiplied."""
         over_plan = bool(spent > planned)
-        over_pace = pace is not None and bool(spent > multiply(planned, self.pace_line(pace)))
-        return over_plan, over_pace
+        if pace is None:
+            return over_plan, False
+        line = self.pace_line(pace)
+        if spent.__class__ is int and planned.__class__ is int and line.__class__ is Fraction:
+            # Whole amounts against a ratio: cross-multiplied, no Fraction made.
+            return over_plan, spent * line.denominator > planned * line.numerator
+        return over_plan, bool(spent > multiply(planned, line))
 
     def result(self, key: str | None, planned: Any, spent: Any) -> Result:
         result = Result(

@@ -87,6 +87,8 @@ class ExpressionCompiler:
         self.slots = 0
         self.record = record
         self.slot_step = 1 if record is None else -1
+        # Goals' phase weights written alike, as one tuple (see `pacing.shared_weights`).
+        self.weights: dict[tuple[str, ...], tuple[Decimal, ...]] = {}
 
     def type_of(self, expr: s.Expr) -> Type:
         found = self.types.type_of(expr)
@@ -177,6 +179,22 @@ class ExpressionCompiler:
         steps = [self.step(operation) for operation in chain]
 
         record = self.record
+        metric = self.unkeyed_metric(chain[0].left)
+        if metric is not None:
+            # `m < 100`, `a + b`: the metric read here, as `combine_metric` reads it.
+            read = first
+
+            def apply_to_metric(frame: Frame, position: int) -> Any:
+                snapshot = frame.metrics.get(position)
+                value = snapshot.get(metric) if snapshot.__class__ is dict else None
+                if value is None:
+                    value = read(frame, position)
+                for step in steps:
+                    value = step(value, frame, position)
+                return value
+
+            return apply_to_metric
+
         if record is None:
 
             def apply(frame: Frame, position: int) -> Any:
@@ -203,15 +221,56 @@ class ExpressionCompiler:
         if expr.op == "/":
             return _division(expr, right)
         fast, exact = _OPERATORS[expr.op]
+        if isinstance(expr.right, s.Number) and self.record is None:
+            fixed = literal_value(expr.right)
+            # A number written out (`m < 100`): nothing to call for it, never keyed.
+
+            def combine_constant(left: Any, _frame: Frame, _position: int) -> Any:
+                try:
+                    if left.__class__ is not Keyed:
+                        return fast(left, fixed)
+                    return lift(fast, left, fixed)
+                except (TypeError, decimal.DecimalException):
+                    return lift(exact, left, fixed)
+
+            return combine_constant
+        metric = self.unkeyed_metric(expr.right)
+        if metric is not None:
+            # A metric without a dimension (`a + b`): read from the snapshot here, and only
+            # where it has no value there (a gap, an absent value) by its reader, which says why.
+
+            def combine_metric(left: Any, frame: Frame, position: int) -> Any:
+                snapshot = frame.metrics.get(position)
+                other = snapshot.get(metric) if snapshot.__class__ is dict else None
+                if other is None:
+                    other = right(frame, position)
+                try:
+                    if left.__class__ is not Keyed:
+                        return fast(left, other)
+                    return lift(fast, left, other)
+                except (TypeError, decimal.DecimalException):
+                    return lift(exact, left, other)
+
+            return combine_metric
 
         def combine(left: Any, frame: Frame, position: int) -> Any:
             other = right(frame, position)
             try:
+                if left.__class__ is not Keyed and other.__class__ is not Keyed:
+                    return fast(left, other)  # what `lift` does for two plain values
                 return lift(fast, left, other)
             except (TypeError, decimal.DecimalException):
                 return lift(exact, left, other)
 
         return combine
+
+    def unkeyed_metric(self, expr: s.Expr) -> str | None:
+        """The name of a metric without a dimension that `expr` reads as it is, where the
+        closures are not recorded; None for anything else."""
+        if self.record is not None or not isinstance(expr, s.Name):
+            return None
+        metric = self.scope.metrics.get(expr.name)
+        return expr.name if metric is not None and metric.dimension is None else None
 
     # ---- functions -----------------------------------------------------------------------
 
@@ -299,7 +358,9 @@ class ExpressionCompiler:
             return functions.change(subject, dimension)
         if name == "growth":
             return functions.growth(subject, expression_text(expr.args[0]), dimension)
-        rolling = functions.rolling_sum(subject, count, dimension, varies)
+        # An explanation records every value read: it reads every period of the window.
+        slot = self.new_slot() if self.record is None else None
+        rolling = functions.rolling_sum(subject, count, dimension, varies, slot)
         if name == "rolling_sum":
             return rolling
         return functions.per_period(rolling, count, dimension)

@@ -25,6 +25,7 @@ from planrules.eval.frame import Compiled, Frame
 from planrules.eval.history import (
     History,
     merge_snapshots,
+    plain_history,
     plain_snapshot,
     read_history,
     snapshots_from_data,
@@ -138,6 +139,9 @@ class Ruleset:
         with decimal.localcontext(EXACT):
             self.rules: list[Rule] = [_compile_rule(rule, compiler) for rule in checked.rules]
             self.texts = _compile_texts(checked.rules, compiler)
+        self.by_name: dict[str, Rule] = {}  # the first rule of each name
+        for compiled in self.rules:
+            self.by_name.setdefault(compiled.name, compiled)
         self.budgets = [rule for rule in checked.rules if isinstance(rule, s.Budget)]
         self.budget_rules = {r.name: r for r in self.rules if isinstance(r, BudgetRule)}
         self.layouts: dict[tuple[Period, ...], Layout] = {}
@@ -230,17 +234,22 @@ class Ruleset:
                 timeline.undeclared = [Undeclared(DATA_ORIGIN, timeline.layout.positions[0], names)]
             timeline.statuses = self.status_reader(timeline)
             return timeline
-        history = self.history(snapshots)
-        timeline = Timeline.of(self.checked, history, self.dimensions, self.layouts)
+        # Rolling up needs a cadence to roll into: without one the careful path says so.
+        cadence = self.checked.cadence
+        rolls_blind = self.checked.roll_up and cadence is None
+        listed = None if rolls_blind else plain_history(snapshots, self.shapes, cadence)
+        if listed is not None:
+            timeline = Timeline(self.checked, *listed, self.dimensions, self.layouts)
+        else:
+            history = self.history(snapshots)
+            timeline = Timeline.of(self.checked, history, self.dimensions, self.layouts)
         timeline.statuses = self.status_reader(timeline)
         return timeline
 
     def status_reader(self, timeline: Timeline) -> Callable[[str, int], Any]:
         """A rule's status as if a period were the current one, for `status("RULE")`: worked
         out once per rule and period, and kept in the frame."""
-        rules: dict[str, Rule] = {}
-        for rule in self.rules:
-            rules.setdefault(rule.name, rule)
+        rules = self.by_name
 
         def status_at(name: str, position: int) -> Any:
             moment = timeline.moment(position)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import itertools
 import operator
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -440,15 +441,20 @@ def summands(subject: Compiled, varies: bool) -> Summands:
     return in_order
 
 
+_WHOLE = {int}
+
+
 def sum_over_periods(values: list[Any]) -> Any:
     """The sum of one value over several periods; keyed values are summed key by key.
 
     While the periods list their keys in one order, the running sums stay a plain list
     (no dict is built per period); the keyed result is made once at the end.
     """
-    unknown = next((v for v in values if isinstance(v, Unknown)), None)
-    if unknown is not None:
-        return unknown
+    kinds = set(map(type, values))
+    if kinds == _WHOLE:
+        return sum(values)  # whole numbers, added in C as the loop below adds them
+    if Unknown in kinds:
+        return next(v for v in values if isinstance(v, Unknown))
     first = values[0]
     if not isinstance(first, Keyed):
         running = first
@@ -461,8 +467,11 @@ def sum_over_periods(values: list[Any]) -> Any:
     for position, value in enumerate(values[1:], start=1):
         if len(value.values) != len(keys) or not all(map(operator.eq, keys, value.values)):
             running = Keyed(dict(zip(keys, sums, strict=True)), missing)
-            for later in values[position:]:
-                running = plus(running, later)
+            later = values[position:]
+            if _whole_keyed([running, *later]):
+                return _whole_union_sum(running, later)
+            for each in later:
+                running = plus(running, each)
             return running
         try:
             sums = list(map(operator.add, sums, value.values.values()))
@@ -470,6 +479,32 @@ def sum_over_periods(values: list[Any]) -> Any:
             sums = list(map(add, sums, value.values.values()))
         missing = plus(missing, value.missing)
     return Keyed(dict(zip(keys, sums, strict=True)), missing)
+
+
+def _whole_keyed(values: list[Any]) -> bool:
+    """Whether every value is keyed, holding whole numbers only, with a whole `missing`."""
+    if set(map(type, values)) != _KEYED or set(map(type, (v.missing for v in values))) != _WHOLE:
+        return False
+    numbers = itertools.chain.from_iterable(value.values.values() for value in values)
+    return set(map(type, numbers)) <= _WHOLE
+
+
+_KEYED = {Keyed}
+
+
+def _whole_union_sum(running: Keyed, later: list[Keyed]) -> Keyed:
+    """What adding each of `later` to `running` in turn gives (`plus`: every key of either,
+    in the order first seen, a key absent from one taking its `missing`), for whole numbers,
+    whose sum does not depend on how it is grouped: one dict, no Keyed per period."""
+    sums, missing = dict(running.values), running.missing
+    for value in later:
+        own, absent = value.values, value.missing
+        merged = {key: total + own.get(key, absent) for key, total in sums.items()}
+        for key, number in own.items():
+            if key not in merged:
+                merged[key] = missing + number
+        sums, missing = merged, missing + absent
+    return Keyed(sums, missing)
 
 
 def _since_first(
@@ -582,7 +617,13 @@ def growth(subject: Compiled, text: str, dimension: str | None) -> Compiled:
     return grown
 
 
-def rolling_sum(subject: Compiled, count: int, dimension: str | None, varies: bool) -> Compiled:
+def rolling_sum(
+    subject: Compiled, count: int, dimension: str | None, varies: bool, slot: int | None
+) -> Compiled:
+    """The sum of the last `count` periods; where they hold whole numbers only, from the sum
+    at the position before (kept in the memo under `slot`, with whether its periods did too),
+    as a replay or a trigger's walk reads it period after period. Without a slot (in an
+    explanation, which records every value read) always from every period."""
     over = summands(subject, varies)
 
     def rolling(frame: Frame, position: int) -> Any:
@@ -594,7 +635,29 @@ def rolling_sum(subject: Compiled, count: int, dimension: str | None, varies: bo
             )
         return running
 
-    return rolling
+    if dimension is not None or not varies or slot is None:
+        return rolling
+
+    def rolling_on(frame: Frame, position: int) -> Any:
+        memo = frame.memo
+        key = (slot, position)
+        found = memo.get(key)
+        if found is not None:
+            return found[0]
+        before = memo.get((slot, position - 1))
+        if before is not None and before[1]:
+            # The periods before held whole numbers only (the one that drops out among them).
+            entering = subject(frame, position)
+            if entering.__class__ is int:
+                running = before[0] + entering - subject(frame, position - count)
+                memo[key] = (running, True)
+                return running
+        values = over(frame, periods_read("rolling_sum", count, position, frame.window_start))
+        running = sum_over_periods(values)
+        memo[key] = (running, set(map(type, values)) == _WHOLE)
+        return running
+
+    return rolling_on
 
 
 def per_period(rolling: Compiled, count: int, dimension: str | None) -> Compiled:

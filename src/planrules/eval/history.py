@@ -13,9 +13,11 @@ model, the numbers, and each form's reader are in the `snapshot*` modules beside
 from __future__ import annotations
 
 import datetime
+import itertools
 import operator
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -24,6 +26,7 @@ from planrules.eval.snapshot import (
     MetricShapes,
     MetricValue,
     Place,
+    Shapes,
     Snapshot,
     SnapshotError,
     check_distinct_periods,
@@ -41,6 +44,7 @@ from planrules.eval.snapshot_workbook import (
 )
 from planrules.lang.diagnostics import InputError
 from planrules.lang.messages import Message
+from planrules.lang.numbers import LARGEST
 from planrules.lang.periods import (
     CADENCES,
     Period,
@@ -113,6 +117,51 @@ def plain_snapshot(
         return None
     values = metrics_fast(metrics, shapes)
     return None if values is None else (parsed, values)
+
+
+def plain_history(
+    data: object, shapes: MetricShapes, cadence: str | None
+) -> tuple[tuple[Period, ...], list[dict[str, MetricValue]]] | None:
+    """The periods and metrics of a list of plain snapshots (see `plain_snapshot`: whole
+    numbers under declared names, plain keys) whose periods are distinct, of one cadence (the
+    ruleset's, where it has one) and in order: what a service sends per request, read in a
+    few passes in C over all of them. None for anything else, which the careful path reads
+    (and where it finds a problem, reports it as it always has)."""
+    if type(data) is not list or not data or not isinstance(shapes, Shapes):
+        return None
+    # Each test is one pass in C over all the snapshots, or over all their numbers.
+    if set(map(type, data)) != {dict} or set(map(len, data)) != {2}:
+        return None
+    texts = list(map(_PERIOD, data))
+    given: list[dict[str, Any]] = list(map(_METRICS, data))
+    if set(map(type, texts)) != {str} or set(map(type, given)) != {dict}:
+        return None
+    try:
+        periods = tuple(map(parse_period, texts))
+    except PeriodError:
+        return None
+    starts = list(map(_START, periods))
+    form = cadence or periods[0].cadence
+    if set(map(_CADENCE, periods)) != {form} or not all(map(operator.lt, starts, starts[1:])):
+        return None
+    if not shapes.unkeyed.issuperset(itertools.chain.from_iterable(given)):
+        if not shapes.keys() >= set(itertools.chain.from_iterable(given)):
+            return None  # an undeclared name, which the careful path notes
+        # Keyed metrics too: each snapshot's values as one plain snapshot's are read.
+        read = [metrics_fast(metrics, shapes) for metrics in given]
+        return None if any(metrics is None for metrics in read) else (periods, read)  # type: ignore[return-value]
+    numbers: list[Any] = list(itertools.chain.from_iterable(map(dict.values, given)))
+    if numbers and (
+        set(map(type, numbers)) != {int} or min(numbers) < -LARGEST or max(numbers) > LARGEST
+    ):
+        return None
+    return periods, list(map(dict, given))
+
+
+_PERIOD = operator.methodcaller("get", "period")
+_METRICS = operator.methodcaller("get", "metrics")
+_START = operator.attrgetter("start")
+_CADENCE = operator.attrgetter("cadence")
 
 
 def read_snapshot_file(

@@ -42,7 +42,35 @@ def pace(
 ) -> tuple[Pacing | None, str | None]:
     """The pacing before the deadline of a paced goal (or of its keys first appearing in
     `first`): elapsed, and the phase weights that remain scaled to sum to 100%, start where
-    the key does; `phased` are the weights of the window's periods through the deadline."""
+    the key does; `phased` are the weights of the window's periods through the deadline.
+    Worked out once per frame for every goal that shares them (a Pacing is immutable):
+    goals whose weights are written alike share one tuple of them (`shared_weights`), which
+    is known by its identity here, as equal weights written otherwise (10% and 10.0%) make
+    a pacing that reads otherwise."""
+    walks = moment.frame.walks
+    mark = ("pace", moment.current, deadline, id(phased), first, forecasting, requires)
+    found = walks.get(mark)
+    if found is None:
+        found = walks[mark] = pace_afresh(moment, deadline, phased, first, forecasting, requires)
+    return found
+
+
+def shared_weights(
+    weights: tuple[Decimal, ...], known: dict[tuple[str, ...], tuple[Decimal, ...]]
+) -> tuple[Decimal, ...]:
+    """`weights`, or the tuple of weights written alike that `known` (one ruleset's) holds."""
+    return known.setdefault(tuple(map(str, weights)), weights)
+
+
+def pace_afresh(
+    moment: Moment,
+    deadline: int,
+    phased: tuple[Any, ...] | None,
+    first: int | None,
+    forecasting: bool,
+    requires: bool,
+) -> tuple[Pacing | None, str | None]:
+    """What `pace` gives, worked out."""
     window_start, current = moment.window_start, moment.current
     start = paced_from(moment, first)
     done, span = periods_done(moment, deadline, start)
@@ -77,7 +105,8 @@ def paced_elapsed(pacing: Pacing | None) -> Fraction | None:
     """The elapsed share of a goal judged against its pace line; None for any other."""
     if pacing is None or not pacing.paced or pacing.elapsed is None:
         return None
-    return Fraction(pacing.elapsed)
+    elapsed = pacing.elapsed
+    return elapsed if elapsed.__class__ is Fraction else Fraction(elapsed)  # immutable
 
 
 def _share_of(part: Sequence[Any], weights: Sequence[Any]) -> Any:

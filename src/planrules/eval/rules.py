@@ -24,7 +24,7 @@ import attrs
 from planrules.eval.compile import ExpressionCompiler, constant_value
 from planrules.eval.dimensions import Dimensions
 from planrules.eval.frame import Frame
-from planrules.eval.pacing import pace, paced_elapsed
+from planrules.eval.pacing import pace, paced_elapsed, shared_weights
 from planrules.eval.values import (
     Keyed,
     Unknown,
@@ -156,7 +156,11 @@ class GoalRule:
         self.baseline = compiler.compile(goal.baseline) if goal.baseline is not None else None
         tolerance = goal.tolerance.value if goal.tolerance is not None else DEFAULT_TOLERANCE
         self.slack = 1 - tolerance
-        self.weights = tuple(w.value for w in goal.phased) if goal.phased else None
+        self.weights = (
+            shared_weights(tuple(w.value for w in goal.phased), compiler.weights)
+            if goal.phased
+            else None
+        )
         self.unit = compiler.type_of(goal.subject).unit
         self.form = rule_form(goal, compiler.scope)  # one object for every key's result
         self.paced = is_paced(goal, compiler.scope)

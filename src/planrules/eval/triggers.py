@@ -32,7 +32,17 @@ class Walk:
     a replay goes on from where the last period stopped. An unkeyed trigger has the one key
     None."""
 
-    __slots__ = ("conditions", "cooling", "fired", "frame", "held", "positions", "rule", "through")
+    __slots__ = (
+        "conditions",
+        "cooling",
+        "fired",
+        "frame",
+        "held",
+        "last_whole",
+        "positions",
+        "rule",
+        "through",
+    )
 
     def __init__(self, rule: TriggerRule, frame: Frame) -> None:
         self.rule = rule
@@ -44,24 +54,60 @@ class Walk:
         self.fired: dict[int, frozenset[str | None]] = {}
         self.cooling: dict[int, frozenset[str | None]] = {}
         self.through = -1  # the current period walked to; positions count from 0
+        self.last_whole: int | None = None  # where an unkeyed trigger last fired
 
     def go_to(self, current: int) -> None:
         """Walk on to `current`, period by period."""
         frame, rule = self.frame, self.rule
-        held, fired, cooling = self.held, self.fired, self.cooling
         every = frame.positions
-        for position in every[len(self.positions) : bisect.bisect_right(every, current)]:
-            condition = rule.condition(frame, position)
-            self.positions.append(position)
-            self.conditions.append(condition)
+        ahead = every[len(self.positions) : bisect.bisect_right(every, current)]
+        if ahead:
+            conditions = [rule.condition(frame, position) for position in ahead]
+            self.positions.extend(ahead)
+            self.conditions.extend(conditions)
+            if rule.trigger.per is None:
+                self.walk_whole(ahead, conditions)
+            else:
+                self.walk_keys(ahead, conditions)
+        self.through = current
+
+    def walk_keys(self, ahead: list[int], conditions: list[Any]) -> None:
+        """The periods `ahead` walked for every key at once, with set operations."""
+        held, fired, cooling = self.held, self.fired, self.cooling
+        cooldown = self.rule.cooldown
+        for position, condition in zip(ahead, conditions, strict=True):
             held[position] = self.held_at(position, condition)
             met = self.met(position)
-            recent = self.fired_within(position - rule.cooldown, position)
+            recent = self.fired_within(position - cooldown, position) if cooldown else NOBODY
             if recent:
                 fired[position], cooling[position] = met - recent, met & recent
             else:
                 fired[position] = met
-        self.through = current
+
+    def walk_whole(self, ahead: list[int], conditions: list[Any]) -> None:
+        """The periods `ahead` of an unkeyed trigger, whose one key is None: what `walk_keys`
+        works out with sets, worked out by counting (the sets are THE_WHOLE or NOBODY)."""
+        held, fired, cooling = self.held, self.fired, self.cooling
+        rule = self.rule
+        backs, hold, cooldown = rule.backs, rule.hold, rule.cooldown
+        for position, condition in zip(ahead, conditions, strict=True):
+            held[position] = THE_WHOLE if condition is True else NOBODY
+            # `for N periods` holds in all N, `for N of M` in N of M, plain in the current one.
+            count = 0
+            for back in backs:
+                if held.get(position - back):
+                    count += 1
+            met = count >= hold
+            # Fired within the cooldown: in a period from `position - cooldown` on.
+            last = self.last_whole
+            if last is not None and last >= position - cooldown:
+                fired[position] = NOBODY
+                cooling[position] = THE_WHOLE if met else NOBODY
+            elif met:
+                fired[position] = THE_WHOLE
+                self.last_whole = position
+            else:
+                fired[position] = NOBODY
 
     def held_at(self, position: int, condition: Any) -> frozenset[str | None]:
         """The keys at which the condition holds at `position`; before a key's first period
